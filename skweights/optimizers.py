@@ -1,0 +1,1692 @@
+"""Optimizers with explicit state: minibatch updates and full-batch solvers.
+
+Minibatch optimizers (``full_batch = False``) are two functions, as in optax::
+
+    state = opt.init(params)
+    state = opt.update(params, grads, state, learning_rate,
+                       penalty=None, penalized=None)
+
+``params`` is a list of arrays, updated **in place** (same objects, same dtype);
+``state`` is a small :class:`~typing.NamedTuple` with a ``count`` and per-array slot
+lists whose arrays are also updated in place (the returned state shares them). The
+optimizer object itself holds only hyper-parameters, so it clones like an estimator.
+
+``penalized`` is a list of bools marking which arrays are weights (the penalty and
+AdamW's decay apply to them, never to biases); default: all. When ``penalty`` is given
+and ``penalty.smooth`` is False, each penalized array becomes, after its step,
+``penalty.prox(param, effective_step)``, where ``effective_step`` is the step that
+array just used per unit of gradient: the scalar ``lr / (1 - momentum)`` for
+:class:`SGD` (``lr`` without momentum), the per-coordinate step for :class:`Adam`,
+:class:`AdamW`, :class:`RMSprop` and :class:`Adagrad` (proximal gradient). Dividing
+by ``1 - momentum`` matters: momentum multiplies the steady-state step by that
+factor, and a prox with the bare ``lr`` would solve the problem with a penalty
+weakened by ``1 - momentum``. Smooth penalties are ignored here: the caller adds
+their gradient.
+
+Full-batch solvers (``full_batch = True``) minimize the whole objective::
+
+    result = solver.minimize(fun, params, penalty=None, penalized=None,
+                             max_iter=200, tol=1e-4, callback=None)
+
+where ``fun(params) -> (value, grads)`` is the smooth part of the objective and the
+solver handles a non-smooth penalty itself (:class:`LBFGS` by splitting ``w = u - v``
+with bounds, :class:`FISTA` by its proximal operator).
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Callable, Sequence
+from typing import Any, NamedTuple
+
+import numpy as np
+import scipy.optimize
+
+from ._registry import Component, Registry
+
+__all__ = [
+    "SGD",
+    "Adam",
+    "AdamW",
+    "RMSprop",
+    "Adagrad",
+    "LBFGS",
+    "FISTA",
+    "SGDState",
+    "AdamState",
+    "RMSpropState",
+    "AdagradState",
+    "MinimizeResult",
+    "sgd",
+    "adam",
+    "adamw",
+    "rmsprop",
+    "adagrad",
+    "lbfgs",
+    "fista",
+    "REGISTRY",
+    "get",
+]
+
+
+# --------------------------------------------------------------------------------------
+# Validation helpers (components validate when used, never in ``__init__``)
+# --------------------------------------------------------------------------------------
+
+
+def _check_real(
+    owner: str,
+    name: str,
+    value: Any,
+    low: float | None = None,
+    high: float | None = None,
+    *,
+    low_closed: bool = True,
+    high_closed: bool = True,
+) -> float:
+    """Return ``value`` as a float if it is a real in the interval, else raise."""
+    left = "-inf" if low is None else repr(low)
+    right = "inf" if high is None else repr(high)
+    interval = (
+        f"{'[' if low_closed and low is not None else '('}{left}, "
+        f"{right}{']' if high_closed and high is not None else ')'}"
+    )
+    ok = isinstance(value, numbers.Real) and not isinstance(value, bool)
+    if ok:
+        value = float(value)
+        ok = math.isfinite(value)
+        if ok and low is not None:
+            ok = value >= low if low_closed else value > low
+        if ok and high is not None:
+            ok = value <= high if high_closed else value < high
+    if not ok:
+        raise ValueError(
+            f"{owner}: {name} must be a real number in {interval}, got {value!r}."
+        )
+    return value
+
+
+def _check_int(owner: str, name: str, value: Any, low: int) -> int:
+    """Return ``value`` as an int if it is an integer ``>= low``, else raise."""
+    if (
+        not isinstance(value, numbers.Integral)
+        or isinstance(value, bool)
+        or value < low
+    ):
+        raise ValueError(
+            f"{owner}: {name} must be an integer in [{low}, inf), got {value!r}."
+        )
+    return int(value)
+
+
+def _check_bool(owner: str, name: str, value: Any) -> bool:
+    """Return ``value`` as a bool if it is one, else raise."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise ValueError(f"{owner}: {name} must be True or False, got {value!r}.")
+    return bool(value)
+
+
+def _check_arguments(
+    owner: str,
+    params: Sequence[np.ndarray],
+    grads: Sequence[np.ndarray] | None,
+    penalized: Sequence[bool] | None,
+) -> list[bool]:
+    """Check the list lengths and return ``penalized`` as a list of bools."""
+    n = len(params)
+    if grads is not None and len(grads) != n:
+        raise ValueError(
+            f"{owner}: got {len(grads)} gradient arrays for {n} parameter arrays."
+        )
+    if penalized is None:
+        return [True] * n
+    if len(penalized) != n:
+        raise ValueError(
+            f"{owner}: penalized has {len(penalized)} entries for {n} parameter arrays."
+        )
+    return [bool(flag) for flag in penalized]
+
+
+def _uses_prox(penalty: Any) -> bool:
+    """Whether the optimizer must apply ``penalty.prox`` (a non-smooth penalty)."""
+    return penalty is not None and not penalty.smooth
+
+
+def _apply_prox(param: np.ndarray, penalty: Any, step: float | np.ndarray) -> None:
+    """Replace ``param`` in place by ``penalty.prox(param, step)``."""
+    param[...] = penalty.prox(param, step)
+
+
+# --------------------------------------------------------------------------------------
+# States
+# --------------------------------------------------------------------------------------
+
+
+class SGDState(NamedTuple):
+    """State of :class:`SGD`.
+
+    Attributes
+    ----------
+    count : int
+        Number of updates done.
+    velocity : list of ndarray
+        Momentum buffer of each array (the last step ``lr * g`` when
+        ``momentum=0``, where it is only a scratch buffer).
+    """
+
+    count: int
+    velocity: list
+
+
+class AdamState(NamedTuple):
+    """State of :class:`Adam` and :class:`AdamW`.
+
+    Attributes
+    ----------
+    count : int
+        Number of updates done (``t`` in the bias correction).
+    mu : list of ndarray
+        First-moment estimates ``m`` (not bias-corrected).
+    nu : list of ndarray
+        Second-moment estimates ``v`` (not bias-corrected).
+    """
+
+    count: int
+    mu: list
+    nu: list
+
+
+class RMSpropState(NamedTuple):
+    """State of :class:`RMSprop`.
+
+    Attributes
+    ----------
+    count : int
+        Number of updates done.
+    nu : list of ndarray
+        Moving average of the squared gradients.
+    velocity : list of ndarray
+        Momentum buffer (zeros, unused when ``momentum=0``).
+    """
+
+    count: int
+    nu: list
+    velocity: list
+
+
+class AdagradState(NamedTuple):
+    """State of :class:`Adagrad`.
+
+    Attributes
+    ----------
+    count : int
+        Number of updates done.
+    sum_of_squares : list of ndarray
+        Accumulated squared gradients, started at ``initial_accumulator``.
+    """
+
+    count: int
+    sum_of_squares: list
+
+
+class MinimizeResult(NamedTuple):
+    """Result of a full-batch solver's ``minimize``.
+
+    Attributes
+    ----------
+    params : list of ndarray
+        The solution, new arrays with the shapes and dtypes of the input ``params``.
+    n_iter : int
+        Number of iterations done.
+    converged : bool
+        Whether the solver's convergence criterion was met (False when ``max_iter``
+        was reached, the callback stopped it or the line search failed).
+    value : float
+        Objective at ``params``: ``fun``'s value plus the non-smooth penalty.
+    """
+
+    params: list
+    n_iter: int
+    converged: bool
+    value: float
+
+
+def _zeros_like(params: Sequence[np.ndarray], fill: float = 0.0) -> list[np.ndarray]:
+    """One slot per array, with the array's shape and (floating) dtype."""
+    return [np.full_like(p, fill) for p in params]
+
+
+# --------------------------------------------------------------------------------------
+# Minibatch optimizers
+# --------------------------------------------------------------------------------------
+
+
+class SGD(Component):
+    r"""Stochastic gradient descent with optional (Nesterov) momentum.
+
+    With momentum :math:`\mu`, learning rate :math:`\eta` and gradient :math:`g`
+    (PyTorch's formulation, as scikit-learn's for a constant rate):
+
+    .. math::
+
+        v \leftarrow \mu v + g, \qquad
+        p \leftarrow p - \eta \, d, \qquad
+        d = \begin{cases} g + \mu v & \text{Nesterov} \\ v & \text{otherwise}
+            \end{cases}
+
+    ``momentum=0`` is plain gradient descent, :math:`p \leftarrow p - \eta g`. With a
+    non-smooth penalty :math:`R` the step is proximal, with the effective step of
+    momentum (the step per unit of a constant gradient):
+
+    .. math::
+
+        p \leftarrow \operatorname{prox}_{s R}(p), \qquad s = \frac{\eta}{1 - \mu},
+
+    so that the fixed points are exactly the minimizers of the penalized objective.
+
+    Parameters
+    ----------
+    momentum : float in [0, 1), default=0.0
+        Momentum coefficient :math:`\mu`.
+    nesterov : bool, default=False
+        Use Nesterov's accelerated gradient.
+
+    Attributes
+    ----------
+    full_batch : bool
+        False: the training loop calls :meth:`update` once per minibatch.
+
+    References
+    ----------
+    Sutskever, I., Martens, J., Dahl, G. & Hinton, G. (2013). On the importance of
+    initialization and momentum in deep learning. ICML.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skweights.optimizers import sgd
+    >>> opt = sgd(momentum=0.9)
+    >>> params = [np.array([1.0, -2.0])]
+    >>> state = opt.init(params)
+    >>> state = opt.update(params, [np.array([1.0, 1.0])], state, 0.1)
+    >>> params[0]
+    array([ 0.9, -2.1])
+    >>> state.count
+    1
+    """
+
+    full_batch = False
+
+    def __init__(self, momentum: float = 0.0, nesterov: bool = False) -> None:
+        self.momentum = momentum
+        self.nesterov = nesterov
+
+    def _validated(self) -> tuple[float, bool]:
+        momentum = _check_real(
+            "SGD", "momentum", self.momentum, 0.0, 1.0, high_closed=False
+        )
+        return momentum, _check_bool("SGD", "nesterov", self.nesterov)
+
+    def init(self, params: Sequence[np.ndarray]) -> SGDState:
+        """Return the initial state for ``params``.
+
+        Parameters
+        ----------
+        params : list of ndarray
+            The arrays to optimize.
+
+        Returns
+        -------
+        state : SGDState
+            Zero count and zero velocity slots, one per array, in its dtype.
+        """
+        self._validated()
+        return SGDState(count=0, velocity=_zeros_like(params))
+
+    def update(
+        self,
+        params: Sequence[np.ndarray],
+        grads: Sequence[np.ndarray],
+        state: SGDState,
+        learning_rate: float,
+        penalty: Any = None,
+        penalized: Sequence[bool] | None = None,
+    ) -> SGDState:
+        """Do one step, updating ``params`` in place.
+
+        Parameters
+        ----------
+        params : list of ndarray
+            The arrays to update in place.
+        grads : list of ndarray
+            Their gradients (of the loss, plus any smooth penalty).
+        state : SGDState
+            The state from :meth:`init` or the previous :meth:`update`.
+        learning_rate : float
+            Step size :math:`\\eta \\geq 0`.
+        penalty : Penalty, optional
+            A non-smooth penalty is applied by its proximal operator with step
+            ``learning_rate / (1 - momentum)``; a smooth one is ignored.
+        penalized : list of bool, optional
+            Which arrays the penalty applies to (default: all).
+
+        Returns
+        -------
+        state : SGDState
+            The new state (its slot arrays are updated in place).
+        """
+        momentum, nesterov = self._validated()
+        lr = _check_real("SGD", "learning_rate", learning_rate, 0.0)
+        penalized = _check_arguments("SGD", params, grads, penalized)
+        prox = _uses_prox(penalty)
+        prox_step = lr / (1.0 - momentum)
+        for p, g, v, pen in zip(params, grads, state.velocity, penalized, strict=True):
+            if momentum == 0.0:
+                # v doubles as the scratch buffer: v = g, p -= lr * v.
+                np.multiply(g, lr, out=v)
+                p -= v
+            else:
+                v *= momentum
+                v += g
+                scratch = np.multiply(v, momentum) if nesterov else v.copy()
+                if nesterov:
+                    scratch += g
+                scratch *= lr
+                p -= scratch
+            if prox and pen:
+                _apply_prox(p, penalty, prox_step)
+        return state._replace(count=state.count + 1)
+
+
+def _adam_update(
+    owner: str,
+    params: Sequence[np.ndarray],
+    grads: Sequence[np.ndarray],
+    state: AdamState,
+    learning_rate: float,
+    penalty: Any,
+    penalized: Sequence[bool] | None,
+    beta_1: float,
+    beta_2: float,
+    epsilon: float,
+    weight_decay: float,
+) -> AdamState:
+    """The shared step of Adam (``weight_decay=0``) and AdamW."""
+    lr = _check_real(owner, "learning_rate", learning_rate, 0.0)
+    penalized = _check_arguments(owner, params, grads, penalized)
+    prox = _uses_prox(penalty)
+    count = state.count + 1
+    correction_1 = 1.0 - beta_1**count
+    inv_sqrt_correction_2 = 1.0 / math.sqrt(1.0 - beta_2**count)
+    decay = 1.0 - lr * weight_decay
+    for p, g, m, v, pen in zip(
+        params, grads, state.mu, state.nu, penalized, strict=True
+    ):
+        scratch = np.subtract(g, m)  # m += (1 - b1) (g - m)
+        scratch *= 1.0 - beta_1
+        m += scratch
+        np.multiply(g, g, out=scratch)  # v += (1 - b2) (g^2 - v)
+        scratch -= v
+        scratch *= 1.0 - beta_2
+        v += scratch
+        if weight_decay != 0.0 and pen:
+            p *= decay  # decoupled decay, from the pre-step weights
+        np.sqrt(v, out=scratch)  # sqrt(v_hat) + eps
+        scratch *= inv_sqrt_correction_2
+        scratch += epsilon
+        if prox and pen:
+            step = np.divide(lr, scratch, out=scratch)
+            direction = m * step
+            direction *= 1.0 / correction_1
+            p -= direction
+            _apply_prox(p, penalty, step)
+        else:
+            np.divide(m, scratch, out=scratch)
+            scratch *= lr / correction_1
+            p -= scratch
+    return state._replace(count=count)
+
+
+class Adam(Component):
+    r"""Adam: adaptive moment estimation.
+
+    With gradient :math:`g`, step count :math:`t` and learning rate :math:`\eta`:
+
+    .. math::
+
+        m &\leftarrow \beta_1 m + (1 - \beta_1) g, \qquad
+        v \leftarrow \beta_2 v + (1 - \beta_2) g^2, \\
+        \hat m &= \frac{m}{1 - \beta_1^t}, \qquad
+        \hat v = \frac{v}{1 - \beta_2^t}, \qquad
+        p \leftarrow p - s \odot \hat m, \qquad
+        s = \frac{\eta}{\sqrt{\hat v} + \epsilon}.
+
+    With a non-smooth penalty the step is proximal with the per-coordinate step
+    :math:`s` (the one that multiplies the bias-corrected moment :math:`\hat m`):
+    :math:`p \leftarrow \operatorname{prox}_{s R}(p)`.
+
+    Parameters
+    ----------
+    beta_1 : float in [0, 1), default=0.9
+        Decay rate of the first moment.
+    beta_2 : float in [0, 1), default=0.999
+        Decay rate of the second moment.
+    epsilon : float > 0, default=1e-8
+        Added to :math:`\sqrt{\hat v}` for numerical stability.
+
+    Attributes
+    ----------
+    full_batch : bool
+        False: the training loop calls :meth:`update` once per minibatch.
+
+    See Also
+    --------
+    AdamW : Adam with decoupled weight decay.
+
+    References
+    ----------
+    Kingma, D. P. & Ba, J. (2015). Adam: a method for stochastic optimization. ICLR.
+    arXiv:1412.6980.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skweights.optimizers import adam
+    >>> opt = adam()
+    >>> params = [np.array([1.0, -2.0])]
+    >>> state = opt.init(params)
+    >>> state = opt.update(params, [np.array([0.5, -3.0])], state, 0.1)
+    >>> np.round(params[0], 6)  # the first step is lr * sign(g)
+    array([ 0.9, -1.9])
+    """
+
+    full_batch = False
+
+    def __init__(
+        self, beta_1: float = 0.9, beta_2: float = 0.999, epsilon: float = 1e-8
+    ) -> None:
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+
+    def _validated(self) -> tuple[float, float, float]:
+        name = type(self).__name__
+        return (
+            _check_real(name, "beta_1", self.beta_1, 0.0, 1.0, high_closed=False),
+            _check_real(name, "beta_2", self.beta_2, 0.0, 1.0, high_closed=False),
+            _check_real(name, "epsilon", self.epsilon, 0.0, low_closed=False),
+        )
+
+    def init(self, params: Sequence[np.ndarray]) -> AdamState:
+        """Return the initial state for ``params``.
+
+        Parameters
+        ----------
+        params : list of ndarray
+            The arrays to optimize.
+
+        Returns
+        -------
+        state : AdamState
+            Zero count and zero moments, one per array, in its dtype.
+        """
+        self._validated()
+        return AdamState(count=0, mu=_zeros_like(params), nu=_zeros_like(params))
+
+    def update(
+        self,
+        params: Sequence[np.ndarray],
+        grads: Sequence[np.ndarray],
+        state: AdamState,
+        learning_rate: float,
+        penalty: Any = None,
+        penalized: Sequence[bool] | None = None,
+    ) -> AdamState:
+        """Do one step, updating ``params`` in place.
+
+        Parameters
+        ----------
+        params : list of ndarray
+            The arrays to update in place.
+        grads : list of ndarray
+            Their gradients (of the loss, plus any smooth penalty).
+        state : AdamState
+            The state from :meth:`init` or the previous :meth:`update`.
+        learning_rate : float
+            Step size :math:`\\eta \\geq 0`.
+        penalty : Penalty, optional
+            A non-smooth penalty is applied by its proximal operator with the
+            per-coordinate step :math:`\\eta / (\\sqrt{\\hat v} + \\epsilon)`; a smooth
+            one is ignored.
+        penalized : list of bool, optional
+            Which arrays the penalty applies to (default: all).
+
+        Returns
+        -------
+        state : AdamState
+            The new state (its moment arrays are updated in place).
+        """
+        beta_1, beta_2, epsilon = self._validated()
+        return _adam_update(
+            "Adam",
+            params,
+            grads,
+            state,
+            learning_rate,
+            penalty,
+            penalized,
+            beta_1,
+            beta_2,
+            epsilon,
+            0.0,
+        )
+
+
+class AdamW(Adam):
+    r"""Adam with decoupled weight decay.
+
+    Before the :class:`Adam` step, each penalized array (weights, never biases)
+    decays proportionally to the learning rate :math:`\eta`, independently of the
+    adaptive scaling:
+
+    .. math::
+
+        p \leftarrow p - \eta \lambda p, \qquad
+        p \leftarrow p - \frac{\eta}{\sqrt{\hat v} + \epsilon} \odot \hat m,
+
+    with :math:`\hat m, \hat v` the bias-corrected moments of :class:`Adam` (both
+    terms use the weights before the step, as in PyTorch and optax).
+
+    Parameters
+    ----------
+    beta_1 : float in [0, 1), default=0.9
+        Decay rate of the first moment.
+    beta_2 : float in [0, 1), default=0.999
+        Decay rate of the second moment.
+    epsilon : float > 0, default=1e-8
+        Added to :math:`\sqrt{\hat v}` for numerical stability.
+    weight_decay : float >= 0, default=0.01
+        Decoupled decay rate :math:`\lambda`.
+
+    Attributes
+    ----------
+    full_batch : bool
+        False: the training loop calls :meth:`update` once per minibatch.
+
+    References
+    ----------
+    Loshchilov, I. & Hutter, F. (2019). Decoupled weight decay regularization. ICLR.
+    arXiv:1711.05101.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skweights.optimizers import adamw
+    >>> opt = adamw(weight_decay=0.5)
+    >>> params = [np.array([2.0]), np.array([2.0])]  # a weight and a bias
+    >>> state = opt.init(params)
+    >>> grads = [np.array([0.0]), np.array([0.0])]
+    >>> state = opt.update(params, grads, state, 0.1, penalized=[True, False])
+    >>> [float(p[0]) for p in params]  # only the weight decays: 2 - 0.1 * 0.5 * 2
+    [1.9, 2.0]
+    """
+
+    def __init__(
+        self,
+        beta_1: float = 0.9,
+        beta_2: float = 0.999,
+        epsilon: float = 1e-8,
+        weight_decay: float = 0.01,
+    ) -> None:
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.weight_decay = weight_decay
+
+    def update(
+        self,
+        params: Sequence[np.ndarray],
+        grads: Sequence[np.ndarray],
+        state: AdamState,
+        learning_rate: float,
+        penalty: Any = None,
+        penalized: Sequence[bool] | None = None,
+    ) -> AdamState:
+        """Do one step, updating ``params`` in place.
+
+        Parameters
+        ----------
+        params : list of ndarray
+            The arrays to update in place.
+        grads : list of ndarray
+            Their gradients (of the loss, plus any smooth penalty).
+        state : AdamState
+            The state from :meth:`init` or the previous :meth:`update`.
+        learning_rate : float
+            Step size :math:`\\eta \\geq 0`.
+        penalty : Penalty, optional
+            A non-smooth penalty is applied by its proximal operator with the
+            per-coordinate step :math:`\\eta / (\\sqrt{\\hat v} + \\epsilon)`; a smooth
+            one is ignored.
+        penalized : list of bool, optional
+            Which arrays are weights, that decay and take the penalty (default: all).
+
+        Returns
+        -------
+        state : AdamState
+            The new state (its moment arrays are updated in place).
+        """
+        beta_1, beta_2, epsilon = self._validated()
+        weight_decay = _check_real("AdamW", "weight_decay", self.weight_decay, 0.0)
+        return _adam_update(
+            "AdamW",
+            params,
+            grads,
+            state,
+            learning_rate,
+            penalty,
+            penalized,
+            beta_1,
+            beta_2,
+            epsilon,
+            weight_decay,
+        )
+
+
+class RMSprop(Component):
+    r"""RMSprop: gradient scaled by a moving root mean square.
+
+    With decay :math:`\rho`, momentum :math:`\mu` and learning rate :math:`\eta`
+    (PyTorch's formulation):
+
+    .. math::
+
+        v &\leftarrow \rho v + (1 - \rho) g^2, \qquad
+        s = \frac{\eta}{\sqrt{v} + \epsilon}, \\
+        p &\leftarrow p - s \odot g \quad (\mu = 0), \qquad
+        b \leftarrow \mu b + \frac{g}{\sqrt{v} + \epsilon}, \;
+        p \leftarrow p - \eta b \quad (\mu > 0).
+
+    With a non-smooth penalty the step is proximal with the per-coordinate step
+    :math:`s / (1 - \mu)` (the step per unit of a constant gradient):
+    :math:`p \leftarrow \operatorname{prox}_{s R / (1 - \mu)}(p)`.
+
+    Parameters
+    ----------
+    rho : float in [0, 1), default=0.9
+        Decay rate of the squared-gradient average.
+    epsilon : float > 0, default=1e-8
+        Added to :math:`\sqrt{v}` for numerical stability.
+    momentum : float in [0, 1), default=0.0
+        Momentum coefficient :math:`\mu`.
+
+    Attributes
+    ----------
+    full_batch : bool
+        False: the training loop calls :meth:`update` once per minibatch.
+
+    References
+    ----------
+    Tieleman, T. & Hinton, G. (2012). Lecture 6.5 - RMSProp: divide the gradient by
+    a running average of its recent magnitude. COURSERA: Neural Networks for
+    Machine Learning.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skweights.optimizers import rmsprop
+    >>> opt = rmsprop(rho=0.75)
+    >>> params = [np.array([1.0])]
+    >>> state = opt.init(params)
+    >>> state = opt.update(params, [np.array([2.0])], state, 0.1)
+    >>> round(float(params[0][0]), 6)  # 1 - 0.1 * 2 / sqrt(0.25 * 4)
+    0.8
+    """
+
+    full_batch = False
+
+    def __init__(
+        self, rho: float = 0.9, epsilon: float = 1e-8, momentum: float = 0.0
+    ) -> None:
+        self.rho = rho
+        self.epsilon = epsilon
+        self.momentum = momentum
+
+    def _validated(self) -> tuple[float, float, float]:
+        return (
+            _check_real("RMSprop", "rho", self.rho, 0.0, 1.0, high_closed=False),
+            _check_real("RMSprop", "epsilon", self.epsilon, 0.0, low_closed=False),
+            _check_real(
+                "RMSprop", "momentum", self.momentum, 0.0, 1.0, high_closed=False
+            ),
+        )
+
+    def init(self, params: Sequence[np.ndarray]) -> RMSpropState:
+        """Return the initial state for ``params``.
+
+        Parameters
+        ----------
+        params : list of ndarray
+            The arrays to optimize.
+
+        Returns
+        -------
+        state : RMSpropState
+            Zero count, zero averages and zero velocities, in each array's dtype.
+        """
+        self._validated()
+        return RMSpropState(
+            count=0, nu=_zeros_like(params), velocity=_zeros_like(params)
+        )
+
+    def update(
+        self,
+        params: Sequence[np.ndarray],
+        grads: Sequence[np.ndarray],
+        state: RMSpropState,
+        learning_rate: float,
+        penalty: Any = None,
+        penalized: Sequence[bool] | None = None,
+    ) -> RMSpropState:
+        """Do one step, updating ``params`` in place.
+
+        Parameters
+        ----------
+        params : list of ndarray
+            The arrays to update in place.
+        grads : list of ndarray
+            Their gradients (of the loss, plus any smooth penalty).
+        state : RMSpropState
+            The state from :meth:`init` or the previous :meth:`update`.
+        learning_rate : float
+            Step size :math:`\\eta \\geq 0`.
+        penalty : Penalty, optional
+            A non-smooth penalty is applied by its proximal operator with the
+            per-coordinate step :math:`\\eta / ((1 - \\mu)(\\sqrt{v} + \\epsilon))`;
+            a smooth one is ignored.
+        penalized : list of bool, optional
+            Which arrays the penalty applies to (default: all).
+
+        Returns
+        -------
+        state : RMSpropState
+            The new state (its slot arrays are updated in place).
+        """
+        rho, epsilon, momentum = self._validated()
+        lr = _check_real("RMSprop", "learning_rate", learning_rate, 0.0)
+        penalized = _check_arguments("RMSprop", params, grads, penalized)
+        prox = _uses_prox(penalty)
+        for p, g, v, b, pen in zip(
+            params, grads, state.nu, state.velocity, penalized, strict=True
+        ):
+            scratch = np.multiply(g, g)  # v += (1 - rho) (g^2 - v)
+            scratch -= v
+            scratch *= 1.0 - rho
+            v += scratch
+            np.sqrt(v, out=scratch)
+            scratch += epsilon
+            if momentum != 0.0:
+                b *= momentum
+                direction = np.divide(g, scratch)
+                b += direction
+                np.multiply(b, lr, out=direction)
+                p -= direction
+            elif prox and pen:
+                direction = np.divide(g, scratch)
+                direction *= lr
+                p -= direction
+            else:
+                np.divide(g, scratch, out=scratch)
+                scratch *= lr
+                p -= scratch
+                continue
+            if prox and pen:
+                step = lr / (1.0 - momentum)
+                _apply_prox(p, penalty, np.divide(step, scratch, out=scratch))
+        return state._replace(count=state.count + 1)
+
+
+class Adagrad(Component):
+    r"""Adagrad: per-coordinate steps shrinking with the accumulated squared gradients.
+
+    .. math::
+
+        G \leftarrow G + g^2, \qquad
+        s = \frac{\eta}{\sqrt{G} + \epsilon}, \qquad
+        p \leftarrow p - s \odot g,
+
+    with :math:`G` started at ``initial_accumulator``. With a non-smooth penalty the
+    step is proximal with the per-coordinate step :math:`s`:
+    :math:`p \leftarrow \operatorname{prox}_{s R}(p)`.
+
+    Parameters
+    ----------
+    epsilon : float > 0, default=1e-8
+        Added to :math:`\sqrt{G}` for numerical stability.
+    initial_accumulator : float >= 0, default=0.0
+        Starting value of :math:`G`.
+
+    Attributes
+    ----------
+    full_batch : bool
+        False: the training loop calls :meth:`update` once per minibatch.
+
+    References
+    ----------
+    Duchi, J., Hazan, E. & Singer, Y. (2011). Adaptive subgradient methods for
+    online learning and stochastic optimization. JMLR 12, 2121-2159.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skweights.optimizers import adagrad
+    >>> opt = adagrad()
+    >>> params = [np.array([1.0])]
+    >>> state = opt.init(params)
+    >>> for _ in range(2):
+    ...     state = opt.update(params, [np.array([3.0])], state, 0.1)
+    >>> round(float(params[0][0]), 6)  # 1 - 0.1 * 3 / 3 - 0.1 * 3 / sqrt(18)
+    0.829289
+    """
+
+    full_batch = False
+
+    def __init__(self, epsilon: float = 1e-8, initial_accumulator: float = 0.0) -> None:
+        self.epsilon = epsilon
+        self.initial_accumulator = initial_accumulator
+
+    def _validated(self) -> tuple[float, float]:
+        return (
+            _check_real("Adagrad", "epsilon", self.epsilon, 0.0, low_closed=False),
+            _check_real(
+                "Adagrad", "initial_accumulator", self.initial_accumulator, 0.0
+            ),
+        )
+
+    def init(self, params: Sequence[np.ndarray]) -> AdagradState:
+        """Return the initial state for ``params``.
+
+        Parameters
+        ----------
+        params : list of ndarray
+            The arrays to optimize.
+
+        Returns
+        -------
+        state : AdagradState
+            Zero count and accumulators filled with ``initial_accumulator``.
+        """
+        _, initial = self._validated()
+        return AdagradState(count=0, sum_of_squares=_zeros_like(params, initial))
+
+    def update(
+        self,
+        params: Sequence[np.ndarray],
+        grads: Sequence[np.ndarray],
+        state: AdagradState,
+        learning_rate: float,
+        penalty: Any = None,
+        penalized: Sequence[bool] | None = None,
+    ) -> AdagradState:
+        """Do one step, updating ``params`` in place.
+
+        Parameters
+        ----------
+        params : list of ndarray
+            The arrays to update in place.
+        grads : list of ndarray
+            Their gradients (of the loss, plus any smooth penalty).
+        state : AdagradState
+            The state from :meth:`init` or the previous :meth:`update`.
+        learning_rate : float
+            Step size :math:`\\eta \\geq 0`.
+        penalty : Penalty, optional
+            A non-smooth penalty is applied by its proximal operator with the
+            per-coordinate step :math:`\\eta / (\\sqrt{G} + \\epsilon)`; a smooth one
+            is ignored.
+        penalized : list of bool, optional
+            Which arrays the penalty applies to (default: all).
+
+        Returns
+        -------
+        state : AdagradState
+            The new state (its accumulators are updated in place).
+        """
+        epsilon, _ = self._validated()
+        lr = _check_real("Adagrad", "learning_rate", learning_rate, 0.0)
+        penalized = _check_arguments("Adagrad", params, grads, penalized)
+        prox = _uses_prox(penalty)
+        for p, g, acc, pen in zip(
+            params, grads, state.sum_of_squares, penalized, strict=True
+        ):
+            scratch = np.multiply(g, g)
+            acc += scratch
+            np.sqrt(acc, out=scratch)
+            scratch += epsilon
+            if prox and pen:
+                step = np.divide(lr, scratch, out=scratch)
+                direction = np.multiply(g, step)
+                p -= direction
+                _apply_prox(p, penalty, step)
+            else:
+                np.divide(g, scratch, out=scratch)
+                scratch *= lr
+                p -= scratch
+        return state._replace(count=state.count + 1)
+
+
+# --------------------------------------------------------------------------------------
+# Full-batch solvers
+# --------------------------------------------------------------------------------------
+
+
+class _Packer:
+    """Flatten a list of arrays into one float64 vector and back."""
+
+    def __init__(self, params: Sequence[np.ndarray]) -> None:
+        arrays = [np.asarray(p) for p in params]
+        self.shapes = [a.shape for a in arrays]
+        self.dtypes = [
+            a.dtype if np.issubdtype(a.dtype, np.floating) else np.dtype(np.float64)
+            for a in arrays
+        ]
+        ends = np.cumsum([a.size for a in arrays]).tolist()
+        starts = [0, *ends[:-1]]
+        self.slices = [slice(s, e) for s, e in zip(starts, ends, strict=True)]
+        self.size = ends[-1] if ends else 0
+
+    def pack(self, arrays: Sequence[np.ndarray]) -> np.ndarray:
+        x = np.empty(self.size)
+        for sl, a in zip(self.slices, arrays, strict=True):
+            x[sl] = np.ravel(a)
+        return x
+
+    def unpack(self, x: np.ndarray) -> list[np.ndarray]:
+        """New arrays in the original shapes and dtypes."""
+        return [
+            x[sl].reshape(shape).astype(dtype)
+            for sl, shape, dtype in zip(
+                self.slices, self.shapes, self.dtypes, strict=True
+            )
+        ]
+
+    def mask(self, flags: Sequence[bool]) -> np.ndarray:
+        mask = np.zeros(self.size, dtype=bool)
+        for sl, flag in zip(self.slices, flags, strict=True):
+            mask[sl] = flag
+        return mask
+
+
+def _nonsmooth_value(
+    penalty: Any, params: Sequence[np.ndarray], penalized: Sequence[bool]
+) -> float:
+    """The non-smooth penalty's value on the penalized arrays (0 if smooth/None)."""
+    if not _uses_prox(penalty):
+        return 0.0
+    return float(
+        sum(penalty.value(p) for p, pen in zip(params, penalized, strict=True) if pen)
+    )
+
+
+def _l1_l2_strengths(penalty: Any) -> tuple[float, float]:
+    """``(alpha * l1_ratio, alpha * (1 - l1_ratio))`` of a penalty."""
+    l1 = getattr(penalty, "l1_strength", None)
+    l2 = getattr(penalty, "l2_strength", None)
+    if l1 is None or l2 is None:
+        alpha = float(penalty.alpha)
+        l1_ratio = float(getattr(penalty, "l1_ratio", 1.0))
+        l1, l2 = alpha * l1_ratio, alpha * (1.0 - l1_ratio)
+    return float(l1), float(l2)
+
+
+def _check_minimize_arguments(
+    owner: str, max_iter: Any, tol: Any, callback: Any
+) -> tuple[int, float]:
+    max_iter = _check_int(owner, "max_iter", max_iter, 1)
+    tol = _check_real(owner, "tol", tol, 0.0)
+    if callback is not None and not callable(callback):
+        raise ValueError(f"{owner}: callback must be callable or None.")
+    return max_iter, tol
+
+
+class _StopEarly(Exception):
+    """Raised inside scipy's callback when the user's callback asks to stop."""
+
+
+class LBFGS(Component):
+    r"""Limited-memory BFGS (scipy's L-BFGS-B) on the whole objective.
+
+    Minimizes :math:`F(w) = f(w) + \sum_{\text{penalized}} R(W)` where ``fun``
+    returns the smooth part :math:`f` and its gradient. A non-smooth elastic-net
+    penalty :math:`R(W) = \lambda_1 \|W\|_1 + \frac{\lambda_2}{2} \|W\|_2^2` is made
+    smooth by splitting each penalized array into non-negative parts, solved with
+    bound constraints:
+
+    .. math::
+
+        W = U - V, \quad U, V \geq 0, \qquad
+        \min_{U, V \geq 0} \; f(U - V) + \lambda_1 \textstyle\sum (U + V)
+        + \frac{\lambda_2}{2} \|U - V\|_2^2,
+
+    which has the same minimizers (at the optimum :math:`U \odot V = 0`) and gives
+    exact zeros where both bounds are active.
+
+    Parameters
+    ----------
+    memory : int >= 1, default=10
+        Number of correction pairs kept (scipy's ``maxcor``).
+
+    Attributes
+    ----------
+    full_batch : bool
+        True: the training loop calls :meth:`minimize` on the whole objective.
+
+    References
+    ----------
+    Byrd, R. H., Lu, P., Nocedal, J. & Zhu, C. (1995). A limited memory algorithm for
+    bound constrained optimization. SIAM J. Sci. Comput. 16(5), 1190-1208.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skweights.optimizers import lbfgs
+    >>> def fun(params):
+    ...     w = params[0]
+    ...     return 0.5 * float(np.sum((w - 3.0) ** 2)), [w - 3.0]
+    >>> result = lbfgs().minimize(fun, [np.zeros(2)])
+    >>> result.params[0], result.converged
+    (array([3., 3.]), True)
+    """
+
+    full_batch = True
+
+    def __init__(self, memory: int = 10) -> None:
+        self.memory = memory
+
+    def minimize(
+        self,
+        fun: Callable[[list[np.ndarray]], tuple[float, list[np.ndarray]]],
+        params: Sequence[np.ndarray],
+        *,
+        penalty: Any = None,
+        penalized: Sequence[bool] | None = None,
+        max_iter: int = 200,
+        tol: float = 1e-4,
+        callback: Callable[[int, list[np.ndarray], float], bool] | None = None,
+    ) -> MinimizeResult:
+        """Minimize ``fun`` plus the non-smooth penalty, starting from ``params``.
+
+        Parameters
+        ----------
+        fun : callable
+            ``fun(params) -> (value, grads)``: the smooth part of the objective (loss
+            plus any smooth penalty) and its gradient, a list like ``params``. It
+            receives new arrays in the dtypes of ``params``.
+        params : list of ndarray
+            Starting point; not modified.
+        penalty : Penalty, optional
+            A non-smooth penalty is handled by the ``U - V`` split (it needs
+            ``l1_strength`` and ``l2_strength``, or ``alpha`` and ``l1_ratio``); a
+            smooth one is ignored (``fun`` includes it).
+        penalized : list of bool, optional
+            Which arrays the penalty applies to (default: all).
+        max_iter : int, default=200
+            Maximum number of iterations (scipy's ``maxiter``).
+        tol : float, default=1e-4
+            Stop when the max-abs projected gradient is at most ``tol`` (scipy's
+            ``gtol``); also stops when the relative decrease of the objective falls
+            under ``64 * eps`` (``ftol``).
+        callback : callable, optional
+            ``callback(n_iter, params, value) -> bool`` after every iteration, with
+            new arrays; returning True stops (``converged`` is then False).
+
+        Returns
+        -------
+        result : MinimizeResult
+            Solution (in the dtypes of ``params``), iterations, convergence and the
+            objective including the non-smooth penalty. If ``fun`` turns non-finite,
+            the last iterate with a finite value is returned, not converged.
+        """
+        memory = _check_int("LBFGS", "memory", self.memory, 1)
+        max_iter, tol = _check_minimize_arguments("LBFGS", max_iter, tol, callback)
+        penalized = _check_arguments("LBFGS", params, None, penalized)
+        packer = _Packer(params)
+        split = _uses_prox(penalty)
+        l1, l2 = _l1_l2_strengths(penalty) if split else (0.0, 0.0)
+        mask = packer.mask(penalized) if split else np.zeros(packer.size, bool)
+        free = ~mask
+        n_free, n_pen = int(free.sum()), int(mask.sum())
+
+        def weights(z: np.ndarray) -> np.ndarray:
+            if n_pen == 0:
+                return z
+            w = np.empty(packer.size)
+            w[free] = z[:n_free]
+            w[mask] = z[n_free : n_free + n_pen] - z[n_free + n_pen :]
+            return w
+
+        # The last evaluation (to reuse its value) and the last finite objective.
+        last = {"z": None, "value": np.inf, "finite": 0.0}
+
+        def objective(z: np.ndarray) -> tuple[float, np.ndarray]:
+            w = weights(z)
+            value, grads = fun(packer.unpack(w))
+            value = float(value)
+            gw = packer.pack(grads)
+            last["z"], last["value"] = z.copy(), value
+            if not (math.isfinite(value) and np.isfinite(gw).all()):
+                # A finite value well above the last finite one makes the line search
+                # backtrack (+inf would make L-BFGS-B stop, reporting convergence).
+                ref = last["finite"]
+                return ref + 1e3 * (1.0 + abs(ref)), np.zeros_like(z)
+            if n_pen == 0:
+                total, gz = value, gw
+            else:
+                wp = w[mask]
+                gp = gw[mask] + l2 * wp
+                total = value + l1 * float(z[n_free:].sum()) + 0.5 * l2 * (wp @ wp)
+                gz = np.concatenate([gw[free], gp + l1, l1 - gp])
+            last["finite"] = float(total)
+            return total, gz
+
+        def smooth_value(z: np.ndarray) -> float:
+            if last["z"] is not None and np.array_equal(z, last["z"]):
+                return last["value"]
+            return float(fun(packer.unpack(weights(z)))[0])
+
+        w0 = packer.pack(params)
+        z0 = np.concatenate([w0[free], np.maximum(w0[mask], 0.0)])
+        z0 = np.concatenate([z0, np.maximum(-w0[mask], 0.0)])
+        lower = np.concatenate([np.full(n_free, -np.inf), np.zeros(2 * n_pen)])
+        bounds = scipy.optimize.Bounds(lower, np.full(z0.size, np.inf))
+        good = {"z": z0, "n_iter": 0}
+
+        def scipy_callback(zk: np.ndarray) -> None:
+            good["n_iter"] += 1
+            good["z"] = np.array(zk, dtype=float)
+            if callback is not None:
+                current = packer.unpack(weights(good["z"]))
+                value = smooth_value(good["z"])
+                value += _nonsmooth_value(penalty, current, penalized)
+                if callback(good["n_iter"], current, value):
+                    raise _StopEarly
+
+        try:
+            res = scipy.optimize.minimize(
+                objective,
+                z0,
+                method="L-BFGS-B",
+                jac=True,
+                bounds=bounds if split and n_pen else None,
+                callback=scipy_callback,
+                options={
+                    "maxiter": max_iter,
+                    "maxcor": memory,
+                    "gtol": tol,
+                    "ftol": 64 * np.finfo(float).eps,
+                    "maxfun": max(15000, 20 * max_iter),
+                },
+            )
+            z, n_iter, converged = res.x, int(res.nit), res.status == 0
+        except _StopEarly:
+            z, n_iter, converged = good["z"], good["n_iter"], False
+        value = smooth_value(z)
+        if not math.isfinite(value):
+            z, n_iter, converged = good["z"], good["n_iter"], False
+            value = smooth_value(z)
+        result = packer.unpack(weights(z))
+        value += _nonsmooth_value(penalty, result, penalized)
+        return MinimizeResult(result, n_iter, bool(converged), float(value))
+
+
+class FISTA(Component):
+    r"""FISTA: accelerated proximal gradient with backtracking and adaptive restart.
+
+    Minimizes :math:`F(x) = f(x) + R(x)` where ``fun`` returns the smooth part
+    :math:`f` and its gradient, and :math:`R` is the non-smooth penalty on the
+    penalized arrays (:math:`R = 0` when the penalty is None or smooth). With
+    :math:`t_1 = 1`, :math:`y_1 = x_0`, each iteration :math:`k` does
+
+    .. math::
+
+        x_k &= \operatorname{prox}_{R / L}\left(y_k - \tfrac{1}{L} \nabla f(y_k)
+        \right), \\
+        t_{k+1} &= \frac{1 + \sqrt{1 + 4 t_k^2}}{2}, \qquad
+        y_{k+1} = x_k + \frac{t_k - 1}{t_{k+1}} (x_k - x_{k-1}),
+
+    where the Lipschitz estimate :math:`L` doubles until the sufficient-decrease
+    condition :math:`f(x_k) \leq f(y_k) + \langle \nabla f(y_k), x_k - y_k \rangle
+    + \frac{L}{2} \|x_k - y_k\|^2` holds (when the two sides differ by rounding
+    only, the equivalent test :math:`\langle \nabla f(x_k) - \nabla f(y_k),
+    x_k - y_k \rangle \leq L \|x_k - y_k\|^2` is used) and shrinks by 10% at each
+    iteration so it can follow the local curvature. With ``restart=True`` the
+    momentum resets (:math:`t_{k+1} = 1`, :math:`y_{k+1} = x_k`) whenever
+    :math:`\langle y_k - x_k, x_k - x_{k-1} \rangle > 0` (the gradient scheme of
+    O'Donoghue & Candès), and whenever :math:`f(y_{k+1})` is not finite.
+
+    **Convergence**: the iteration stops, converged, when the gradient mapping at
+    :math:`y_k` is small in max-abs norm,
+    :math:`\|L (y_k - x_k)\|_\infty \leq \mathrm{tol}` (it is 0 exactly at a
+    minimizer of :math:`F`); otherwise after ``max_iter`` iterations, not
+    converged. Non-finite values of ``fun`` are never accepted: the step
+    backtracks, and if :math:`L` overflows the last finite iterate is returned.
+
+    Parameters
+    ----------
+    restart : bool, default=True
+        Use adaptive (gradient-scheme) restart.
+
+    Attributes
+    ----------
+    full_batch : bool
+        True: the training loop calls :meth:`minimize` on the whole objective.
+
+    References
+    ----------
+    Beck, A. & Teboulle, M. (2009). A fast iterative shrinkage-thresholding
+    algorithm for linear inverse problems. SIAM J. Imaging Sci. 2(1), 183-202.
+
+    O'Donoghue, B. & Candès, E. (2015). Adaptive restart for accelerated gradient
+    schemes. Found. Comput. Math. 15, 715-732.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skweights.optimizers import fista
+    >>> def fun(params):
+    ...     w = params[0]
+    ...     return 0.5 * float(np.sum((w - 3.0) ** 2)), [w - 3.0]
+    >>> result = fista().minimize(fun, [np.zeros(2)], tol=1e-10)
+    >>> np.round(result.params[0], 6), result.converged
+    (array([3., 3.]), True)
+    """
+
+    full_batch = True
+
+    _GROW = 2.0
+    _SHRINK = 0.9
+    _MAX_L = 1e300
+
+    def __init__(self, restart: bool = True) -> None:
+        self.restart = restart
+
+    def minimize(
+        self,
+        fun: Callable[[list[np.ndarray]], tuple[float, list[np.ndarray]]],
+        params: Sequence[np.ndarray],
+        *,
+        penalty: Any = None,
+        penalized: Sequence[bool] | None = None,
+        max_iter: int = 200,
+        tol: float = 1e-4,
+        callback: Callable[[int, list[np.ndarray], float], bool] | None = None,
+    ) -> MinimizeResult:
+        """Minimize ``fun`` plus the non-smooth penalty, starting from ``params``.
+
+        Parameters
+        ----------
+        fun : callable
+            ``fun(params) -> (value, grads)``: the smooth part of the objective (loss
+            plus any smooth penalty) and its gradient, a list like ``params``. It
+            receives new arrays in the dtypes of ``params``.
+        params : list of ndarray
+            Starting point; not modified.
+        penalty : Penalty, optional
+            A non-smooth penalty is applied through ``penalty.prox(W, 1 / L)`` on the
+            penalized arrays; a smooth one is ignored (``fun`` includes it).
+        penalized : list of bool, optional
+            Which arrays the penalty applies to (default: all).
+        max_iter : int, default=200
+            Maximum number of iterations.
+        tol : float, default=1e-4
+            Stop when :math:`\\|L (y_k - x_k)\\|_\\infty \\leq` ``tol``.
+        callback : callable, optional
+            ``callback(n_iter, params, value) -> bool`` after every iteration, with
+            new arrays; returning True stops (``converged`` is then False unless
+            the convergence test passed at that iteration).
+
+        Returns
+        -------
+        result : MinimizeResult
+            Solution (in the dtypes of ``params``), iterations, convergence and the
+            objective including the non-smooth penalty.
+        """
+        restart = _check_bool("FISTA", "restart", self.restart)
+        max_iter, tol = _check_minimize_arguments("FISTA", max_iter, tol, callback)
+        penalized = _check_arguments("FISTA", params, None, penalized)
+        packer = _Packer(params)
+        prox_slices = (
+            [
+                (sl, shape)
+                for sl, shape, pen in zip(
+                    packer.slices, packer.shapes, penalized, strict=True
+                )
+                if pen
+            ]
+            if _uses_prox(penalty)
+            else []
+        )
+        noise = 64 * max(float(np.finfo(dt).eps) for dt in packer.dtypes or [float])
+
+        def evaluate(x: np.ndarray) -> tuple[float, np.ndarray | None]:
+            value, grads = fun(packer.unpack(x))
+            value, g = float(value), packer.pack(grads)
+            if not (math.isfinite(value) and np.isfinite(g).all()):
+                return math.inf, None
+            return value, g
+
+        def prox(z: np.ndarray, step: float) -> np.ndarray:
+            for sl, shape in prox_slices:
+                z[sl] = np.ravel(penalty.prox(z[sl].reshape(shape), step))
+            return z
+
+        def total(x: np.ndarray) -> tuple[list[np.ndarray], float]:
+            current = packer.unpack(x)
+            return current, f_x + _nonsmooth_value(penalty, current, penalized)
+
+        x = packer.pack(params)
+        f_x, g_x = evaluate(x)
+        if g_x is None:
+            raise ValueError("FISTA: fun returned a non-finite value at the start.")
+        L = self._initial_lipschitz(evaluate, x, g_x)
+        y, f_y, g_y = x, f_x, g_x
+        t = 1.0
+        n_iter, converged = 0, False
+        while n_iter < max_iter:
+            L *= self._SHRINK
+            while True:  # backtracking on L
+                x_new = prox(y - g_y / L, 1.0 / L)
+                d = x_new - y
+                dd = float(d @ d)
+                if dd == 0.0:
+                    f_new, g_new = f_y, g_y
+                    break
+                f_new, g_new = evaluate(x_new)
+                if g_new is not None:
+                    excess = f_new - f_y - float(g_y @ d)
+                    if excess <= 0.5 * L * dd:
+                        break
+                    scale = noise * max(abs(f_new), abs(f_y), 1e-300)
+                    if abs(excess) <= scale and float((g_new - g_y) @ d) <= L * dd:
+                        break
+                L *= self._GROW
+                if L > self._MAX_L:
+                    break
+            if L > self._MAX_L:
+                break  # the line search failed: keep the last accepted x
+            gradient_mapping = L * float(np.max(np.abs(d))) if d.size else 0.0
+            if restart and float((y - x_new) @ (x_new - x)) > 0.0:
+                t_next, beta = 1.0, 0.0
+            else:
+                t_next = (1.0 + math.sqrt(1.0 + 4.0 * t * t)) / 2.0
+                beta = (t - 1.0) / t_next
+            x_old, x, f_x, g_x = x, x_new, f_new, g_new
+            n_iter += 1
+            converged = gradient_mapping <= tol
+            stop = False
+            if callback is not None:
+                current, value = total(x)
+                stop = bool(callback(n_iter, current, value))
+            if converged or stop:
+                break
+            t = t_next
+            y, f_y, g_y = x, f_x, g_x
+            if beta > 0.0:
+                y_try = x + beta * (x - x_old)
+                f_try, g_try = evaluate(y_try)
+                if g_try is None:  # extrapolated outside the finite domain: restart
+                    t = 1.0
+                else:
+                    y, f_y, g_y = y_try, f_try, g_try
+        result, value = total(x)
+        return MinimizeResult(result, n_iter, converged, float(value))
+
+    @staticmethod
+    def _initial_lipschitz(
+        evaluate: Callable[[np.ndarray], tuple[float, np.ndarray | None]],
+        x: np.ndarray,
+        g: np.ndarray,
+    ) -> float:
+        """Curvature along the gradient from one probe point (1 if it fails)."""
+        g_norm = float(np.linalg.norm(g))
+        if g_norm == 0.0:
+            return 1.0
+        h = 1e-4 * max(1.0, float(np.linalg.norm(x))) / g_norm
+        _, g_probe = evaluate(x - h * g)
+        if g_probe is None:
+            return 1.0
+        L = float(np.linalg.norm(g_probe - g)) / (h * g_norm)
+        return L if math.isfinite(L) and L > 0.0 else 1.0
+
+
+# --------------------------------------------------------------------------------------
+# Factories and registry
+# --------------------------------------------------------------------------------------
+
+
+def sgd(momentum: float = 0.0, nesterov: bool = False) -> SGD:
+    """Stochastic gradient descent; see :class:`SGD`.
+
+    Parameters
+    ----------
+    momentum : float in [0, 1), default=0.0
+        Momentum coefficient.
+    nesterov : bool, default=False
+        Use Nesterov's accelerated gradient.
+
+    Returns
+    -------
+    optimizer : SGD
+        The optimizer.
+
+    Examples
+    --------
+    >>> from skweights.optimizers import sgd
+    >>> sgd(momentum=0.9, nesterov=True)
+    SGD(momentum=0.9, nesterov=True)
+    """
+    return SGD(momentum=momentum, nesterov=nesterov)
+
+
+def adam(beta_1: float = 0.9, beta_2: float = 0.999, epsilon: float = 1e-8) -> Adam:
+    """Adam; see :class:`Adam`.
+
+    Parameters
+    ----------
+    beta_1 : float in [0, 1), default=0.9
+        Decay rate of the first moment.
+    beta_2 : float in [0, 1), default=0.999
+        Decay rate of the second moment.
+    epsilon : float > 0, default=1e-8
+        Numerical stability constant.
+
+    Returns
+    -------
+    optimizer : Adam
+        The optimizer.
+
+    Examples
+    --------
+    >>> from skweights.optimizers import adam
+    >>> adam(beta_2=0.99)
+    Adam(beta_1=0.9, beta_2=0.99, epsilon=1e-08)
+    """
+    return Adam(beta_1=beta_1, beta_2=beta_2, epsilon=epsilon)
+
+
+def adamw(
+    beta_1: float = 0.9,
+    beta_2: float = 0.999,
+    epsilon: float = 1e-8,
+    weight_decay: float = 0.01,
+) -> AdamW:
+    """Adam with decoupled weight decay; see :class:`AdamW`.
+
+    Parameters
+    ----------
+    beta_1 : float in [0, 1), default=0.9
+        Decay rate of the first moment.
+    beta_2 : float in [0, 1), default=0.999
+        Decay rate of the second moment.
+    epsilon : float > 0, default=1e-8
+        Numerical stability constant.
+    weight_decay : float >= 0, default=0.01
+        Decoupled decay rate of the penalized arrays.
+
+    Returns
+    -------
+    optimizer : AdamW
+        The optimizer.
+
+    Examples
+    --------
+    >>> from skweights.optimizers import adamw
+    >>> adamw(weight_decay=0.1).weight_decay
+    0.1
+    """
+    return AdamW(
+        beta_1=beta_1, beta_2=beta_2, epsilon=epsilon, weight_decay=weight_decay
+    )
+
+
+def rmsprop(rho: float = 0.9, epsilon: float = 1e-8, momentum: float = 0.0) -> RMSprop:
+    """RMSprop; see :class:`RMSprop`.
+
+    Parameters
+    ----------
+    rho : float in [0, 1), default=0.9
+        Decay rate of the squared-gradient average.
+    epsilon : float > 0, default=1e-8
+        Numerical stability constant.
+    momentum : float in [0, 1), default=0.0
+        Momentum coefficient.
+
+    Returns
+    -------
+    optimizer : RMSprop
+        The optimizer.
+
+    Examples
+    --------
+    >>> from skweights.optimizers import rmsprop
+    >>> rmsprop(momentum=0.9).momentum
+    0.9
+    """
+    return RMSprop(rho=rho, epsilon=epsilon, momentum=momentum)
+
+
+def adagrad(epsilon: float = 1e-8, initial_accumulator: float = 0.0) -> Adagrad:
+    """Adagrad; see :class:`Adagrad`.
+
+    Parameters
+    ----------
+    epsilon : float > 0, default=1e-8
+        Numerical stability constant.
+    initial_accumulator : float >= 0, default=0.0
+        Starting value of the squared-gradient sums.
+
+    Returns
+    -------
+    optimizer : Adagrad
+        The optimizer.
+
+    Examples
+    --------
+    >>> from skweights.optimizers import adagrad
+    >>> adagrad(initial_accumulator=0.1)
+    Adagrad(epsilon=1e-08, initial_accumulator=0.1)
+    """
+    return Adagrad(epsilon=epsilon, initial_accumulator=initial_accumulator)
+
+
+def lbfgs(memory: int = 10) -> LBFGS:
+    """L-BFGS (full batch); see :class:`LBFGS`.
+
+    Parameters
+    ----------
+    memory : int >= 1, default=10
+        Number of correction pairs kept.
+
+    Returns
+    -------
+    optimizer : LBFGS
+        The solver.
+
+    Examples
+    --------
+    >>> from skweights.optimizers import lbfgs
+    >>> lbfgs(memory=5).full_batch
+    True
+    """
+    return LBFGS(memory=memory)
+
+
+def fista(restart: bool = True) -> FISTA:
+    """FISTA (full batch); see :class:`FISTA`.
+
+    Parameters
+    ----------
+    restart : bool, default=True
+        Use adaptive restart.
+
+    Returns
+    -------
+    optimizer : FISTA
+        The solver.
+
+    Examples
+    --------
+    >>> from skweights.optimizers import fista
+    >>> fista(restart=False)
+    FISTA(restart=False)
+    """
+    return FISTA(restart=restart)
+
+
+REGISTRY = Registry(
+    "optimizer",
+    {
+        "sgd": sgd,
+        "adam": adam,
+        "adamw": adamw,
+        "rmsprop": rmsprop,
+        "adagrad": adagrad,
+        "lbfgs": lbfgs,
+        "fista": fista,
+    },
+    aliases={"l-bfgs": "lbfgs"},
+)
+
+
+def get(identifier: Any, **kwargs: Any) -> Any:
+    """Resolve an optimizer from a name, an instance or a callable.
+
+    Parameters
+    ----------
+    identifier : str or optimizer
+        One of ``"sgd"``, ``"adam"``, ``"adamw"``, ``"rmsprop"``, ``"adagrad"``,
+        ``"lbfgs"`` (alias ``"l-bfgs"``), ``"fista"`` (case-insensitive), or an
+        optimizer object, returned unchanged.
+    **kwargs : dict
+        Hyper-parameters passed to the factory when ``identifier`` is a name.
+
+    Returns
+    -------
+    optimizer : object
+        The optimizer.
+
+    Raises
+    ------
+    ValueError
+        If the name is unknown; the message lists the valid names.
+
+    Examples
+    --------
+    >>> from skweights.optimizers import get
+    >>> get("SGD", momentum=0.9)
+    SGD(momentum=0.9, nesterov=False)
+    >>> get("l-bfgs")
+    LBFGS(memory=10)
+    """
+    return REGISTRY.get(identifier, **kwargs)

@@ -1,0 +1,728 @@
+"""Learning-rate schedules: the rate to use during each epoch, with explicit state.
+
+A schedule is four functions of an explicit state, so the object itself only holds
+hyper-parameters and clones like an estimator::
+
+    state = schedule.init(learning_rate)
+    lr = schedule.value(state, epoch)       # epoch is 0-based
+    state = schedule.observe(state, loss)   # once per epoch, with the training loss
+    schedule.exhausted(state)               # True once an adaptive rate ran out
+
+Only :class:`Adaptive` uses ``observe`` and ``exhausted``; the others are functions of
+the epoch, their ``observe`` returns the state unchanged and ``exhausted`` is False.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from typing import Any, NamedTuple
+
+from ._registry import Component, Registry
+
+__all__ = [
+    "Constant",
+    "InvScaling",
+    "Step",
+    "Exponential",
+    "Cosine",
+    "Adaptive",
+    "ScheduleState",
+    "AdaptiveState",
+    "constant",
+    "invscaling",
+    "step",
+    "exponential",
+    "cosine",
+    "adaptive",
+    "REGISTRY",
+    "get",
+]
+
+
+def _check_real(
+    owner: str,
+    name: str,
+    value: Any,
+    low: float | None = None,
+    high: float | None = None,
+    *,
+    low_closed: bool = True,
+    high_closed: bool = True,
+) -> float:
+    """Return ``value`` as a float if it is a real in the interval, else raise."""
+    left = "-inf" if low is None else repr(low)
+    right = "inf" if high is None else repr(high)
+    interval = (
+        f"{'[' if low_closed and low is not None else '('}{left}, "
+        f"{right}{']' if high_closed and high is not None else ')'}"
+    )
+    ok = isinstance(value, numbers.Real) and not isinstance(value, bool)
+    if ok:
+        value = float(value)
+        ok = math.isfinite(value)
+        if ok and low is not None:
+            ok = value >= low if low_closed else value > low
+        if ok and high is not None:
+            ok = value <= high if high_closed else value < high
+    if not ok:
+        raise ValueError(
+            f"{owner}: {name} must be a real number in {interval}, got {value!r}."
+        )
+    return value
+
+
+def _check_int(owner: str, name: str, value: Any, low: int) -> int:
+    """Return ``value`` as an int if it is an integer ``>= low``, else raise."""
+    if (
+        not isinstance(value, numbers.Integral)
+        or isinstance(value, bool)
+        or value < low
+    ):
+        raise ValueError(
+            f"{owner}: {name} must be an integer in [{low}, inf), got {value!r}."
+        )
+    return int(value)
+
+
+class ScheduleState(NamedTuple):
+    """State of the stateless schedules: the initial learning rate.
+
+    Attributes
+    ----------
+    learning_rate : float
+        The initial learning rate :math:`\\eta_0`.
+    """
+
+    learning_rate: float
+
+
+class AdaptiveState(NamedTuple):
+    """State of :class:`Adaptive`.
+
+    Attributes
+    ----------
+    learning_rate : float
+        The current learning rate.
+    best_loss : float
+        The best loss observed so far (``inf`` before the first epoch).
+    bad_epochs : int
+        Consecutive epochs without improvement since the last reduction.
+    """
+
+    learning_rate: float
+    best_loss: float
+    bad_epochs: int
+
+
+class _Schedule(Component):
+    """Shared ``init``, ``observe`` and ``exhausted`` of the stateless schedules."""
+
+    def _validated(self) -> tuple:
+        return ()
+
+    def init(self, learning_rate: float) -> ScheduleState:
+        """Return the state for the initial rate ``learning_rate``.
+
+        Parameters
+        ----------
+        learning_rate : float > 0
+            The initial learning rate.
+
+        Returns
+        -------
+        state : ScheduleState
+            The state.
+        """
+        self._validated()
+        lr = _check_real(
+            type(self).__name__, "learning_rate", learning_rate, 0.0, low_closed=False
+        )
+        return ScheduleState(learning_rate=lr)
+
+    def value(self, state: ScheduleState, epoch: int) -> float:
+        """Return the learning rate to use during ``epoch`` (0-based).
+
+        Parameters
+        ----------
+        state : ScheduleState
+            The state from :meth:`init`.
+        epoch : int >= 0
+            The epoch.
+
+        Returns
+        -------
+        learning_rate : float
+            The rate.
+        """
+        params = self._validated()
+        epoch = _check_int(type(self).__name__, "epoch", epoch, 0)
+        return float(self._rate(state.learning_rate, epoch, *params))
+
+    def _rate(self, lr: float, epoch: int, *params: float) -> float:
+        raise NotImplementedError
+
+    def observe(self, state: ScheduleState, loss: float) -> ScheduleState:
+        """Return ``state`` unchanged: this schedule ignores the loss.
+
+        Parameters
+        ----------
+        state : ScheduleState
+            The current state.
+        loss : float
+            The epoch's training loss.
+
+        Returns
+        -------
+        state : ScheduleState
+            The same state.
+        """
+        return state
+
+    def exhausted(self, state: ScheduleState) -> bool:
+        """Return False: this schedule never runs out.
+
+        Parameters
+        ----------
+        state : ScheduleState
+            The current state.
+
+        Returns
+        -------
+        exhausted : bool
+            False.
+        """
+        return False
+
+
+class Constant(_Schedule):
+    r"""Constant learning rate.
+
+    .. math::
+
+        \eta_t = \eta_0
+
+    Examples
+    --------
+    >>> from skweights.schedules import constant
+    >>> schedule = constant()
+    >>> state = schedule.init(0.1)
+    >>> [schedule.value(state, t) for t in range(3)]
+    [0.1, 0.1, 0.1]
+    """
+
+    def _rate(self, lr: float, epoch: int) -> float:
+        return lr
+
+
+class InvScaling(_Schedule):
+    r"""Inverse scaling: the rate decays as a power of the epoch.
+
+    .. math::
+
+        \eta_t = \frac{\eta_0}{(t + 1)^{p}}
+
+    with :math:`t` the 0-based epoch (scikit-learn's ``"invscaling"`` per epoch).
+
+    Parameters
+    ----------
+    power_t : float >= 0, default=0.5
+        The exponent :math:`p`.
+
+    References
+    ----------
+    Robbins, H. & Monro, S. (1951). A stochastic approximation method. Ann. Math.
+    Statist. 22(3), 400-407.
+
+    Examples
+    --------
+    >>> from skweights.schedules import invscaling
+    >>> schedule = invscaling(power_t=1.0)
+    >>> state = schedule.init(1.0)
+    >>> [schedule.value(state, t) for t in range(4)]
+    [1.0, 0.5, 0.3333333333333333, 0.25]
+    """
+
+    def __init__(self, power_t: float = 0.5) -> None:
+        self.power_t = power_t
+
+    def _validated(self) -> tuple[float]:
+        return (_check_real("InvScaling", "power_t", self.power_t, 0.0),)
+
+    def _rate(self, lr: float, epoch: int, power_t: float) -> float:
+        return lr / (epoch + 1) ** power_t
+
+
+class Step(_Schedule):
+    r"""Step decay: the rate is multiplied by ``drop`` every ``every`` epochs.
+
+    .. math::
+
+        \eta_t = \eta_0 \, d^{\lfloor t / k \rfloor}
+
+    Parameters
+    ----------
+    drop : float in (0, 1], default=0.5
+        The factor :math:`d`.
+    every : int >= 1, default=10
+        The period :math:`k`, in epochs.
+
+    References
+    ----------
+    He, K., Zhang, X., Ren, S. & Sun, J. (2016). Deep residual learning for image
+    recognition. CVPR (step decay of the learning rate).
+
+    Examples
+    --------
+    >>> from skweights.schedules import step
+    >>> schedule = step(drop=0.5, every=2)
+    >>> state = schedule.init(1.0)
+    >>> [schedule.value(state, t) for t in range(5)]
+    [1.0, 1.0, 0.5, 0.5, 0.25]
+    """
+
+    def __init__(self, drop: float = 0.5, every: int = 10) -> None:
+        self.drop = drop
+        self.every = every
+
+    def _validated(self) -> tuple[float, int]:
+        return (
+            _check_real("Step", "drop", self.drop, 0.0, 1.0, low_closed=False),
+            _check_int("Step", "every", self.every, 1),
+        )
+
+    def _rate(self, lr: float, epoch: int, drop: float, every: int) -> float:
+        return lr * drop ** (epoch // every)
+
+
+class Exponential(_Schedule):
+    r"""Exponential decay.
+
+    .. math::
+
+        \eta_t = \eta_0 \, \gamma^{t}
+
+    Parameters
+    ----------
+    gamma : float in (0, 1], default=0.95
+        The factor :math:`\gamma` applied every epoch.
+
+    Examples
+    --------
+    >>> from skweights.schedules import exponential
+    >>> schedule = exponential(gamma=0.5)
+    >>> state = schedule.init(1.0)
+    >>> [schedule.value(state, t) for t in range(4)]
+    [1.0, 0.5, 0.25, 0.125]
+    """
+
+    def __init__(self, gamma: float = 0.95) -> None:
+        self.gamma = gamma
+
+    def _validated(self) -> tuple[float]:
+        return (
+            _check_real("Exponential", "gamma", self.gamma, 0.0, 1.0, low_closed=False),
+        )
+
+    def _rate(self, lr: float, epoch: int, gamma: float) -> float:
+        return lr * gamma**epoch
+
+
+class Cosine(_Schedule):
+    r"""Cosine annealing from the initial rate down to ``min_lr`` at ``t_max``.
+
+    .. math::
+
+        \eta_t = \eta_{\min} + (\eta_0 - \eta_{\min})
+        \frac{1 + \cos(\pi \min(t, T) / T)}{2}
+
+    The rate stays at :math:`\eta_{\min}` after :math:`T` epochs (no restart).
+
+    Parameters
+    ----------
+    t_max : int >= 1, default=100
+        The annealing length :math:`T`, in epochs.
+    min_lr : float >= 0, default=0.0
+        The final rate :math:`\eta_{\min}`; at most the initial rate.
+
+    References
+    ----------
+    Loshchilov, I. & Hutter, F. (2017). SGDR: stochastic gradient descent with warm
+    restarts. ICLR. arXiv:1608.03983.
+
+    Examples
+    --------
+    >>> from skweights.schedules import cosine
+    >>> schedule = cosine(t_max=2, min_lr=0.1)
+    >>> state = schedule.init(1.0)
+    >>> [round(schedule.value(state, t), 6) for t in range(4)]
+    [1.0, 0.55, 0.1, 0.1]
+    """
+
+    def __init__(self, t_max: int = 100, min_lr: float = 0.0) -> None:
+        self.t_max = t_max
+        self.min_lr = min_lr
+
+    def _validated(self) -> tuple[int, float]:
+        return (
+            _check_int("Cosine", "t_max", self.t_max, 1),
+            _check_real("Cosine", "min_lr", self.min_lr, 0.0),
+        )
+
+    def init(self, learning_rate: float) -> ScheduleState:
+        """Return the state for the initial rate ``learning_rate``.
+
+        Parameters
+        ----------
+        learning_rate : float > 0
+            The initial learning rate; at least ``min_lr``.
+
+        Returns
+        -------
+        state : ScheduleState
+            The state.
+        """
+        state = super().init(learning_rate)
+        _, min_lr = self._validated()
+        if min_lr > state.learning_rate:
+            raise ValueError(
+                f"Cosine: min_lr must be in [0, learning_rate={state.learning_rate!r}]"
+                f", got {min_lr!r}."
+            )
+        return state
+
+    def _rate(self, lr: float, epoch: int, t_max: int, min_lr: float) -> float:
+        progress = min(epoch, t_max) / t_max
+        return min_lr + (lr - min_lr) * (1.0 + math.cos(math.pi * progress)) / 2.0
+
+
+class Adaptive(Component):
+    r"""Reduce the rate on plateau, like scikit-learn MLP's ``"adaptive"``.
+
+    :meth:`observe` receives each epoch's training loss :math:`\ell_t` and keeps the
+    best one :math:`\ell^*`. An epoch is *bad* when it does not improve the best loss
+    by at least the threshold :math:`\delta` (a non-finite loss is bad):
+
+    .. math::
+
+        \text{bad}_t \iff \ell_t > \ell^* - \delta, \qquad
+        \eta \leftarrow f \, \eta \text{ after } P \text{ bad epochs in a row}
+
+    after which the counter restarts. The schedule is exhausted (training should
+    stop) once :math:`\eta < \eta_{\min}`.
+
+    Parameters
+    ----------
+    factor : float in (0, 1), default=0.2
+        The reduction factor :math:`f` (scikit-learn divides by 5).
+    patience : int >= 1, default=5
+        The number :math:`P` of consecutive bad epochs before a reduction.
+    threshold : float >= 0, default=1e-4
+        The minimum improvement :math:`\delta` of the loss.
+    min_lr : float >= 0, default=1e-6
+        The rate :math:`\eta_{\min}` under which the schedule is exhausted.
+
+    Examples
+    --------
+    >>> from skweights.schedules import adaptive
+    >>> schedule = adaptive(factor=0.5, patience=2)
+    >>> state = schedule.init(0.1)
+    >>> for loss in [1.0, 0.5, 0.5, 0.5]:
+    ...     state = schedule.observe(state, loss)
+    >>> schedule.value(state, 4), schedule.exhausted(state)
+    (0.05, False)
+    """
+
+    def __init__(
+        self,
+        factor: float = 0.2,
+        patience: int = 5,
+        threshold: float = 1e-4,
+        min_lr: float = 1e-6,
+    ) -> None:
+        self.factor = factor
+        self.patience = patience
+        self.threshold = threshold
+        self.min_lr = min_lr
+
+    def _validated(self) -> tuple[float, int, float, float]:
+        return (
+            _check_real(
+                "Adaptive",
+                "factor",
+                self.factor,
+                0.0,
+                1.0,
+                low_closed=False,
+                high_closed=False,
+            ),
+            _check_int("Adaptive", "patience", self.patience, 1),
+            _check_real("Adaptive", "threshold", self.threshold, 0.0),
+            _check_real("Adaptive", "min_lr", self.min_lr, 0.0),
+        )
+
+    def init(self, learning_rate: float) -> AdaptiveState:
+        """Return the state for the initial rate ``learning_rate``.
+
+        Parameters
+        ----------
+        learning_rate : float > 0
+            The initial learning rate.
+
+        Returns
+        -------
+        state : AdaptiveState
+            The rate, an infinite best loss and no bad epochs.
+        """
+        self._validated()
+        lr = _check_real(
+            "Adaptive", "learning_rate", learning_rate, 0.0, low_closed=False
+        )
+        return AdaptiveState(learning_rate=lr, best_loss=math.inf, bad_epochs=0)
+
+    def value(self, state: AdaptiveState, epoch: int) -> float:
+        """Return the current learning rate (it does not depend on ``epoch``).
+
+        Parameters
+        ----------
+        state : AdaptiveState
+            The current state.
+        epoch : int >= 0
+            The epoch (checked, otherwise unused).
+
+        Returns
+        -------
+        learning_rate : float
+            The current rate.
+        """
+        _check_int("Adaptive", "epoch", epoch, 0)
+        return float(state.learning_rate)
+
+    def observe(self, state: AdaptiveState, loss: float) -> AdaptiveState:
+        """Record an epoch's training loss and reduce the rate on a plateau.
+
+        Parameters
+        ----------
+        state : AdaptiveState
+            The current state.
+        loss : float
+            The epoch's training loss.
+
+        Returns
+        -------
+        state : AdaptiveState
+            The new state.
+        """
+        factor, patience, threshold, _ = self._validated()
+        loss = float(loss)
+        lr, best, bad = state
+        bad = 0 if loss <= best - threshold else bad + 1  # NaN counts as bad
+        if loss < best:
+            best = loss
+        if bad >= patience:
+            lr, bad = lr * factor, 0
+        return AdaptiveState(learning_rate=lr, best_loss=best, bad_epochs=bad)
+
+    def exhausted(self, state: AdaptiveState) -> bool:
+        """Whether the rate fell under ``min_lr``.
+
+        Parameters
+        ----------
+        state : AdaptiveState
+            The current state.
+
+        Returns
+        -------
+        exhausted : bool
+            True once ``state.learning_rate < min_lr``.
+        """
+        *_, min_lr = self._validated()
+        return bool(state.learning_rate < min_lr)
+
+
+def constant() -> Constant:
+    """A constant rate; see :class:`Constant`.
+
+    Returns
+    -------
+    schedule : Constant
+        The schedule.
+
+    Examples
+    --------
+    >>> from skweights.schedules import constant
+    >>> constant()
+    Constant()
+    """
+    return Constant()
+
+
+def invscaling(power_t: float = 0.5) -> InvScaling:
+    """Inverse-scaling decay ``lr / (epoch + 1) ** power_t``; see :class:`InvScaling`.
+
+    Parameters
+    ----------
+    power_t : float >= 0, default=0.5
+        The exponent.
+
+    Returns
+    -------
+    schedule : InvScaling
+        The schedule.
+
+    Examples
+    --------
+    >>> from skweights.schedules import invscaling
+    >>> invscaling(0.25)
+    InvScaling(power_t=0.25)
+    """
+    return InvScaling(power_t=power_t)
+
+
+def step(drop: float = 0.5, every: int = 10) -> Step:
+    """Step decay ``lr * drop ** (epoch // every)``; see :class:`Step`.
+
+    Parameters
+    ----------
+    drop : float in (0, 1], default=0.5
+        The factor.
+    every : int >= 1, default=10
+        The period, in epochs.
+
+    Returns
+    -------
+    schedule : Step
+        The schedule.
+
+    Examples
+    --------
+    >>> from skweights.schedules import step
+    >>> step(0.1, 30)
+    Step(drop=0.1, every=30)
+    """
+    return Step(drop=drop, every=every)
+
+
+def exponential(gamma: float = 0.95) -> Exponential:
+    """Exponential decay ``lr * gamma ** epoch``; see :class:`Exponential`.
+
+    Parameters
+    ----------
+    gamma : float in (0, 1], default=0.95
+        The factor per epoch.
+
+    Returns
+    -------
+    schedule : Exponential
+        The schedule.
+
+    Examples
+    --------
+    >>> from skweights.schedules import exponential
+    >>> exponential(0.9)
+    Exponential(gamma=0.9)
+    """
+    return Exponential(gamma=gamma)
+
+
+def cosine(t_max: int = 100, min_lr: float = 0.0) -> Cosine:
+    """Cosine annealing to ``min_lr`` at ``t_max``; see :class:`Cosine`.
+
+    Parameters
+    ----------
+    t_max : int >= 1, default=100
+        The annealing length, in epochs.
+    min_lr : float >= 0, default=0.0
+        The final rate.
+
+    Returns
+    -------
+    schedule : Cosine
+        The schedule.
+
+    Examples
+    --------
+    >>> from skweights.schedules import cosine
+    >>> cosine(50)
+    Cosine(min_lr=0.0, t_max=50)
+    """
+    return Cosine(t_max=t_max, min_lr=min_lr)
+
+
+def adaptive(
+    factor: float = 0.2,
+    patience: int = 5,
+    threshold: float = 1e-4,
+    min_lr: float = 1e-6,
+) -> Adaptive:
+    """Reduce on plateau; see :class:`Adaptive`.
+
+    Parameters
+    ----------
+    factor : float in (0, 1), default=0.2
+        The reduction factor.
+    patience : int >= 1, default=5
+        Consecutive bad epochs before a reduction.
+    threshold : float >= 0, default=1e-4
+        The minimum improvement of the loss.
+    min_lr : float >= 0, default=1e-6
+        The rate under which the schedule is exhausted.
+
+    Returns
+    -------
+    schedule : Adaptive
+        The schedule.
+
+    Examples
+    --------
+    >>> from skweights.schedules import adaptive
+    >>> adaptive(patience=10).patience
+    10
+    """
+    return Adaptive(
+        factor=factor, patience=patience, threshold=threshold, min_lr=min_lr
+    )
+
+
+REGISTRY = Registry(
+    "schedule",
+    {
+        "constant": constant,
+        "invscaling": invscaling,
+        "step": step,
+        "exponential": exponential,
+        "cosine": cosine,
+        "adaptive": adaptive,
+    },
+)
+
+
+def get(identifier: Any, **kwargs: Any) -> Any:
+    """Resolve a schedule from a name, an instance or a callable.
+
+    Parameters
+    ----------
+    identifier : str or schedule
+        One of ``"constant"``, ``"invscaling"``, ``"step"``, ``"exponential"``,
+        ``"cosine"``, ``"adaptive"`` (case-insensitive), or a schedule object,
+        returned unchanged.
+    **kwargs : dict
+        Hyper-parameters passed to the factory when ``identifier`` is a name.
+
+    Returns
+    -------
+    schedule : object
+        The schedule.
+
+    Raises
+    ------
+    ValueError
+        If the name is unknown; the message lists the valid names.
+
+    Examples
+    --------
+    >>> from skweights.schedules import get
+    >>> get("Adaptive", patience=3)
+    Adaptive(factor=0.2, min_lr=1e-06, patience=3, threshold=0.0001)
+    """
+    return REGISTRY.get(identifier, **kwargs)
