@@ -1,3 +1,22 @@
-"""skweights: control, train, inspect and explain the weights of linear models and small neural networks."""
+"""skweights: control, train, inspect and explain the weights of linear models and
+small neural networks, inside scikit-learn.
+
+The four estimators share one engine (a linear model is a network with no hidden
+layer); their building blocks live in their own modules, each with a registry of
+names: :mod:`~skweights.initializers`, :mod:`~skweights.penalties`,
+:mod:`~skweights.optimizers`, :mod:`~skweights.schedules`,
+:mod:`~skweights.activations` and :mod:`~skweights.losses`.
+"""
+
+from .linear import LinearClassifier, LinearRegressor
+from .mlp import MLPClassifier, MLPRegressor
 
 __version__ = "0.1.0"
+
+__all__ = [
+    "LinearClassifier",
+    "LinearRegressor",
+    "MLPClassifier",
+    "MLPRegressor",
+    "__version__",
+]

@@ -1,0 +1,633 @@
+"""The scikit-learn facade shared by all four estimators.
+
+``BaseNetwork`` validates hyper-parameters and data, builds the network's arrays,
+hands them to the training loop (``_training.train``) and stores fitted attributes.
+Subclasses only say what their output is (``_RegressorOutput``/``_ClassifierOutput``)
+and which hidden layers they have.
+"""
+
+from __future__ import annotations
+
+import numbers
+from typing import Any
+
+import numpy as np
+from sklearn.base import BaseEstimator
+from sklearn.model_selection import train_test_split
+from sklearn.utils import check_random_state
+from sklearn.utils.class_weight import compute_sample_weight
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from . import activations, initializers, losses, optimizers, penalties, schedules
+from ._network import Objective, forward
+from ._training import (
+    TrainData,
+    TrainingConfig,
+    TrainingState,
+    copy_state,
+    train,
+    warn_not_converged,
+)
+
+_FLOAT_DTYPES = (np.float64, np.float32)
+
+
+def _check_number(
+    owner: str,
+    name: str,
+    value: Any,
+    *,
+    low: float | None = None,
+    high: float | None = None,
+    low_open: bool = False,
+    high_open: bool = False,
+    integer: bool = False,
+) -> None:
+    """Raise a ValueError naming the parameter and its accepted range."""
+    kind = numbers.Integral if integer else numbers.Real
+    ok = isinstance(value, kind) and not isinstance(value, bool)
+    if ok:
+        ok = np.isfinite(value)
+        if low is not None:
+            ok = ok and (value > low if low_open else value >= low)
+        if high is not None:
+            ok = ok and (value < high if high_open else value <= high)
+    if not ok:
+        lo = "(" if low_open else "["
+        hi = ")" if high_open else "]"
+        interval = f"{lo}{'-inf' if low is None else low}, "
+        interval += f"{'inf' if high is None else high}{hi}"
+        what = "an integer" if integer else "a real number"
+        raise ValueError(
+            f"{owner}: the {name!r} parameter must be {what} in {interval}; "
+            f"got {value!r}."
+        )
+
+
+def _check_bool(owner: str, name: str, value: Any) -> None:
+    if not isinstance(value, (bool, np.bool_)):
+        raise ValueError(
+            f"{owner}: the {name!r} parameter must be True or False; got {value!r}."
+        )
+
+
+class BaseNetwork(BaseEstimator):
+    """Shared implementation of skweights' estimators; not for direct use.
+
+    Subclasses set ``_hidden_sizes()`` (empty for linear models) and mix in an output
+    kind (regression or classification) that encodes targets and decodes outputs.
+    """
+
+    # -- hyper-parameters ---------------------------------------------------------
+    def _hidden_sizes(self) -> tuple[int, ...]:
+        return ()
+
+    def _frozen(self) -> tuple[int, ...]:
+        return tuple(getattr(self, "frozen_layers", ()) or ())
+
+    def _resolve(self, incremental: bool = False) -> dict[str, Any]:
+        """Validate every hyper-parameter and resolve components from registries."""
+        owner = type(self).__name__
+        _check_number(owner, "alpha", self.alpha, low=0)
+        _check_number(owner, "l1_ratio", self.l1_ratio, low=0, high=1)
+        _check_number(owner, "learning_rate", self.learning_rate, low=0, low_open=True)
+        _check_number(owner, "max_iter", self.max_iter, low=1, integer=True)
+        _check_number(owner, "tol", self.tol, low=0)
+        _check_number(owner, "n_iter_no_change", self.n_iter_no_change, low=1, integer=True)
+        _check_number(
+            owner,
+            "validation_fraction",
+            self.validation_fraction,
+            low=0,
+            high=1,
+            low_open=True,
+            high_open=True,
+        )
+        _check_number(owner, "verbose", self.verbose, low=0, integer=True)
+        for name in ("shuffle", "early_stopping", "warm_start"):
+            _check_bool(owner, name, getattr(self, name))
+        if not (
+            (isinstance(self.batch_size, str) and self.batch_size == "auto")
+            or (
+                isinstance(self.batch_size, numbers.Integral)
+                and not isinstance(self.batch_size, bool)
+                and self.batch_size >= 1
+            )
+        ):
+            raise ValueError(
+                f"{owner}: the 'batch_size' parameter must be 'auto' or an integer "
+                f">= 1; got {self.batch_size!r}."
+            )
+        penalty = penalties.get(
+            self.penalty, alpha=float(self.alpha), l1_ratio=float(self.l1_ratio)
+        )
+        optimizer = self.optimizer
+        if isinstance(optimizer, str) and optimizer.lower() == "auto":
+            # Streaming needs a minibatch optimizer; full-batch solvers need all data.
+            optimizer = "adam" if incremental else self._auto_optimizer(penalty)
+        optimizer = optimizers.get(optimizer)
+        if incremental and getattr(optimizer, "full_batch", False):
+            raise ValueError(
+                f"{owner}: partial_fit needs a minibatch optimizer (sgd, adam, adamw, "
+                f"rmsprop, adagrad); {optimizer!r} works on the whole data set at once. "
+                "Use fit, or set optimizer='adam' or 'auto'."
+            )
+        return {
+            "activation": activations.get(getattr(self, "activation", "identity")),
+            "penalty": penalty,
+            "optimizer": optimizer,
+            "schedule": schedules.get(self.schedule),
+            "initializer": initializers.get(self._initializer_name()),
+        }
+
+    def _auto_optimizer(self, penalty) -> str:
+        return "adam"
+
+    def _initializer_name(self) -> Any:
+        return self.initializer
+
+    # -- fit / partial_fit --------------------------------------------------------
+    def fit(self, X, y, sample_weight=None):
+        """Fit the model to data.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data; CSR input keeps the first layer sparse.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Targets.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights; the loss is their weighted mean.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        return self._fit(X, y, sample_weight, incremental=False)
+
+    def _fit(self, X, y, sample_weight, incremental: bool, classes=None):
+        resolved = self._resolve(incremental)
+        backup = dict(self.__dict__)
+        try:
+            return self._fit_resolved(
+                X, y, sample_weight, incremental, classes, resolved
+            )
+        except BaseException:
+            # A failed fit leaves the estimator exactly as it was.
+            self.__dict__.clear()
+            self.__dict__.update(backup)
+            raise
+
+    def _fit_resolved(self, X, y, sample_weight, incremental, classes, resolved):
+        owner = type(self).__name__
+        continuing = (incremental or self.warm_start) and hasattr(self, "coefs_")
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            accept_sparse="csr",
+            dtype=_FLOAT_DTYPES,
+            multi_output=self._multi_output_targets,
+            y_numeric=not self._is_classifier,
+            reset=not continuing,
+        )
+        Y = self._encode_targets(y, X.dtype, continuing, classes)
+        weights = self._sample_weight(sample_weight, X, y)
+        layer_sizes = [X.shape[1], *self._hidden_sizes(), Y.shape[1]]
+        if continuing:
+            self._check_layer_sizes(layer_sizes)
+            coefs = [W.astype(X.dtype, copy=True) for W in self.coefs_]
+            intercepts = [b.astype(X.dtype, copy=True) for b in self.intercepts_]
+            state = copy_state(self._training_state)
+        else:
+            rng = np.random.default_rng(
+                check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
+            )
+            coefs, intercepts = self._initialize(
+                resolved["initializer"], layer_sizes, rng, X.dtype
+            )
+            state = TrainingState(rng=rng)
+        if not incremental:
+            # fit always starts counters, history and early stopping afresh; only
+            # the weights and the optimizer's state carry over with warm_start.
+            state = TrainingState(rng=state.rng, optimizer_state=state.optimizer_state)
+        objective = self._objective(resolved, len(coefs))
+        config = TrainingConfig(
+            optimizer=resolved["optimizer"],
+            schedule=resolved["schedule"],
+            learning_rate=float(self.learning_rate),
+            batch_size=self._batch_size(X.shape[0]),
+            max_iter=self.max_iter,
+            tol=float(self.tol),
+            n_iter_no_change=self.n_iter_no_change,
+            shuffle=self.shuffle,
+            verbose=self.verbose,
+            name=owner,
+        )
+        data, validation_score = self._split(X, Y, y, weights, state, incremental)
+        outcome = train(
+            objective,
+            coefs,
+            intercepts,
+            data,
+            config,
+            state,
+            validation_score=validation_score(coefs, intercepts)
+            if validation_score
+            else None,
+            epochs=1 if incremental else None,
+        )
+        if not incremental and not outcome.converged and outcome.event is None:
+            warn_not_converged(owner, self.max_iter)
+        self._store(coefs, intercepts, state)
+        return self
+
+    def _check_layer_sizes(self, layer_sizes: list[int]) -> None:
+        current = [self.coefs_[0].shape[0]] + [W.shape[1] for W in self.coefs_]
+        if current != layer_sizes:
+            raise ValueError(
+                f"{type(self).__name__}: cannot continue training: the fitted network "
+                f"has layer sizes {current} but the data and hyper-parameters need "
+                f"{layer_sizes}. Set warm_start=False to start afresh."
+            )
+
+    def _initialize(self, initializer, layer_sizes, rng, dtype):
+        """Build the initial arrays; biases start at zero."""
+        shapes = list(zip(layer_sizes[:-1], layer_sizes[1:]))
+        if hasattr(initializer, "init_network"):
+            return initializer.init_network(shapes, rng, dtype)
+        coefs = []
+        for shape in shapes:
+            W = np.asarray(initializer(shape, rng, dtype), dtype=dtype)
+            if W.shape != shape:
+                raise ValueError(
+                    f"{type(self).__name__}: the initializer returned an array of "
+                    f"shape {W.shape} for a layer of shape {shape}."
+                )
+            coefs.append(W)
+        intercepts = [np.zeros(n_out, dtype=dtype) for _, n_out in shapes]
+        return coefs, intercepts
+
+    def _objective(self, resolved, n_layers: int) -> Objective:
+        frozen = set(self._frozen())
+        bad = [i for i in frozen if not (0 <= i < n_layers)]
+        if bad:
+            raise ValueError(
+                f"{type(self).__name__}: frozen_layers {sorted(bad)} do not exist; "
+                f"the network has layers 0..{n_layers - 1}."
+            )
+        return Objective(
+            activation=resolved["activation"],
+            loss=self._loss(),
+            penalty=resolved["penalty"],
+            coef_trainable=tuple(i not in frozen for i in range(n_layers)),
+            intercept_trainable=tuple(
+                self._intercept_trainable(i, i in frozen) for i in range(n_layers)
+            ),
+        )
+
+    def _intercept_trainable(self, layer: int, frozen: bool) -> bool:
+        return not frozen
+
+    def _batch_size(self, n_samples: int) -> int:
+        if self.batch_size == "auto":
+            return min(200, n_samples)
+        return min(self.batch_size, n_samples)
+
+    def _sample_weight(self, sample_weight, X, y) -> np.ndarray:
+        n_samples = X.shape[0]
+        if sample_weight is None:
+            weights = np.ones(n_samples, dtype=X.dtype)
+        else:
+            if isinstance(sample_weight, numbers.Number):
+                weights = np.full(n_samples, sample_weight, dtype=X.dtype)
+            else:
+                weights = np.asarray(sample_weight, dtype=X.dtype)
+            if weights.shape != (n_samples,):
+                raise ValueError(
+                    f"sample_weight.shape == {weights.shape}, expected "
+                    f"{(n_samples,)}: give one weight per sample."
+                )
+            if not np.isfinite(weights).all() or (weights < 0).any():
+                raise ValueError(
+                    "sample_weight must be finite and non-negative; fix or drop the "
+                    "offending weights."
+                )
+            weights = weights.copy()
+        weights *= self._class_weights(y).astype(X.dtype, copy=False)
+        if not weights.sum() > 0:
+            raise ValueError("sample_weight sums to zero: nothing to learn from.")
+        return weights
+
+    def _class_weights(self, y) -> np.ndarray:
+        return np.ones(len(y))
+
+    def _split(self, X, Y, y, weights, state, incremental):
+        """Hold out a validation set when early stopping (never in partial_fit)."""
+        if not self.early_stopping or incremental:
+            return TrainData(X, Y, weights), None
+        stratify = y if self._is_classifier else None
+        seed = int(state.rng.integers(np.iinfo(np.int32).max))
+        try:
+            train_idx, val_idx = train_test_split(
+                np.arange(X.shape[0]),
+                test_size=self.validation_fraction,
+                random_state=seed,
+                stratify=stratify,
+            )
+        except ValueError:
+            train_idx, val_idx = train_test_split(
+                np.arange(X.shape[0]), test_size=self.validation_fraction, random_state=seed
+            )
+        if len(val_idx) < 2:
+            raise ValueError(
+                f"{type(self).__name__}: early_stopping needs at least 2 validation "
+                f"samples but validation_fraction={self.validation_fraction} leaves "
+                f"{len(val_idx)}; raise validation_fraction or disable early_stopping."
+            )
+        X_val, y_val, w_val = X[val_idx], y[val_idx], weights[val_idx]
+
+        def make_score(coefs, intercepts):
+            def score():
+                raw = forward(coefs, intercepts, X_val, self._activation_for_predict())[
+                    -1
+                ]
+                return self._score_raw(raw, y_val, w_val)
+
+            return score
+
+        data = TrainData(X[train_idx], Y[train_idx], weights[train_idx])
+        return data, make_score
+
+    def _activation_for_predict(self):
+        return activations.get(getattr(self, "activation", "identity"))
+
+    def _store(self, coefs, intercepts, state) -> None:
+        self.coefs_ = coefs
+        self.intercepts_ = intercepts
+        self.n_layers_ = len(coefs) + 1
+        self.n_outputs_ = coefs[-1].shape[1]
+        self._training_state = state
+        history = state.history
+        self.history_ = history
+        self.n_iter_ = state.n_iter
+        self.loss_curve_ = [r["loss"] for r in history if r["event"] is None]
+        self.best_loss_ = min(self.loss_curve_) if self.loss_curve_ else np.nan
+        if self.early_stopping and any(r["val_score"] is not None for r in history):
+            self.validation_scores_ = [
+                r["val_score"] for r in history if r["val_score"] is not None
+            ]
+            self.best_validation_score_ = max(self.validation_scores_)
+            self.best_loss_ = None
+        else:
+            self.validation_scores_ = None
+            self.best_validation_score_ = None
+
+    # -- prediction ---------------------------------------------------------------
+    def _raw_output(self, X) -> np.ndarray:
+        check_is_fitted(self, "coefs_")
+        X = validate_data(
+            self, X, accept_sparse="csr", dtype=_FLOAT_DTYPES, reset=False
+        )
+        return forward(
+            self.coefs_, self.intercepts_, X, self._activation_for_predict()
+        )[-1]
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
+
+
+class RegressorOutputMixin:
+    """Regression: squared error on identity outputs, one per target."""
+
+    _is_classifier = False
+    _multi_output_targets = True
+
+    def _loss(self):
+        return losses.get("squared_error")
+
+    def _encode_targets(self, y, dtype, continuing, classes):
+        Y = np.asarray(y, dtype=dtype)
+        if not continuing:
+            self._y_was_1d = Y.ndim == 1
+        return Y.reshape(len(Y), -1)
+
+    def _score_raw(self, raw, y, sample_weight) -> float:
+        from sklearn.metrics import r2_score
+
+        return float(r2_score(y, raw.reshape(y.shape), sample_weight=sample_weight))
+
+    def predict(self, X):
+        """Predict targets.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Input data.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+            Predictions, in the dtype of the fitted weights' input.
+        """
+        raw = self._raw_output(X)
+        return raw.ravel() if self._y_was_1d else raw
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        return tags
+
+
+class ClassifierOutputMixin:
+    """Classification: logistic output for two classes, softmax for more."""
+
+    _is_classifier = True
+    _multi_output_targets = False
+
+    def _loss(self):
+        if len(self.classes_) == 2:
+            return losses.get("log_loss")
+        return losses.get("multinomial_log_loss")
+
+    def partial_fit(self, X, y, classes=None, sample_weight=None):
+        """Run one epoch over a chunk of data, continuing from the current state.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            A chunk of training data.
+        y : array-like of shape (n_samples,)
+            Its labels.
+        classes : array-like of shape (n_classes,), default=None
+            Every class of the problem; required on the first call.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights.
+
+        Returns
+        -------
+        self : object
+            The updated estimator.
+        """
+        if not hasattr(self, "coefs_") and classes is None:
+            raise ValueError(
+                f"{type(self).__name__}: classes must be passed on the first call to "
+                "partial_fit (all the classes of the problem, e.g. np.unique(y_all))."
+            )
+        return self._fit(X, y, sample_weight, incremental=True, classes=classes)
+
+    def _encode_targets(self, y, dtype, continuing, classes):
+        check_classification_targets(y)
+        if continuing:
+            if classes is not None and not np.array_equal(
+                np.unique(classes), self.classes_
+            ):
+                raise ValueError(
+                    f"classes={np.unique(classes)!r} differs from the classes of the "
+                    f"first partial_fit call {self.classes_!r}."
+                )
+        else:
+            self.classes_ = np.unique(y if classes is None else classes)
+            if len(self.classes_) < 2:
+                raise ValueError(
+                    f"{type(self).__name__} needs samples of at least 2 classes in "
+                    f"the data, but the data contains only one class: "
+                    f"{self.classes_[0]!r}."
+                )
+        unknown = np.setdiff1d(np.unique(y), self.classes_)
+        if unknown.size:
+            raise ValueError(
+                f"y contains labels {unknown!r} that are not in classes "
+                f"{self.classes_!r}; pass every class in `classes` on the first "
+                "partial_fit call."
+            )
+        codes = np.searchsorted(self.classes_, y)
+        if len(self.classes_) == 2:
+            return codes.astype(dtype).reshape(-1, 1)
+        Y = np.zeros((len(codes), len(self.classes_)), dtype=dtype)
+        Y[np.arange(len(codes)), codes] = 1
+        return Y
+
+    def _class_weights(self, y) -> np.ndarray:
+        if self.class_weight is None:
+            return np.ones(len(y))
+        if isinstance(self.class_weight, str) and self.class_weight != "balanced":
+            raise ValueError(
+                f"{type(self).__name__}: class_weight must be None, 'balanced' or a "
+                f"dict mapping classes to weights; got {self.class_weight!r}."
+            )
+        return compute_sample_weight(self.class_weight, y)
+
+    def _score_raw(self, raw, y, sample_weight) -> float:
+        from sklearn.metrics import accuracy_score
+
+        return float(
+            accuracy_score(y, self._labels(raw), sample_weight=sample_weight)
+        )
+
+    def _labels(self, raw):
+        if raw.shape[1] == 1:
+            return self.classes_[(raw[:, 0] > 0).astype(int)]
+        return self.classes_[raw.argmax(axis=1)]
+
+    def decision_function(self, X):
+        """Raw outputs: the margin (binary) or one logit per class.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Input data.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            Positive margins favour ``classes_[1]`` in the binary case.
+        """
+        raw = self._raw_output(X)
+        return raw.ravel() if raw.shape[1] == 1 else raw
+
+    def predict(self, X):
+        """Predict class labels.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Input data.
+
+        Returns
+        -------
+        labels : ndarray of shape (n_samples,)
+            Predicted classes.
+        """
+        return self._labels(self._raw_output(X))
+
+    def predict_proba(self, X):
+        """Class probabilities.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Input data.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Probabilities in the order of ``classes_``; rows sum to one.
+        """
+        raw = self._raw_output(X)
+        proba = self._loss().predict(raw)
+        if proba.shape[1] == 1:
+            proba = np.hstack([1 - proba, proba])
+        return proba
+
+    def predict_log_proba(self, X):
+        """Logarithm of the class probabilities, computed stably from the logits.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Input data.
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+            Log-probabilities in the order of ``classes_``.
+        """
+        raw = self._raw_output(X)
+        if raw.shape[1] == 1:
+            margin = raw[:, 0]
+            return np.column_stack([-np.logaddexp(0, margin), -np.logaddexp(0, -margin)])
+        shifted = raw - raw.max(axis=1, keepdims=True)
+        return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_class = True
+        return tags
+
+
+class RegressorPartialFitMixin:
+    """``partial_fit`` for regressors (no ``classes``)."""
+
+    def partial_fit(self, X, y, sample_weight=None):
+        """Run one epoch over a chunk of data, continuing from the current state.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            A chunk of training data.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Its targets.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights.
+
+        Returns
+        -------
+        self : object
+            The updated estimator.
+        """
+        return self._fit(X, y, sample_weight, incremental=True)

@@ -1,0 +1,199 @@
+"""Multi-layer perceptrons on the shared engine."""
+
+from __future__ import annotations
+
+import numbers
+
+from sklearn.base import ClassifierMixin, RegressorMixin
+
+from ._base import (
+    BaseNetwork,
+    ClassifierOutputMixin,
+    RegressorOutputMixin,
+    RegressorPartialFitMixin,
+)
+from ._docs import FITTED_ATTRIBUTES, TRAINING_PARAMETERS, indent_doc
+
+_MLP_PARAMETERS = indent_doc(TRAINING_PARAMETERS).format(
+    initializer="auto",
+    initializer_note=(
+        ' ``"auto"`` is ``"he_uniform"`` for ReLU-like activations and '
+        '``"glorot_uniform"`` for tanh, logistic and identity.'
+    ),
+    penalty="l2",
+    alpha=1e-4,
+    optimizer="adam",
+    optimizer_note="",
+    max_iter=200,
+)
+
+_MLP_HEAD = indent_doc("""\
+hidden_layer_sizes : tuple of int, default=(100,)
+    Width of each hidden layer.
+activation : str or Activation, default="relu"
+    Hidden activation: ``"relu"``, ``"leaky_relu"``, ``"tanh"``, ``"logistic"``,
+    ``"softplus"``, ``"identity"`` or an activation object.
+""")
+
+_MLP_TAIL = indent_doc("""\
+frozen_layers : tuple of int, default=()
+    Layers (0 is the first) whose weights and biases ``fit`` leaves untouched, e.g.
+    a pretrained feature extractor.
+""")
+
+_RELU_LIKE = {"relu", "leaky_relu", "softplus"}
+
+
+class _MLPMixin:
+    """What MLPs add: hidden layers and an activation-aware default initializer."""
+
+    def _hidden_sizes(self) -> tuple[int, ...]:
+        sizes = self.hidden_layer_sizes
+        if isinstance(sizes, numbers.Integral):
+            sizes = (sizes,)
+        try:
+            sizes = tuple(sizes)
+        except TypeError:
+            sizes = None
+        if sizes is None or not all(
+            isinstance(n, numbers.Integral) and not isinstance(n, bool) and n >= 1
+            for n in sizes
+        ):
+            raise ValueError(
+                f"{type(self).__name__}: hidden_layer_sizes must be a tuple of "
+                f"positive integers such as (64, 32); got {self.hidden_layer_sizes!r}."
+            )
+        return tuple(int(n) for n in sizes)
+
+    def _initializer_name(self):
+        if isinstance(self.initializer, str) and self.initializer.lower() == "auto":
+            name = self.activation if isinstance(self.activation, str) else ""
+            return "he_uniform" if name.lower() in _RELU_LIKE else "glorot_uniform"
+        return self.initializer
+
+    def _resolve(self, incremental: bool = False):
+        self._hidden_sizes()
+        return super()._resolve(incremental)
+
+
+def _store_params(self, params: dict) -> None:
+    for name, value in params.items():
+        if name not in ("self", "__class__"):
+            setattr(self, name, value)
+
+
+class MLPRegressor(
+    RegressorOutputMixin, RegressorPartialFitMixin, RegressorMixin, _MLPMixin, BaseNetwork
+):
+    __doc__ = f"""Multi-layer perceptron regressor with controllable weights.
+
+    Minimizes the (sample-weighted) mean squared error ``1/2 ||y - f(X)||^2`` plus
+    the penalty on every weight matrix. The output layer is linear.
+
+    Parameters
+    ----------
+{_MLP_HEAD}{_MLP_PARAMETERS}{_MLP_TAIL}
+    Attributes
+    ----------
+{indent_doc(FITTED_ATTRIBUTES)}
+    See Also
+    --------
+    MLPClassifier : the same network with a logistic/softmax output.
+    LinearRegressor : no hidden layer.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_regression
+    >>> from skweights import MLPRegressor
+    >>> X, y = make_regression(n_samples=200, n_features=5, random_state=0)
+    >>> model = MLPRegressor(hidden_layer_sizes=(16,), max_iter=5,
+    ...                      random_state=0).fit(X, y)
+    >>> [W.shape for W in model.coefs_]
+    [(5, 16), (16, 1)]
+    """
+
+    def __init__(
+        self,
+        hidden_layer_sizes=(100,),
+        activation="relu",
+        *,
+        initializer="auto",
+        penalty="l2",
+        alpha=1e-4,
+        l1_ratio=0.5,
+        optimizer="adam",
+        learning_rate=1e-3,
+        schedule="constant",
+        batch_size="auto",
+        max_iter=200,
+        tol=1e-4,
+        n_iter_no_change=10,
+        early_stopping=False,
+        validation_fraction=0.1,
+        shuffle=True,
+        warm_start=False,
+        random_state=None,
+        verbose=0,
+        frozen_layers=(),
+    ):
+        _store_params(self, locals())
+
+
+class MLPClassifier(ClassifierOutputMixin, ClassifierMixin, _MLPMixin, BaseNetwork):
+    __doc__ = f"""Multi-layer perceptron classifier with controllable weights.
+
+    Minimizes the (sample-weighted) mean log-loss (logistic output for two classes,
+    softmax for more) plus the penalty on every weight matrix.
+
+    Parameters
+    ----------
+{_MLP_HEAD}{_MLP_PARAMETERS}    class_weight : dict, "balanced" or None, default=None
+        Weights per class, multiplied into ``sample_weight``.
+{_MLP_TAIL}
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        Class labels.
+{indent_doc(FITTED_ATTRIBUTES)}
+    See Also
+    --------
+    MLPRegressor : the same network with squared error.
+    LinearClassifier : no hidden layer.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from skweights import MLPClassifier
+    >>> X, y = load_iris(return_X_y=True)
+    >>> model = MLPClassifier(hidden_layer_sizes=(8,), max_iter=5,
+    ...                       random_state=0).fit(X, y)
+    >>> [W.shape for W in model.coefs_]
+    [(4, 8), (8, 3)]
+    """
+
+    def __init__(
+        self,
+        hidden_layer_sizes=(100,),
+        activation="relu",
+        *,
+        initializer="auto",
+        penalty="l2",
+        alpha=1e-4,
+        l1_ratio=0.5,
+        optimizer="adam",
+        learning_rate=1e-3,
+        schedule="constant",
+        batch_size="auto",
+        max_iter=200,
+        tol=1e-4,
+        n_iter_no_change=10,
+        early_stopping=False,
+        validation_fraction=0.1,
+        shuffle=True,
+        class_weight=None,
+        warm_start=False,
+        random_state=None,
+        verbose=0,
+        frozen_layers=(),
+    ):
+        _store_params(self, locals())
