@@ -94,7 +94,9 @@ class BaseNetwork(BaseEstimator):
         _check_number(owner, "learning_rate", self.learning_rate, low=0, low_open=True)
         _check_number(owner, "max_iter", self.max_iter, low=1, integer=True)
         _check_number(owner, "tol", self.tol, low=0)
-        _check_number(owner, "n_iter_no_change", self.n_iter_no_change, low=1, integer=True)
+        _check_number(
+            owner, "n_iter_no_change", self.n_iter_no_change, low=1, integer=True
+        )
         _check_number(
             owner,
             "validation_fraction",
@@ -130,7 +132,8 @@ class BaseNetwork(BaseEstimator):
         if incremental and getattr(optimizer, "full_batch", False):
             raise ValueError(
                 f"{owner}: partial_fit needs a minibatch optimizer (sgd, adam, adamw, "
-                f"rmsprop, adagrad); {optimizer!r} works on the whole data set at once. "
+                f"rmsprop, adagrad); {optimizer!r} works on the whole data set at "
+                "once. "
                 "Use fit, or set optimizer='adam' or 'auto'."
             )
         return {
@@ -339,7 +342,9 @@ class BaseNetwork(BaseEstimator):
             )
         except ValueError:
             train_idx, val_idx = train_test_split(
-                np.arange(X.shape[0]), test_size=self.validation_fraction, random_state=seed
+                np.arange(X.shape[0]),
+                test_size=self.validation_fraction,
+                random_state=seed,
             )
         if len(val_idx) < 2:
             raise ValueError(
@@ -525,9 +530,7 @@ class ClassifierOutputMixin:
     def _score_raw(self, raw, y, sample_weight) -> float:
         from sklearn.metrics import accuracy_score
 
-        return float(
-            accuracy_score(y, self._labels(raw), sample_weight=sample_weight)
-        )
+        return float(accuracy_score(y, self._labels(raw), sample_weight=sample_weight))
 
     def _labels(self, raw):
         if raw.shape[1] == 1:
@@ -600,7 +603,9 @@ class ClassifierOutputMixin:
         raw = self._raw_output(X)
         if raw.shape[1] == 1:
             margin = raw[:, 0]
-            return np.column_stack([-np.logaddexp(0, margin), -np.logaddexp(0, -margin)])
+            return np.column_stack(
+                [-np.logaddexp(0, margin), -np.logaddexp(0, -margin)]
+            )
         shifted = raw - raw.max(axis=1, keepdims=True)
         return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
 

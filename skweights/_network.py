@@ -88,9 +88,7 @@ def backward(
     lowest = needed.index(True)
     for i in range(n_layers - 1, lowest - 1, -1):
         if coef_needed[i]:
-            coef_grads[i] = safe_sparse_dot(
-                activations[i].T, delta, dense_output=True
-            )
+            coef_grads[i] = safe_sparse_dot(activations[i].T, delta, dense_output=True)
         if intercept_needed[i]:
             intercept_grads[i] = delta.sum(axis=0)
         if i > lowest:

@@ -16,7 +16,8 @@ class Component:
     """Base class of building blocks: initializers, penalties, optimizers, schedules...
 
     Components clone like scikit-learn estimators: ``get_params`` returns the
-    constructor arguments (never state), ``set_params`` sets them, so ``clone`` works and
+    constructor arguments (never state), ``set_params`` sets them, so ``clone`` works
+    and
     nested parameters such as ``optimizer__momentum`` can be grid-searched. Subclasses
     store every constructor argument unchanged under its own name, as estimators do.
     """

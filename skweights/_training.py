@@ -160,7 +160,9 @@ def _trainable(objective: Objective, coefs: list, intercepts: list):
     params = [p for p, m in zip(interleave(coefs, intercepts), mask) if m]
     penalized = [
         is_coef
-        for is_coef, m in zip(interleave([True] * len(coefs), [False] * len(coefs)), mask)
+        for is_coef, m in zip(
+            interleave([True] * len(coefs), [False] * len(coefs)), mask
+        )
         if m
     ]
     return params, penalized
@@ -181,17 +183,19 @@ def _train_minibatch(
         start = time.perf_counter()
         learning_rate = config.schedule.value(state.schedule_state, state.n_iter)
         try:
-            loss, grad_norms, event = run_epoch(
-                objective,
-                coefs,
-                intercepts,
-                params,
-                penalized,
-                data,
-                config,
-                state,
-                learning_rate,
-            )
+            # Overflow is expected when training diverges; the guard reports it.
+            with np.errstate(over="ignore", invalid="ignore"):
+                loss, grad_norms, event = run_epoch(
+                    objective,
+                    coefs,
+                    intercepts,
+                    params,
+                    penalized,
+                    data,
+                    config,
+                    state,
+                    learning_rate,
+                )
         except KeyboardInterrupt:
             loss, grad_norms, event = np.nan, [np.nan] * len(coefs), "interrupted"
         record = _record(
@@ -249,11 +253,7 @@ def run_epoch(
         for layer, grad in enumerate(coef_grads):
             grad_sums[layer] += np.nan if grad is None else np.linalg.norm(grad)
         n_batches += 1
-        grads = [
-            g
-            for g in interleave(coef_grads, intercept_grads)
-            if g is not None
-        ]
+        grads = [g for g in interleave(coef_grads, intercept_grads) if g is not None]
         state.optimizer_state = config.optimizer.update(
             params,
             grads,

@@ -21,7 +21,7 @@ _LINEAR_PARAMETERS = indent_doc(TRAINING_PARAMETERS).format(
     optimizer="auto",
     optimizer_note=(
         ' ``"auto"``: L-BFGS for smooth penalties, FISTA (accelerated proximal '
-        'gradient) when the penalty has an L1 part, Adam in ``partial_fit``.'
+        "gradient) when the penalty has an L1 part, Adam in ``partial_fit``."
     ),
     max_iter=1000,
 )
@@ -63,9 +63,13 @@ class _LinearMixin:
 
 
 class LinearRegressor(
-    RegressorOutputMixin, RegressorPartialFitMixin, RegressorMixin, _LinearMixin, BaseNetwork
+    RegressorOutputMixin,
+    RegressorPartialFitMixin,
+    RegressorMixin,
+    _LinearMixin,
+    BaseNetwork,
 ):
-    __doc__ = f"""Linear regression with a configurable penalty, initializer and optimizer.
+    __doc__ = f"""Linear regression with configurable penalty, initializer and optimizer.
 
     Minimizes ``1/2 * mean_i w_i ||y_i - X_i W - b||^2 / mean(w) + penalty(W)``.
 
@@ -165,7 +169,9 @@ class LinearRegressor(
         self.intercepts_[0][...] = value
 
 
-class LinearClassifier(ClassifierOutputMixin, ClassifierMixin, _LinearMixin, BaseNetwork):
+class LinearClassifier(
+    ClassifierOutputMixin, ClassifierMixin, _LinearMixin, BaseNetwork
+):
     __doc__ = f"""Logistic (binary) or multinomial (softmax) regression.
 
     Minimizes the mean log-loss plus the penalty; with ``penalty="l2"`` this is

@@ -83,7 +83,11 @@ def _store_params(self, params: dict) -> None:
 
 
 class MLPRegressor(
-    RegressorOutputMixin, RegressorPartialFitMixin, RegressorMixin, _MLPMixin, BaseNetwork
+    RegressorOutputMixin,
+    RegressorPartialFitMixin,
+    RegressorMixin,
+    _MLPMixin,
+    BaseNetwork,
 ):
     __doc__ = f"""Multi-layer perceptron regressor with controllable weights.
 

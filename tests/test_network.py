@@ -85,9 +85,7 @@ def test_objective_value_is_weighted_mean_plus_penalty():
         (True,),
         (True,),
     )
-    value, _, _ = objective.smooth_value_and_grads(
-        coefs, intercepts, X, Y, w / w.sum()
-    )
+    value, _, _ = objective.smooth_value_and_grads(coefs, intercepts, X, Y, w / w.sum())
     residual = Y - (X @ coefs[0] + intercepts[0])
     expected = np.sum(w * 0.5 * residual[:, 0] ** 2) / w.sum()
     expected += 0.5 * 0.5 * np.sum(coefs[0] ** 2)

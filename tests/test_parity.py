@@ -72,7 +72,9 @@ def _standardized(loader):
 
 
 @pytest.mark.parametrize("alpha", [1e-3, 1e-1])
-@pytest.mark.parametrize("loader", [load_breast_cancer, load_wine], ids=["binary", "multinomial"])
+@pytest.mark.parametrize(
+    "loader", [load_breast_cancer, load_wine], ids=["binary", "multinomial"]
+)
 def test_logistic_l2_matches_sklearn(loader, alpha):
     X, y = _standardized(loader)
     C = 1 / (alpha * len(y))

@@ -1,0 +1,423 @@
+r"""Losses on the raw (pre-link) output of a network.
+
+A loss takes the targets ``y`` and the network's *raw* output ``raw`` (regression
+values, margins or logits), both 2-D of shape ``(n_samples, n_outputs)``, and applies
+the output link itself. Computing the loss from the raw output keeps it finite and
+accurate for any margin (``raw = +-1000`` included), and the gradient of each loss
+paired with its link is simply ``predict(raw) - y``.
+
+Every loss has:
+
+- ``pointwise(y, raw) -> (n,)``: the loss :math:`\ell_i` of each sample;
+- ``gradient(y, raw) -> (n, k)``: :math:`\partial \ell_i / \partial \text{raw}_i`;
+- ``value(y, raw, sample_weight=None) -> float``: the weighted mean
+  :math:`L = \sum_i w_i \ell_i / \sum_i w_i`;
+- ``weighted_gradient(y, raw, sample_weight=None) -> (n, k)``: :math:`\partial L /
+  \partial \text{raw}`, that is :math:`w_i / \sum_j w_j \cdot \partial \ell_i /
+  \partial \text{raw}_i`;
+- ``predict(raw)``: the output link (identity, logistic or softmax);
+- ``output_activation``: the name of that link.
+
+All arrays keep the dtype of ``raw`` (float32 stays float32): ``y`` and
+``sample_weight`` are cast to it.
+
+Examples
+--------
+>>> import numpy as np
+>>> from skweights import losses
+>>> loss = losses.get("log_loss")
+>>> y, raw = np.array([[1.0], [0.0]]), np.array([[0.0], [0.0]])
+>>> round(loss.value(y, raw), 6)
+0.693147
+>>> loss.gradient(y, raw)
+array([[-0.5],
+       [ 0.5]])
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from scipy.special import expit
+
+from skweights._registry import Component, Registry
+
+__all__ = [
+    "REGISTRY",
+    "BinaryLogLoss",
+    "Loss",
+    "MultinomialLogLoss",
+    "SquaredError",
+    "get",
+]
+
+
+def _prepare(y: Any, raw: Any) -> tuple[np.ndarray, np.ndarray]:
+    """``(y, raw)`` as 2-D arrays of ``raw``'s floating dtype, or ``ValueError``."""
+    raw = np.asarray(raw)
+    if raw.dtype.kind != "f":
+        raw = raw.astype(np.float64)
+    y = np.asarray(y, dtype=raw.dtype)
+    if raw.ndim != 2 or y.shape != raw.shape:
+        raise ValueError(
+            "y and raw must be 2-D arrays of the same shape (n_samples, n_outputs); "
+            f"got y.shape={y.shape} and raw.shape={raw.shape}."
+        )
+    return y, raw
+
+
+def _normalized_weights(
+    sample_weight: Any, n_samples: int, dtype: np.dtype
+) -> np.ndarray | None:
+    """``w / sum(w)`` in ``dtype``, or ``None`` for uniform weights."""
+    if sample_weight is None:
+        return None
+    w = np.asarray(sample_weight, dtype=dtype)
+    if w.shape != (n_samples,):
+        raise ValueError(
+            f"sample_weight must have shape ({n_samples},), got {w.shape}."
+        )
+    total = w.sum()
+    if not total > 0:
+        raise ValueError(
+            f"sample_weight must have a positive sum, got sum={float(total)!r}."
+        )
+    return w / total
+
+
+class Loss(Component):
+    r"""Base class of losses: the weighted mean and its gradient.
+
+    Subclasses implement ``_pointwise(y, raw)``, ``_gradient(y, raw)`` and
+    ``_predict(raw)`` on validated arrays of one floating dtype, and set the class
+    attribute ``output_activation``.
+
+    .. math::
+
+        L(\text{raw}) = \frac{\sum_i w_i\, \ell(y_i, \text{raw}_i)}{\sum_i w_i}
+
+    Examples
+    --------
+    >>> from skweights.losses import Loss, SquaredError
+    >>> isinstance(SquaredError(), Loss)
+    True
+    """
+
+    #: Name of the output link applied by :meth:`predict`.
+    output_activation: str = ""
+
+    def pointwise(self, y: Any, raw: Any) -> np.ndarray:
+        """Loss of each sample.
+
+        Parameters
+        ----------
+        y : array-like of shape (n_samples, n_outputs)
+            Targets (one-hot or a 0/1 column for classification).
+        raw : array-like of shape (n_samples, n_outputs)
+            Raw (pre-link) network output.
+
+        Returns
+        -------
+        loss : ndarray of shape (n_samples,)
+            :math:`\\ell_i`, in ``raw``'s dtype.
+        """
+        y, raw = _prepare(y, raw)
+        return self._pointwise(y, raw)
+
+    def gradient(self, y: Any, raw: Any) -> np.ndarray:
+        """Per-sample gradient of the loss with respect to the raw output.
+
+        Parameters
+        ----------
+        y : array-like of shape (n_samples, n_outputs)
+            Targets.
+        raw : array-like of shape (n_samples, n_outputs)
+            Raw network output.
+
+        Returns
+        -------
+        grad : ndarray of shape (n_samples, n_outputs)
+            A new array, :math:`\\partial \\ell_i / \\partial \\text{raw}_i`.
+        """
+        y, raw = _prepare(y, raw)
+        return self._gradient(y, raw)
+
+    def value(self, y: Any, raw: Any, sample_weight: Any = None) -> float:
+        """Weighted mean loss :math:`\\sum_i w_i \\ell_i / \\sum_i w_i`.
+
+        Parameters
+        ----------
+        y : array-like of shape (n_samples, n_outputs)
+            Targets.
+        raw : array-like of shape (n_samples, n_outputs)
+            Raw network output.
+        sample_weight : array-like of shape (n_samples,), optional
+            Non-negative weights with a positive sum; uniform by default.
+
+        Returns
+        -------
+        loss : float
+            The weighted mean loss.
+        """
+        y, raw = _prepare(y, raw)
+        losses = self._pointwise(y, raw)
+        w = _normalized_weights(sample_weight, raw.shape[0], raw.dtype)
+        if w is None:
+            return float(losses.mean())
+        return float(np.dot(w, losses))
+
+    def weighted_gradient(
+        self, y: Any, raw: Any, sample_weight: Any = None
+    ) -> np.ndarray:
+        """Gradient of :meth:`value` with respect to the raw output.
+
+        Parameters
+        ----------
+        y : array-like of shape (n_samples, n_outputs)
+            Targets.
+        raw : array-like of shape (n_samples, n_outputs)
+            Raw network output.
+        sample_weight : array-like of shape (n_samples,), optional
+            Non-negative weights with a positive sum; uniform by default.
+
+        Returns
+        -------
+        grad : ndarray of shape (n_samples, n_outputs)
+            :math:`w_i / \\sum_j w_j \\cdot \\partial \\ell_i / \\partial
+            \\text{raw}_i`.
+        """
+        y, raw = _prepare(y, raw)
+        grad = self._gradient(y, raw)
+        w = _normalized_weights(sample_weight, raw.shape[0], raw.dtype)
+        if w is None:
+            grad /= raw.shape[0]
+        else:
+            grad *= w[:, None]
+        return grad
+
+    def predict(self, raw: Any) -> np.ndarray:
+        """Apply the output link to the raw output.
+
+        Parameters
+        ----------
+        raw : array-like of shape (n_samples, n_outputs)
+            Raw network output.
+
+        Returns
+        -------
+        pred : ndarray of shape (n_samples, n_outputs)
+            A new array: predictions (regression) or probabilities (classification).
+        """
+        raw = np.asarray(raw)
+        if raw.dtype.kind != "f":
+            raw = raw.astype(np.float64)
+        return self._predict(raw)
+
+    def _pointwise(self, y: np.ndarray, raw: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def _gradient(self, y: np.ndarray, raw: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def _predict(self, raw: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+
+class SquaredError(Loss):
+    r"""Half the squared error, with the identity link (regression).
+
+    .. math::
+
+        \ell_i = \frac{1}{2} \sum_k (y_{ik} - \text{raw}_{ik})^2, \qquad
+        \frac{\partial \ell_i}{\partial \text{raw}_{ik}} = \text{raw}_{ik} - y_{ik}.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skweights.losses import SquaredError
+    >>> y, raw = np.array([[1.0, 0.0], [2.0, 2.0]]), np.array([[3.0, 0.0], [2.0, 1.0]])
+    >>> SquaredError().pointwise(y, raw)
+    array([2. , 0.5])
+    >>> SquaredError().value(y, raw, sample_weight=[1.0, 3.0])
+    0.875
+    >>> SquaredError().gradient(y, raw)
+    array([[ 2.,  0.],
+           [ 0., -1.]])
+    """
+
+    output_activation = "identity"
+
+    def _pointwise(self, y: np.ndarray, raw: np.ndarray) -> np.ndarray:
+        residual = np.subtract(raw, y)
+        residual *= residual
+        out = residual.sum(axis=1)
+        out *= 0.5
+        return out
+
+    def _gradient(self, y: np.ndarray, raw: np.ndarray) -> np.ndarray:
+        return np.subtract(raw, y)
+
+    def _predict(self, raw: np.ndarray) -> np.ndarray:
+        return raw.copy()
+
+
+class BinaryLogLoss(Loss):
+    r"""Binary cross-entropy on the margin, with the logistic link.
+
+    ``y`` is one column of 0/1 labels (several columns are independent binary
+    problems whose losses are summed per sample).
+
+    .. math::
+
+        \ell_i = \log(1 + e^{\text{raw}_i}) - y_i\, \text{raw}_i, \qquad
+        \frac{\partial \ell_i}{\partial \text{raw}_i} = \sigma(\text{raw}_i) - y_i,
+
+    with :math:`\sigma` the logistic sigmoid. The loss is computed as
+    :math:`\max(r, 0) - y r + \log(1 + e^{-|r|})`, which is accurate and finite for
+    any margin :math:`r`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skweights.losses import BinaryLogLoss
+    >>> y, raw = np.array([[1.0], [0.0]]), np.array([[1000.0], [1000.0]])
+    >>> BinaryLogLoss().pointwise(y, raw)
+    array([   0., 1000.])
+    >>> BinaryLogLoss().predict(np.array([[0.0]]))
+    array([[0.5]])
+    """
+
+    output_activation = "logistic"
+
+    def _pointwise(self, y: np.ndarray, raw: np.ndarray) -> np.ndarray:
+        # max(r, 0) - y r + log1p(exp(-|r|))
+        out = np.abs(raw)
+        np.negative(out, out=out)
+        np.exp(out, out=out)
+        np.log1p(out, out=out)
+        out += np.maximum(raw, 0)
+        out -= np.multiply(y, raw)
+        return out.sum(axis=1)
+
+    def _gradient(self, y: np.ndarray, raw: np.ndarray) -> np.ndarray:
+        grad = expit(raw)
+        grad -= y
+        return grad
+
+    def _predict(self, raw: np.ndarray) -> np.ndarray:
+        return expit(raw)
+
+
+def _softmax(raw: np.ndarray) -> np.ndarray:
+    """Row-wise softmax of ``raw`` in a new array, stable by max subtraction."""
+    out = raw - raw.max(axis=1, keepdims=True)
+    np.exp(out, out=out)
+    out /= out.sum(axis=1, keepdims=True)
+    return out
+
+
+class MultinomialLogLoss(Loss):
+    r"""Categorical cross-entropy on the logits, with the softmax link.
+
+    ``y`` is one-hot of shape ``(n_samples, n_classes)`` (rows of class
+    probabilities, e.g. smoothed labels, work too).
+
+    .. math::
+
+        \ell_i = \log \sum_k e^{\text{raw}_{ik}} - \sum_k y_{ik}\, \text{raw}_{ik},
+        \qquad
+        \frac{\partial \ell_i}{\partial \text{raw}_{ik}}
+        = \operatorname{softmax}(\text{raw}_i)_k - y_{ik}.
+
+    The log-sum-exp and the softmax subtract the row maximum :math:`m_i` first, and
+    the loss is evaluated as :math:`\log \sum_k e^{\text{raw}_{ik} - m_i} - \sum_k
+    y_{ik} (\text{raw}_{ik} - m_i) + m_i (1 - \sum_k y_{ik})`, exact in infinite
+    precision and accurate for one-hot rows, whatever the size of the logits.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skweights.losses import MultinomialLogLoss
+    >>> y = np.array([[1.0, 0.0], [0.0, 1.0]])
+    >>> raw = np.array([[1000.0, -1000.0], [1000.0, -1000.0]])
+    >>> MultinomialLogLoss().pointwise(y, raw)
+    array([   0., 2000.])
+    >>> MultinomialLogLoss().predict(np.array([[0.0, 0.0]]))
+    array([[0.5, 0.5]])
+    """
+
+    output_activation = "softmax"
+
+    def _pointwise(self, y: np.ndarray, raw: np.ndarray) -> np.ndarray:
+        m = raw.max(axis=1, keepdims=True)
+        shifted = raw - m
+        out = np.multiply(y, shifted).sum(axis=1)
+        np.exp(shifted, out=shifted)
+        lse = np.log(shifted.sum(axis=1))
+        lse -= out
+        mass = y.sum(axis=1)
+        np.subtract(1, mass, out=mass)
+        mass *= m[:, 0]
+        lse += mass
+        return lse
+
+    def _gradient(self, y: np.ndarray, raw: np.ndarray) -> np.ndarray:
+        grad = _softmax(raw)
+        grad -= y
+        return grad
+
+    def _predict(self, raw: np.ndarray) -> np.ndarray:
+        return _softmax(raw)
+
+
+REGISTRY = Registry(
+    "loss",
+    {
+        "squared_error": SquaredError,
+        "log_loss": BinaryLogLoss,
+        "multinomial_log_loss": MultinomialLogLoss,
+    },
+    aliases={
+        "binary_log_loss": "log_loss",
+        "categorical_crossentropy": "multinomial_log_loss",
+    },
+)
+
+
+def get(identifier: Any, **kwargs: Any) -> Any:
+    """Resolve a loss from a name, a class or an instance.
+
+    Parameters
+    ----------
+    identifier : str, Loss subclass or instance
+        A registered name (case-insensitive; see ``REGISTRY.names``):
+        ``"squared_error"``, ``"log_loss"`` (alias ``"binary_log_loss"``),
+        ``"multinomial_log_loss"`` (alias ``"categorical_crossentropy"``); a
+        :class:`Loss` subclass (built with ``kwargs``); or an instance, returned
+        unchanged.
+    **kwargs : dict
+        Constructor arguments (the built-in losses take none).
+
+    Returns
+    -------
+    loss : Loss
+        The loss object.
+
+    Raises
+    ------
+    ValueError
+        If ``identifier`` is an unknown name (the message lists the valid names) or
+        ``None``.
+
+    Examples
+    --------
+    >>> from skweights.losses import get
+    >>> get("categorical_crossentropy")
+    MultinomialLogLoss()
+    >>> get("log_loss").output_activation
+    'logistic'
+    """
+    if isinstance(identifier, type) and issubclass(identifier, Loss):
+        return identifier(**kwargs)
+    return REGISTRY.get(identifier, **kwargs)
