@@ -69,7 +69,7 @@ class LinearRegressor(
     _LinearMixin,
     BaseNetwork,
 ):
-    __doc__ = f"""Linear regression with configurable penalty, initializer and optimizer.
+    __doc__ = f"""Linear regression with a configurable penalty and optimizer.
 
     Minimizes ``1/2 * mean_i w_i ||y_i - X_i W - b||^2 / mean(w) + penalty(W)``.
 
