@@ -14,7 +14,23 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.utils.extmath import safe_sparse_dot
+
+from .penalties import L2, ElasticNet, NoPenalty
+
+_L2_GRADIENT = (L2, ElasticNet, NoPenalty)
+
+
+def _dot(A: Any, B: np.ndarray, out: np.ndarray | None) -> np.ndarray:
+    """``A @ B`` into ``out`` when given; a sparse ``A`` goes through scipy."""
+    if sp.issparse(A):
+        product = safe_sparse_dot(A, B, dense_output=True)
+        if out is None:
+            return product
+        out[...] = product
+        return out
+    return np.matmul(A, B, out=out)
 
 
 def forward(
@@ -22,6 +38,7 @@ def forward(
     intercepts: Sequence[np.ndarray],
     X: Any,
     activation: Any,
+    out: Sequence[np.ndarray] | None = None,
 ) -> list[np.ndarray]:
     """Run the network on ``X`` and return the output of every layer.
 
@@ -33,6 +50,9 @@ def forward(
         The input; a CSR matrix makes the first layer a sparse product.
     activation : Activation
         The hidden layers' activation (the last layer stays linear).
+    out : list of ndarray, optional
+        One preallocated ``(n_samples, n_out)`` buffer per layer (the training loop
+        reuses them across batches, so the hot loop allocates nothing).
 
     Returns
     -------
@@ -42,7 +62,7 @@ def forward(
     activations = [X]
     last = len(coefs) - 1
     for i, (W, b) in enumerate(zip(coefs, intercepts)):
-        z = safe_sparse_dot(activations[-1], W, dense_output=True)
+        z = _dot(activations[-1], W, None if out is None else out[i])
         z += b
         if i < last:
             activation.forward(z, out=z)
@@ -57,6 +77,7 @@ def backward(
     activation: Any,
     coef_needed: Sequence[bool],
     intercept_needed: Sequence[bool],
+    workspace: Workspace | None = None,
 ) -> tuple[list[np.ndarray | None], list[np.ndarray | None]]:
     """Back-propagate ``delta`` (the gradient w.r.t. the raw output) through the net.
 
@@ -73,6 +94,8 @@ def backward(
     coef_needed, intercept_needed : sequence of bool
         Which gradients to compute. Layers below the lowest needed gradient are not
         visited at all, so frozen early layers cost no backward work.
+    workspace : Workspace, optional
+        Preallocated gradient and delta buffers (reused by the training loop).
 
     Returns
     -------
@@ -86,15 +109,49 @@ def backward(
     if not any(needed):
         return coef_grads, intercept_grads
     lowest = needed.index(True)
+    n_rows = delta.shape[0]
     for i in range(n_layers - 1, lowest - 1, -1):
         if coef_needed[i]:
-            coef_grads[i] = safe_sparse_dot(activations[i].T, delta, dense_output=True)
+            below = activations[i]
+            buffer = None if workspace is None else workspace.coef_grads[i]
+            if sp.issparse(below):
+                coef_grads[i] = _dot(below.T, delta, buffer)
+            else:
+                coef_grads[i] = np.matmul(below.T, delta, out=buffer)
         if intercept_needed[i]:
-            intercept_grads[i] = delta.sum(axis=0)
+            buffer = None if workspace is None else workspace.intercept_grads[i]
+            intercept_grads[i] = np.sum(delta, axis=0, out=buffer)
         if i > lowest:
-            delta = delta @ coefs[i].T
+            buffer = None if workspace is None else workspace.deltas[i - 1][:n_rows]
+            delta = np.matmul(delta, coefs[i].T, out=buffer)
             activation.backprop(delta, activations[i])
     return coef_grads, intercept_grads
+
+
+class Workspace:
+    """Buffers for one batch size, reused by every batch of a training run.
+
+    Parameters
+    ----------
+    layer_sizes : sequence of int
+        ``[n_features, hidden..., n_outputs]``.
+    batch_size : int
+        The largest batch; smaller batches use leading row slices.
+    dtype : dtype
+        The training dtype.
+    """
+
+    def __init__(self, layer_sizes: Sequence[int], batch_size: int, dtype) -> None:
+        shapes = list(zip(layer_sizes[:-1], layer_sizes[1:]))
+        self.activations = [np.empty((batch_size, n), dtype) for _, n in shapes]
+        self.deltas = [np.empty((batch_size, n), dtype) for _, n in shapes[:-1]]
+        self.coef_grads = [np.empty(shape, dtype) for shape in shapes]
+        self.intercept_grads = [np.empty(n, dtype) for _, n in shapes]
+        self.scratch = [np.empty(shape, dtype) for shape in shapes]
+
+    def activation_buffers(self, n_rows: int) -> list[np.ndarray]:
+        """Leading ``n_rows`` rows of each layer's output buffer."""
+        return [a[:n_rows] for a in self.activations]
 
 
 @dataclass(frozen=True)
@@ -135,21 +192,38 @@ class Objective:
         X: Any,
         Y: np.ndarray,
         scale: np.ndarray,
+        workspace: Workspace | None = None,
+        with_penalty_value: bool = True,
     ) -> tuple[float, list[np.ndarray | None], list[np.ndarray | None]]:
         """Data term plus smooth penalty, and the gradients of the trainable arrays.
+
+        Parameters
+        ----------
+        coefs, intercepts : list of ndarray
+            The network.
+        X, Y : array
+            A batch of inputs and 2-D targets.
+        scale : ndarray of shape (n_samples,)
+            Per-sample scales of the loss (see :func:`sample_scale`).
+        workspace : Workspace, optional
+            Reused buffers; the returned gradients then live in it.
+        with_penalty_value : bool, default=True
+            Add the smooth penalty's value (the minibatch loop adds the penalty once
+            per epoch instead: its gradient is always included).
 
         Returns
         -------
         value : float
-            The smooth part of the objective on this batch (the whole penalty when it
-            is smooth; no penalty otherwise).
+            The smooth part of the objective on this batch.
         coef_grads, intercept_grads : list of ndarray or None
             ``None`` for frozen arrays.
         """
-        activations = forward(coefs, intercepts, X, self.activation)
+        n_rows = X.shape[0]
+        buffers = None if workspace is None else workspace.activation_buffers(n_rows)
+        activations = forward(coefs, intercepts, X, self.activation, buffers)
         raw = activations[-1]
-        value = float(np.dot(scale, self.loss.pointwise(Y, raw)))
-        delta = self.loss.gradient(Y, raw)
+        pointwise, delta = self.loss.pointwise_and_gradient(Y, raw)
+        value = float(np.dot(scale, pointwise))
         delta *= scale[:, None]
         coef_grads, intercept_grads = backward(
             coefs,
@@ -158,13 +232,25 @@ class Objective:
             self.activation,
             self.coef_trainable,
             self.intercept_trainable,
+            workspace,
         )
         if self.penalty.smooth:
-            value += self.penalty_value(coefs)
-            for W, grad in zip(coefs, coef_grads):
-                if grad is not None:
-                    grad += self.penalty.grad(W)
+            if with_penalty_value:
+                value += self.penalty_value(coefs)
+            self._add_penalty_grad(coefs, coef_grads, workspace)
         return value, coef_grads, intercept_grads
+
+    def _add_penalty_grad(self, coefs, coef_grads, workspace) -> None:
+        # Our own penalties have an L2 gradient of l2_strength * W; others use grad.
+        l2 = self.penalty.l2_strength if type(self.penalty) in _L2_GRADIENT else None
+        for layer, (W, grad) in enumerate(zip(coefs, coef_grads)):
+            if grad is None:
+                continue
+            if l2 is None or workspace is None:
+                grad += self.penalty.grad(W)
+            elif l2:
+                # An L2 gradient is l2 * W: no temporary array in the hot loop.
+                grad += np.multiply(W, l2, out=workspace.scratch[layer])
 
 
 def sample_scale(sample_weight: np.ndarray, total_mean: float) -> np.ndarray:

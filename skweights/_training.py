@@ -9,6 +9,7 @@ input or knows about scikit-learn; the estimators in ``_base.py`` do that.
 from __future__ import annotations
 
 import copy
+import math
 import time
 import warnings
 from collections.abc import Callable, Sequence
@@ -17,9 +18,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
 
-from ._network import Objective, interleave, sample_scale
+from ._network import Objective, Workspace, interleave, sample_scale
 
 
 class History(list):
@@ -236,6 +238,7 @@ def run_epoch(
     order = state.rng.permutation(n_samples) if config.shuffle else np.arange(n_samples)
     mean_weight = float(data.sample_weight.mean())
     snapshot = [p.copy() for p in params]
+    workspace = _workspace(coefs, config.batch_size, data)
     grad_sums = np.zeros(len(coefs))
     n_batches = 0
     total = 0.0
@@ -244,14 +247,20 @@ def run_epoch(
         rows.sort()  # contiguous-ish gathers are faster, order within a batch is moot
         scale = sample_scale(data.sample_weight[rows], mean_weight)
         value, coef_grads, intercept_grads = objective.smooth_value_and_grads(
-            coefs, intercepts, data.X[rows], data.Y[rows], scale
+            coefs,
+            intercepts,
+            _gather(data.X, rows, workspace),
+            data.Y[rows],
+            scale,
+            workspace,
+            with_penalty_value=False,
         )
         if not np.isfinite(value):
             _put_back(params, snapshot)
             return np.nan, [np.nan] * len(coefs), "diverged"
         total += value * len(rows)
         for layer, grad in enumerate(coef_grads):
-            grad_sums[layer] += np.nan if grad is None else np.linalg.norm(grad)
+            grad_sums[layer] += np.nan if grad is None else _norm(grad)
         n_batches += 1
         grads = [g for g in interleave(coef_grads, intercept_grads) if g is not None]
         state.optimizer_state = config.optimizer.update(
@@ -265,10 +274,32 @@ def run_epoch(
     if not all(np.isfinite(p).all() for p in params):
         _put_back(params, snapshot)
         return np.nan, [np.nan] * len(coefs), "diverged"
-    loss = total / n_samples
-    if not objective.penalty.smooth:
-        loss += objective.penalty_value(coefs)
+    # The penalty is added once per epoch, at the epoch's final weights.
+    loss = total / n_samples + objective.penalty_value(coefs)
     return loss, list(grad_sums / max(n_batches, 1)), None
+
+
+def _workspace(coefs: list, batch_size: int, data: TrainData) -> Workspace:
+    sizes = [coefs[0].shape[0]] + [W.shape[1] for W in coefs]
+    workspace = Workspace(sizes, batch_size, coefs[0].dtype)
+    # Dense batches are gathered into one reused row block: no copy of X is made.
+    workspace.X = (
+        None
+        if sp.issparse(data.X)
+        else np.empty((batch_size, data.X.shape[1]), data.X.dtype)
+    )
+    return workspace
+
+
+def _gather(X: Any, rows: np.ndarray, workspace: Workspace) -> Any:
+    if workspace.X is None:
+        return X[rows]
+    return np.take(X, rows, axis=0, out=workspace.X[: len(rows)])
+
+
+def _norm(array: np.ndarray) -> float:
+    flat = array.ravel()
+    return math.sqrt(float(np.dot(flat, flat)))
 
 
 def end_epoch(

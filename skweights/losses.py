@@ -143,6 +143,42 @@ class Loss(Component):
         y, raw = _prepare(y, raw)
         return self._gradient(y, raw)
 
+    def pointwise_and_gradient(self, y: Any, raw: Any) -> tuple[np.ndarray, np.ndarray]:
+        """Per-sample losses and gradients together, sharing their common work.
+
+        The training loop needs both for every batch; the log-losses compute their
+        link (softmax, logistic) once for the two.
+
+        Parameters
+        ----------
+        y : array-like of shape (n_samples, n_outputs)
+            Targets.
+        raw : array-like of shape (n_samples, n_outputs)
+            Raw network output.
+
+        Returns
+        -------
+        loss : ndarray of shape (n_samples,)
+            As :meth:`pointwise`.
+        grad : ndarray of shape (n_samples, n_outputs)
+            As :meth:`gradient`.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skweights.losses import SquaredError
+        >>> loss, grad = SquaredError().pointwise_and_gradient([[1.0]], [[3.0]])
+        >>> loss, grad
+        (array([2.]), array([[2.]]))
+        """
+        y, raw = _prepare(y, raw)
+        return self._pointwise_and_gradient(y, raw)
+
+    def _pointwise_and_gradient(
+        self, y: np.ndarray, raw: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        return self._pointwise(y, raw), self._gradient(y, raw)
+
     def value(self, y: Any, raw: Any, sample_weight: Any = None) -> float:
         """Weighted mean loss :math:`\\sum_i w_i \\ell_i / \\sum_i w_i`.
 
@@ -366,6 +402,24 @@ class MultinomialLogLoss(Loss):
         grad = _softmax(raw)
         grad -= y
         return grad
+
+    def _pointwise_and_gradient(
+        self, y: np.ndarray, raw: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        # One exponential serves both: softmax = exp(shifted) / sum(exp(shifted)).
+        m = raw.max(axis=1, keepdims=True)
+        grad = raw - m
+        loss = np.multiply(y, grad).sum(axis=1)
+        np.exp(grad, out=grad)
+        total = grad.sum(axis=1, keepdims=True)
+        np.subtract(np.log(total[:, 0]), loss, out=loss)
+        mass = y.sum(axis=1)
+        np.subtract(1, mass, out=mass)
+        mass *= m[:, 0]
+        loss += mass
+        grad /= total
+        grad -= y
+        return loss, grad
 
     def _predict(self, raw: np.ndarray) -> np.ndarray:
         return _softmax(raw)

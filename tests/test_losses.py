@@ -11,6 +11,7 @@ from numpy.testing import assert_allclose, assert_array_equal
 from scipy.special import expit, logsumexp, softmax
 from sklearn.base import clone
 
+from skweights import losses
 from skweights.losses import (
     REGISTRY,
     BinaryLogLoss,
@@ -293,3 +294,22 @@ def test_clone(case):
     cloned = clone(loss)
     assert cloned is not loss and cloned == loss
     assert cloned.get_params() == {}
+
+
+@pytest.mark.parametrize("name", sorted(losses.REGISTRY.entries))
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_pointwise_and_gradient_equals_the_separate_methods(name, dtype):
+    rng = np.random.default_rng(7)
+    loss = losses.get(name)
+    k = 1 if name == "log_loss" else 4
+    raw = (rng.normal(size=(11, k)) * 30).astype(dtype)
+    if name == "squared_error":
+        y = rng.normal(size=(11, k)).astype(dtype)
+    elif name == "log_loss":
+        y = rng.integers(0, 2, size=(11, 1)).astype(dtype)
+    else:
+        y = np.eye(k, dtype=dtype)[rng.integers(0, k, size=11)]
+    values, grads = loss.pointwise_and_gradient(y, raw)
+    assert values.dtype == grads.dtype == dtype
+    np.testing.assert_allclose(values, loss.pointwise(y, raw), rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(grads, loss.gradient(y, raw), rtol=1e-6, atol=1e-7)
