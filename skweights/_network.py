@@ -120,7 +120,9 @@ def backward(
                 coef_grads[i] = np.matmul(below.T, delta, out=buffer)
         if intercept_needed[i]:
             buffer = None if workspace is None else workspace.intercept_grads[i]
-            intercept_grads[i] = np.sum(delta, axis=0, out=buffer)
+            # ones @ delta (BLAS) is far faster than delta.sum(axis=0) on tall arrays.
+            ones = np.ones(n_rows, delta.dtype) if workspace is None else workspace.ones
+            intercept_grads[i] = np.matmul(ones[:n_rows], delta, out=buffer)
         if i > lowest:
             buffer = None if workspace is None else workspace.deltas[i - 1][:n_rows]
             delta = np.matmul(delta, coefs[i].T, out=buffer)
@@ -148,6 +150,7 @@ class Workspace:
         self.coef_grads = [np.empty(shape, dtype) for shape in shapes]
         self.intercept_grads = [np.empty(n, dtype) for _, n in shapes]
         self.scratch = [np.empty(shape, dtype) for shape in shapes]
+        self.ones = np.ones(batch_size, dtype)
 
     def activation_buffers(self, n_rows: int) -> list[np.ndarray]:
         """Leading ``n_rows`` rows of each layer's output buffer."""

@@ -92,6 +92,7 @@ class TrainingState:
     no_improvement: int = 0
     history: History = field(default_factory=History)
     best_params: list | None = None
+    trainable: tuple | None = None
 
 
 @dataclass
@@ -147,6 +148,8 @@ def train(
     -------
     outcome : Outcome
     """
+    if not _trainable(objective, coefs, intercepts)[0]:
+        return _train_nothing(objective, coefs, intercepts, data, state)
     if getattr(config.optimizer, "full_batch", False):
         return _train_full_batch(
             objective, coefs, intercepts, data, config, state, validation_score
@@ -154,6 +157,17 @@ def train(
     return _train_minibatch(
         objective, coefs, intercepts, data, config, state, validation_score, epochs
     )
+
+
+def _train_nothing(objective, coefs, intercepts, data, state) -> Outcome:
+    """Every array is frozen: record the objective once, there is nothing to solve."""
+    start = time.perf_counter()
+    scale = data.sample_weight / data.sample_weight.sum()
+    loss = objective.smooth_value_and_grads(coefs, intercepts, data.X, data.Y, scale)[0]
+    if not objective.penalty.smooth:
+        loss += objective.penalty_value(coefs)
+    _record(state, objective, coefs, loss, [np.nan] * len(coefs), None, None, start)
+    return Outcome(converged=True)
 
 
 def _trainable(objective: Objective, coefs: list, intercepts: list):
@@ -174,8 +188,11 @@ def _train_minibatch(
     objective, coefs, intercepts, data, config, state, validation_score, epochs
 ) -> Outcome:
     params, penalized = _trainable(objective, coefs, intercepts)
-    if state.optimizer_state is None:
+    mask = tuple(interleave(objective.coef_trainable, objective.intercept_trainable))
+    if state.optimizer_state is None or state.trainable != mask:
+        # Other arrays to train (layers frozen or unfrozen since): a fresh state.
         state.optimizer_state = config.optimizer.init(params)
+        state.trainable = mask
     if state.schedule_state is None:
         state.schedule_state = config.schedule.init(config.learning_rate)
     n_epochs = epochs if epochs is not None else config.max_iter

@@ -992,7 +992,7 @@ class _Packer:
             for a in arrays
         ]
         ends = np.cumsum([a.size for a in arrays]).tolist()
-        starts = [0, *ends[:-1]]
+        starts = [0, *ends[:-1]] if ends else []
         self.slices = [slice(s, e) for s, e in zip(starts, ends, strict=True)]
         self.size = ends[-1] if ends else 0
 
