@@ -3,6 +3,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-test
+DOCS_STAMP := $(VENV)/.installed-docs
+# Figures are written to files in tests and docs builds; no display is needed.
+export MPLBACKEND := Agg
 
 .PHONY: demo test lint format bench docs clean
 
@@ -14,11 +17,16 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[test,plot,persist]"
 	touch $(STAMP)
 
+$(DOCS_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[docs,plot,persist,distributed]"
+	touch $(DOCS_STAMP)
+
 demo: $(STAMP)
 	$(BIN)/python examples/demo.py
 
+# The test suite and the doctests of every module (their Examples sections).
 test: $(STAMP)
-	$(BIN)/python -m pytest -q -n 2
+	$(BIN)/python -m pytest -q -n 2 tests skweights --doctest-modules
 	$(BIN)/python -m ruff check .
 
 lint: $(STAMP)
@@ -32,5 +40,9 @@ format: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
 
+# The documentation site, into docs/_build/html; runs every examples/plot_*.py.
+docs: $(DOCS_STAMP)
+	$(BIN)/python -m sphinx -W --keep-going -b html docs docs/_build/html
+
 clean:
-	rm -rf $(VENV) docs/_build .pytest_cache
+	rm -rf $(VENV) docs/_build docs/auto_examples docs/gen_modules .pytest_cache

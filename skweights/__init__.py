@@ -8,6 +8,8 @@ names: :mod:`~skweights.initializers`, :mod:`~skweights.penalties`,
 :mod:`~skweights.activations` and :mod:`~skweights.losses`.
 """
 
+from ._explain import explain
+from ._persistence import load, save
 from .linear import LinearClassifier, LinearRegressor
 from .mlp import MLPClassifier, MLPRegressor
 
@@ -19,4 +21,7 @@ __all__ = [
     "MLPClassifier",
     "MLPRegressor",
     "__version__",
+    "explain",
+    "load",
+    "save",
 ]

@@ -12,6 +12,7 @@ import numbers
 from typing import Any
 
 import numpy as np
+from pandas.api import types as pd_api_types
 from sklearn.base import BaseEstimator
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
@@ -70,6 +71,50 @@ def _check_bool(owner: str, name: str, value: Any) -> None:
         raise ValueError(
             f"{owner}: the {name!r} parameter must be True or False; got {value!r}."
         )
+
+
+def _validate(estimator, X, y="no_validation", **kwargs):
+    """scikit-learn's ``validate_data``, with a clear error for non-numeric input."""
+    try:
+        return validate_data(estimator, X, y, **kwargs)
+    except ValueError as error:
+        # numpy's own message ("could not convert string to float: 'a'") says
+        # neither which argument nor what to do about it. (Non-string objects
+        # raise scikit-learn's TypeError, which its estimator checks require.)
+        message = str(error)
+        if "could not convert" not in message:
+            raise
+        raise ValueError(_non_numeric_message(estimator, X, y, message)) from error
+
+
+def _non_numeric_message(estimator, X, y, message: str) -> str:
+    owner = type(estimator).__name__
+    try:
+        np.asarray(X, dtype=np.float64)
+    except (TypeError, ValueError):
+        columns = ""
+        if hasattr(X, "dtypes"):
+            names = [
+                str(name)
+                for name, dtype in X.dtypes.items()
+                if not pd_api_types.is_numeric_dtype(dtype)
+            ]
+            columns = f"; non-numeric columns: {names}"
+        return (
+            f"{owner}: X must be numeric but contains strings or other objects "
+            f"({message}{columns}). Encode categorical or text features as numbers "
+            "first, e.g. with OneHotEncoder or OrdinalEncoder in a ColumnTransformer "
+            "before the model, or drop those columns."
+        )
+    return _non_numeric_y_message(owner, message)
+
+
+def _non_numeric_y_message(owner: str, message: str) -> str:
+    return (
+        f"{owner}: y must be numeric for a regressor but contains strings or other "
+        f"objects ({message}). Convert the targets to numbers, or use a classifier "
+        "for class labels."
+    )
 
 
 class BaseNetwork(BaseEstimator):
@@ -186,7 +231,7 @@ class BaseNetwork(BaseEstimator):
     def _fit_resolved(self, X, y, sample_weight, incremental, classes, resolved):
         owner = type(self).__name__
         continuing = (incremental or self.warm_start) and hasattr(self, "coefs_")
-        X, y = validate_data(
+        X, y = _validate(
             self,
             X,
             y,
@@ -215,7 +260,11 @@ class BaseNetwork(BaseEstimator):
         if not incremental:
             # fit always starts counters, history and early stopping afresh; only
             # the weights and the optimizer's state carry over with warm_start.
-            state = TrainingState(rng=state.rng, optimizer_state=state.optimizer_state)
+            state = TrainingState(
+                rng=state.rng,
+                optimizer_state=state.optimizer_state,
+                trainable=state.trainable,
+            )
         objective = self._objective(resolved, len(coefs))
         config = TrainingConfig(
             optimizer=resolved["optimizer"],
@@ -393,12 +442,23 @@ class BaseNetwork(BaseEstimator):
     # -- prediction ---------------------------------------------------------------
     def _raw_output(self, X) -> np.ndarray:
         check_is_fitted(self, "coefs_")
-        X = validate_data(
-            self, X, accept_sparse="csr", dtype=_FLOAT_DTYPES, reset=False
-        )
-        return forward(
-            self.coefs_, self.intercepts_, X, self._activation_for_predict()
-        )[-1]
+        X = _validate(self, X, accept_sparse="csr", dtype=_FLOAT_DTYPES, reset=False)
+        with np.errstate(over="ignore", invalid="ignore"):  # reported just below
+            raw = forward(
+                self.coefs_, self.intercepts_, X, self._activation_for_predict()
+            )[-1]
+        if not np.isfinite(raw).all():
+            # Finite weights and finite X can still overflow (|X| ~ 1e30 in float32);
+            # say so rather than return inf or NaN predictions.
+            bad = int((~np.isfinite(raw)).any(axis=1).sum())
+            raise ValueError(
+                f"{type(self).__name__}: the outputs for {bad} sample(s) overflowed "
+                f"to inf or NaN in {raw.dtype}; X holds values too large for the "
+                "model (largest |x| = "
+                f"{float(abs(X).max()):.3g}). Scale the features (e.g. "
+                "StandardScaler), clip outliers, or use float64."
+            )
+        return raw
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -416,7 +476,13 @@ class RegressorOutputMixin:
         return losses.get("squared_error")
 
     def _encode_targets(self, y, dtype, continuing, classes):
-        Y = np.asarray(y, dtype=dtype)
+        try:
+            Y = np.asarray(y, dtype=dtype)
+        except (TypeError, ValueError) as error:
+            # scikit-learn lets string arrays (dtype "<U") through to here.
+            raise ValueError(
+                _non_numeric_y_message(type(self).__name__, str(error))
+            ) from error
         if not continuing:
             self._y_was_1d = Y.ndim == 1
         return Y.reshape(len(Y), -1)

@@ -188,7 +188,7 @@ class Objective:
         """Total penalty over all weight matrices."""
         return float(sum(self.penalty.value(W) for W in coefs))
 
-    def smooth_value_and_grads(
+    def data_value_and_grads(
         self,
         coefs: Sequence[np.ndarray],
         intercepts: Sequence[np.ndarray],
@@ -196,9 +196,8 @@ class Objective:
         Y: np.ndarray,
         scale: np.ndarray,
         workspace: Workspace | None = None,
-        with_penalty_value: bool = True,
     ) -> tuple[float, list[np.ndarray | None], list[np.ndarray | None]]:
-        """Data term plus smooth penalty, and the gradients of the trainable arrays.
+        """The data term ``sum_i s_i loss_i`` of a batch and its gradients.
 
         Parameters
         ----------
@@ -210,22 +209,18 @@ class Objective:
             Per-sample scales of the loss (see :func:`sample_scale`).
         workspace : Workspace, optional
             Reused buffers; the returned gradients then live in it.
-        with_penalty_value : bool, default=True
-            Add the smooth penalty's value (the minibatch loop adds the penalty once
-            per epoch instead: its gradient is always included).
 
         Returns
         -------
         value : float
-            The smooth part of the objective on this batch.
+            The data term on this batch.
         coef_grads, intercept_grads : list of ndarray or None
             ``None`` for frozen arrays.
         """
         n_rows = X.shape[0]
         buffers = None if workspace is None else workspace.activation_buffers(n_rows)
         activations = forward(coefs, intercepts, X, self.activation, buffers)
-        raw = activations[-1]
-        pointwise, delta = self.loss.pointwise_and_gradient(Y, raw)
+        pointwise, delta = self.loss.pointwise_and_gradient(Y, activations[-1])
         value = float(np.dot(scale, pointwise))
         delta *= scale[:, None]
         coef_grads, intercept_grads = backward(
@@ -237,13 +232,39 @@ class Objective:
             self.intercept_trainable,
             workspace,
         )
-        if self.penalty.smooth:
-            if with_penalty_value:
-                value += self.penalty_value(coefs)
-            self._add_penalty_grad(coefs, coef_grads, workspace)
         return value, coef_grads, intercept_grads
 
-    def _add_penalty_grad(self, coefs, coef_grads, workspace) -> None:
+    def smooth_value_and_grads(
+        self,
+        coefs: Sequence[np.ndarray],
+        intercepts: Sequence[np.ndarray],
+        X: Any,
+        Y: np.ndarray,
+        scale: np.ndarray,
+        workspace: Workspace | None = None,
+    ) -> tuple[float, list[np.ndarray | None], list[np.ndarray | None]]:
+        """Data term plus smooth penalty, and the gradients of the trainable arrays.
+
+        A non-smooth penalty is left out entirely: the optimizer's proximal step
+        applies it. Parameters and returns are those of :meth:`data_value_and_grads`.
+        """
+        value, coef_grads, intercept_grads = self.data_value_and_grads(
+            coefs, intercepts, X, Y, scale, workspace
+        )
+        if self.penalty.smooth:
+            value += self.penalty_value(coefs)
+            self.add_penalty_grad(coefs, coef_grads, workspace)
+        return value, coef_grads, intercept_grads
+
+    def add_penalty_grad(
+        self,
+        coefs: Sequence[np.ndarray],
+        coef_grads: Sequence[np.ndarray | None],
+        workspace: Workspace | None = None,
+    ) -> None:
+        """Add a smooth penalty's gradient to ``coef_grads`` in place."""
+        if not self.penalty.smooth:
+            return
         # Our own penalties have an L2 gradient of l2_strength * W; others use grad.
         l2 = self.penalty.l2_strength if type(self.penalty) in _L2_GRADIENT else None
         for layer, (W, grad) in enumerate(zip(coefs, coef_grads)):

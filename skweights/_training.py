@@ -23,6 +23,13 @@ from sklearn.exceptions import ConvergenceWarning
 
 from ._network import Objective, Workspace, interleave, sample_scale
 
+# Warnings point at the user's fit call: warn <- loop <- train <- _fit_resolved
+# <- _fit <- fit/partial_fit <- user.
+_USER_FRAME = 7
+
+# An epoch whose loss exceeds the best loss so far by this factor has diverged.
+_BLOW_UP = 1e6
+
 
 class History(list):
     """Per-epoch training records: a list of dicts, also readable by column.
@@ -263,15 +270,15 @@ def run_epoch(
         rows = order[begin : begin + config.batch_size]
         rows.sort()  # contiguous-ish gathers are faster, order within a batch is moot
         scale = sample_scale(data.sample_weight[rows], mean_weight)
-        value, coef_grads, intercept_grads = objective.smooth_value_and_grads(
+        value, coef_grads, intercept_grads = objective.data_value_and_grads(
             coefs,
             intercepts,
             _gather(data.X, rows, workspace),
             data.Y[rows],
             scale,
             workspace,
-            with_penalty_value=False,
         )
+        objective.add_penalty_grad(coefs, coef_grads, workspace)
         if not np.isfinite(value):
             _put_back(params, snapshot)
             return np.nan, [np.nan] * len(coefs), "diverged"
@@ -293,6 +300,11 @@ def run_epoch(
         return np.nan, [np.nan] * len(coefs), "diverged"
     # The penalty is added once per epoch, at the epoch's final weights.
     loss = total / n_samples + objective.penalty_value(coefs)
+    if not np.isfinite(loss) or loss > _BLOW_UP * state.best_loss:
+        # Finite batch losses can still add up to inf, or grow by orders of
+        # magnitude without overflowing: both are divergence, not progress.
+        _put_back(params, snapshot)
+        return np.nan, [np.nan] * len(coefs), "diverged"
     return loss, list(grad_sums / max(n_batches, 1)), None
 
 
@@ -315,8 +327,16 @@ def _gather(X: Any, rows: np.ndarray, workspace: Workspace) -> Any:
 
 
 def _norm(array: np.ndarray) -> float:
+    """Frobenius norm: a BLAS dot in the hot loop, rescaled if it would overflow."""
     flat = array.ravel()
-    return math.sqrt(float(np.dot(flat, flat)))
+    with np.errstate(over="ignore", invalid="ignore"):
+        squared = float(np.dot(flat, flat))
+    if math.isfinite(squared):
+        return math.sqrt(squared)
+    largest = float(np.abs(flat).max()) if flat.size else 0.0
+    if not math.isfinite(largest) or largest == 0.0:
+        return largest
+    return largest * _norm(flat / largest)
 
 
 def end_epoch(
@@ -358,7 +378,7 @@ def _record(state, objective, coefs, loss, grad_norms, learning_rate, event, sta
         "loss": float(loss),
         "val_score": None,
         "learning_rate": learning_rate,
-        "weight_norms": [float(np.linalg.norm(W)) for W in coefs],
+        "weight_norms": [_norm(W) for W in coefs],
         "grad_norms": [float(g) for g in grad_norms],
         "seconds": time.perf_counter() - start,
         "event": event,
@@ -384,14 +404,14 @@ def _warn_event(event: str, config: TrainingConfig) -> None:
             "finite weights were kept. Lower the learning rate, scale the features "
             "(e.g. StandardScaler) or use a stronger penalty.",
             ConvergenceWarning,
-            stacklevel=4,
+            stacklevel=_USER_FRAME,
         )
     else:
         warnings.warn(
             f"{config.name}: training was interrupted; the weights trained so far "
             "were kept.",
             UserWarning,
-            stacklevel=4,
+            stacklevel=_USER_FRAME,
         )
 
 
@@ -403,12 +423,11 @@ def _train_full_batch(
     scale = data.sample_weight / data.sample_weight.sum()
     last_grads: dict[str, list] = {"coef": [None] * len(coefs)}
     last_finite = [p.copy() for p in params]
+    blocks = _BlockEvaluator(objective, coefs, intercepts, data, scale)
 
     def fun(values):
         _put_back(params, values)
-        value, coef_grads, intercept_grads = objective.smooth_value_and_grads(
-            coefs, intercepts, data.X, data.Y, scale
-        )
+        value, coef_grads, intercept_grads = blocks.smooth_value_and_grads()
         last_grads["coef"] = coef_grads
         grads = [g for g in interleave(coef_grads, intercept_grads) if g is not None]
         return value, grads
@@ -469,6 +488,67 @@ def _train_full_batch(
     return outcome
 
 
+class _BlockEvaluator:
+    """The full-batch objective, evaluated over cache-sized row blocks.
+
+    Each block is read once for the forward and the backward pass while it is still
+    in cache (instead of streaming all of ``X`` twice), and the activations never
+    exceed one block: L-BFGS and FISTA on large data need no more memory than a
+    minibatch epoch.
+    """
+
+    _TARGET_FLOATS = 2**18  # about 2 MB of float64 per block of activations
+
+    def __init__(self, objective, coefs, intercepts, data, scale) -> None:
+        self.objective, self.coefs, self.intercepts = objective, coefs, intercepts
+        self.data, self.scale = data, scale
+        sizes = [coefs[0].shape[0]] + [W.shape[1] for W in coefs]
+        n_samples = data.Y.shape[0]
+        self.block = int(np.clip(self._TARGET_FLOATS // max(sizes), 256, n_samples))
+        self.workspace = Workspace(sizes, self.block, coefs[0].dtype)
+        self.coef_sums = [np.zeros_like(W) for W in coefs]
+        self.intercept_sums = [np.zeros_like(b) for b in intercepts]
+
+    def smooth_value_and_grads(self):
+        """Sum the data term over blocks, then add the smooth penalty once."""
+        objective, data = self.objective, self.data
+        for array in self.coef_sums + self.intercept_sums:
+            array.fill(0)
+        value = 0.0
+        for begin in range(0, data.Y.shape[0], self.block):
+            rows = slice(begin, begin + self.block)
+            block_value, coef_grads, intercept_grads = objective.data_value_and_grads(
+                self.coefs,
+                self.intercepts,
+                data.X[rows],
+                data.Y[rows],
+                self.scale[rows],
+                self.workspace,
+            )
+            value += block_value
+            for sums, grads in (
+                (self.coef_sums, coef_grads),
+                (self.intercept_sums, intercept_grads),
+            ):
+                for total, grad in zip(sums, grads):
+                    if grad is not None:
+                        total += grad
+        coef_grads = [
+            total if trainable else None
+            for total, trainable in zip(self.coef_sums, objective.coef_trainable)
+        ]
+        intercept_grads = [
+            total if trainable else None
+            for total, trainable in zip(
+                self.intercept_sums, objective.intercept_trainable
+            )
+        ]
+        if objective.penalty.smooth:
+            value += objective.penalty_value(self.coefs)
+            objective.add_penalty_grad(self.coefs, coef_grads)
+        return value, coef_grads, intercept_grads
+
+
 class _Progress:
     """One line per epoch when ``verbose`` is set: tqdm if installed, else print."""
 
@@ -514,5 +594,5 @@ def warn_not_converged(name: str, max_iter: int) -> None:
         "not converged yet. Increase max_iter, raise the learning rate or scale the "
         "features.",
         ConvergenceWarning,
-        stacklevel=3,
+        stacklevel=_USER_FRAME - 2,
     )

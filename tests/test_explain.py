@@ -1,0 +1,362 @@
+"""SHAP values from skweights.explain: additivity, parity with shap, shapes, errors."""
+
+import warnings
+
+import matplotlib
+
+matplotlib.use("Agg")  # before pyplot: the plot tests draw off-screen
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+import scipy.sparse as sp
+import shap
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
+from sklearn.linear_model import Ridge
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from skweights import (
+    LinearClassifier,
+    LinearRegressor,
+    MLPClassifier,
+    MLPRegressor,
+    explain,
+)
+from skweights._deepshap import deep_shap
+
+ACTIVATIONS = ["identity", "relu", "leaky_relu", "tanh", "logistic", "softplus"]
+
+
+@pytest.fixture(autouse=True)
+def _quiet():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        yield
+
+
+def _data(n=120, n_features=4, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, n_features))
+    y = np.sin(2 * X[:, 0]) + X[:, 1] * X[:, 2] + np.abs(X[:, -1])
+    return X, y
+
+
+def _targets(problem, y):
+    return {
+        "regression": y,
+        "multi_output": np.column_stack([y, -2 * y, y**2]),
+        "binary": y > np.median(y),
+        "multiclass": np.digitize(y, np.quantile(y, [0.25, 0.5, 0.75])),
+    }[problem]
+
+
+def _randomize(model, rng, scale):
+    """Random weights with large pre-activations, so links and units saturate."""
+    model.coefs_ = [rng.normal(scale=scale, size=W.shape) for W in model.coefs_]
+    model.intercepts_ = [
+        rng.normal(scale=scale, size=b.shape) for b in model.intercepts_
+    ]
+    return model
+
+
+def _model_output(model, X, output):
+    if output == "probability":
+        return model.predict_proba(X)
+    if hasattr(model, "decision_function"):
+        return model.decision_function(X)
+    return model.predict(X)
+
+
+def _total(explanation):
+    return explanation.values.sum(axis=1) + explanation.base_values
+
+
+# (problem, output)
+CASES = [
+    ("regression", "raw"),
+    ("multi_output", "raw"),
+    ("binary", "raw"),
+    ("binary", "probability"),
+    ("multiclass", "raw"),
+    ("multiclass", "probability"),
+]
+
+
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+@pytest.mark.parametrize(("problem", "output"), CASES)
+@pytest.mark.parametrize("scale", [0.5, 3.0])
+def test_values_plus_base_equal_the_output_of_every_row(
+    activation, problem, output, scale
+):
+    X, y = _data()
+    is_classifier = problem in ("binary", "multiclass")
+    estimator = MLPClassifier if is_classifier else MLPRegressor
+    model = estimator((6, 5), activation, max_iter=2, random_state=0)
+    model.fit(X, _targets(problem, y))
+    _randomize(model, np.random.default_rng(1), scale)
+    explanation = explain(model, X[:50], X[60:90], output=output)
+    expected = _model_output(model, X[:50], output)
+    assert explanation.values.shape[:2] == (50, 4)
+    assert explanation.base_values.shape == expected.shape
+    np.testing.assert_allclose(_total(explanation), expected, rtol=0, atol=1e-8)
+
+
+@pytest.mark.parametrize(("problem", "output"), CASES)
+def test_linear_models_add_up_too(problem, output):
+    X, y = _data(seed=3)
+    is_classifier = problem in ("binary", "multiclass")
+    model = (LinearClassifier() if is_classifier else LinearRegressor()).fit(
+        X, _targets(problem, y)
+    )
+    explanation = explain(model, X[:30], X[30:], output=output)
+    np.testing.assert_allclose(
+        _total(explanation), _model_output(model, X[:30], output), rtol=0, atol=1e-8
+    )
+
+
+@pytest.mark.parametrize(
+    "problem", ["regression", "multi_output", "binary", "multiclass"]
+)
+def test_linear_values_equal_shap_linear_explainer(problem):
+    X, y = _data(seed=4)
+    is_classifier = problem in ("binary", "multiclass")
+    model = (LinearClassifier() if is_classifier else LinearRegressor()).fit(
+        X, _targets(problem, y)
+    )
+    background = X[:40]
+    # shap's LinearExplainer reads coef_/intercept_ of skweights' models directly.
+    reference = shap.LinearExplainer(model, shap.maskers.Independent(background))(
+        X[50:70]
+    )
+    ours = explain(model, X[50:70], background)
+    assert ours.values.shape == reference.values.shape
+    np.testing.assert_allclose(ours.values, reference.values, rtol=0, atol=1e-10)
+    np.testing.assert_allclose(
+        ours.base_values, reference.base_values, rtol=0, atol=1e-10
+    )
+    coef = np.atleast_2d(model.coef_).T  # (n_features, n_outputs)
+    shift = X[50:70] - background.mean(axis=0)
+    np.testing.assert_allclose(
+        ours.values.reshape(20, 4, -1), shift[:, :, None] * coef, atol=1e-12
+    )
+
+
+def _exact(function, X, background):
+    masker = shap.maskers.Independent(background, max_samples=len(background))
+    return shap.ExactExplainer(function, masker)(X)
+
+
+@pytest.mark.parametrize("n_outputs", [1, 3])
+def test_identity_network_gives_exact_linear_shap_values(n_outputs):
+    X, y = _data(n=80, n_features=5, seed=5)
+    targets = y if n_outputs == 1 else _targets("multi_output", y)
+    model = MLPRegressor((7, 3), "identity", max_iter=2, random_state=0).fit(X, targets)
+    _randomize(model, np.random.default_rng(2), 1.0)
+    background = X[:20]
+    ours = explain(model, X[30:45], background)
+    W = np.linalg.multi_dot(model.coefs_)  # the network is x @ W + c
+    expected = (X[30:45] - background.mean(axis=0))[:, :, None] * W
+    np.testing.assert_allclose(
+        ours.values.reshape(expected.shape), expected, rtol=0, atol=1e-10
+    )
+    exact = _exact(model.predict, X[30:45], background)
+    np.testing.assert_allclose(ours.values, exact.values, rtol=0, atol=1e-10)
+
+
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+def test_additive_network_gives_exact_shapley_values(activation):
+    # Every path from the input meets one feature only (layer-1 unit u and layer-2
+    # unit v see feature u % 5 and v), so f(x) = sum_j g_j(x_j): DeepLIFT's split
+    # of f(x) - f(b) is g_j(x_j) - g_j(b_j), the exact Shapley values.
+    X, y = _data(n=80, n_features=5, seed=6)
+    model = MLPRegressor((10, 5), activation, max_iter=2, random_state=0).fit(X, y)
+    _randomize(model, np.random.default_rng(3), 1.5)
+    feature_of_unit = np.arange(10) % 5
+    model.coefs_[0] *= feature_of_unit[None, :] == np.arange(5)[:, None]
+    model.coefs_[1] *= feature_of_unit[:, None] == np.arange(5)[None, :]
+    background = X[:20]
+    ours = explain(model, X[30:50], background)
+    exact = _exact(model.predict, X[30:50], background)
+    assert np.abs(exact.values).max() > 0.1
+    np.testing.assert_allclose(ours.values, exact.values, rtol=0, atol=1e-10)
+    np.testing.assert_allclose(ours.base_values, exact.base_values, atol=1e-12)
+
+
+@pytest.mark.parametrize("activation", ["relu", "tanh"])
+def test_nonlinear_network_agrees_with_exact_shapley_values(activation):
+    rng = np.random.default_rng(7)
+    X = rng.normal(size=(300, 6))
+    y = np.sin(2 * X[:, 0]) + X[:, 1] * X[:, 2] + np.abs(X[:, 3]) + 0.5 * X[:, 4]
+    model = MLPRegressor(
+        (16,), activation, learning_rate=1e-2, max_iter=200, random_state=0
+    ).fit(X, y)
+    background = X[:20]
+    ours = explain(model, X[100:160], background)
+    exact = _exact(model.predict, X[100:160], background)
+    correlation = np.corrcoef(ours.values.ravel(), exact.values.ravel())[0, 1]
+    assert correlation >= 0.95
+    np.testing.assert_allclose(ours.base_values, exact.base_values, atol=1e-12)
+
+
+def test_binary_probability_has_two_opposite_columns():
+    X, y = _data(seed=8)
+    model = MLPClassifier((8,), max_iter=20, random_state=0).fit(X, y > 0)
+    explanation = explain(model, X[:10], X[20:60], output="probability")
+    assert explanation.values.shape == (10, 4, 2)
+    assert explanation.output_names == ["False", "True"]
+    np.testing.assert_allclose(
+        explanation.values[..., 0], -explanation.values[..., 1], atol=1e-15
+    )
+    np.testing.assert_allclose(explanation.base_values.sum(axis=1), 1, atol=1e-12)
+    margin = explain(model, X[:10], X[20:60])
+    assert margin.values.shape == (10, 4) and margin.output_names is None
+
+
+def test_metadata_feature_names_output_names_and_data():
+    X, y = _data(seed=9)
+    frame = pd.DataFrame(X, columns=["a", "b", "c", "d"])
+    labels = np.array(["low", "mid", "high"])[np.digitize(y, [-0.5, 0.8])]
+    model = MLPClassifier((8,), max_iter=20, random_state=0).fit(frame, labels)
+    explanation = explain(model, frame.iloc[:7], frame.iloc[10:30])
+    assert explanation.feature_names == ["a", "b", "c", "d"]
+    assert explanation.output_names == list(model.classes_)
+    assert explanation.values.shape == (7, 4, 3)
+    assert explanation.base_values.shape == (7, 3)
+    assert explanation.data.dtype == np.float64
+    np.testing.assert_array_equal(explanation.data, X[:7])
+    renamed = explain(model, frame.iloc[:7], frame.iloc[10:30], feature_names="pqrs")
+    assert renamed.feature_names == ["p", "q", "r", "s"]
+    np.testing.assert_array_equal(renamed.values, explanation.values)
+    plain = explain(MLPRegressor((3,), max_iter=5).fit(X, y), X[:3], X[:5])
+    assert plain.feature_names == ["x0", "x1", "x2", "x3"]
+
+
+@pytest.mark.parametrize("n_rows", [30, 250])
+def test_default_background_is_shaps_sample_of_x(n_rows):
+    X, y = _data(n=n_rows, seed=10)
+    model = MLPRegressor((8,), "tanh", max_iter=20, random_state=0).fit(X, y)
+    explanation = explain(model, X)
+    expected_rows = shap.utils.sample(X, 100, random_state=0)
+    assert len(expected_rows) == min(n_rows, 100)
+    np.testing.assert_allclose(
+        explanation.base_values, model.predict(expected_rows).mean(), atol=1e-12
+    )
+    same = explain(model, X, expected_rows)
+    np.testing.assert_allclose(explanation.values, same.values, atol=1e-12)
+    np.testing.assert_array_equal(explanation.values, explain(model, X).values)
+
+
+def test_chunked_computation_matches_one_chunk():
+    X, y = _data(n=60, seed=11)
+    model = MLPClassifier((9, 5), "softplus", max_iter=10, random_state=0)
+    model.fit(X, np.digitize(y, [-0.5, 0.8]))
+    arguments = (model.coefs_, model.intercepts_, model._activation_for_predict())
+    for link in ("identity", "softmax"):
+        whole, base = deep_shap(*arguments, X, X[:25], link=link, budget=2**30)
+        chunked, base2 = deep_shap(*arguments, X, X[:25], link=link, budget=1)
+        np.testing.assert_allclose(chunked, whole, rtol=1e-12, atol=1e-14)
+        np.testing.assert_array_equal(base, base2)
+
+
+def test_sparse_and_float32_inputs_give_the_same_values():
+    X, y = _data(seed=12)
+    X[X < 0] = 0
+    model = MLPRegressor((8,), max_iter=20, random_state=0).fit(X, y)
+    dense = explain(model, X[:10], X[20:40])
+    sparse = explain(model, sp.csr_matrix(X[:10]), sp.csr_matrix(X[20:40]))
+    np.testing.assert_allclose(sparse.values, dense.values, atol=1e-12)
+    single = explain(model, X[:10].astype(np.float32), X[20:40])
+    assert single.values.dtype == np.float64
+    np.testing.assert_allclose(single.values, dense.values, atol=1e-5)
+
+
+def test_a_float32_model_adds_up_in_float64():
+    X, y = _data(seed=13)
+    model = MLPRegressor((8,), "tanh", max_iter=20, random_state=0)
+    model.fit(X.astype(np.float32), y)
+    explanation = explain(model, X[:10], X[20:40])
+    expected = [
+        np.asarray(W, dtype=np.float64) for W in model.coefs_
+    ]  # the float64 network
+    hidden = np.tanh(X[:10] @ expected[0] + model.intercepts_[0].astype(np.float64))
+    raw = hidden @ expected[1] + model.intercepts_[1].astype(np.float64)
+    np.testing.assert_allclose(_total(explanation), raw[:, 0], rtol=0, atol=1e-10)
+
+
+ERRORS = [
+    # (description, call, error type, message fragment)
+    ("not skweights", lambda m, X: explain(Ridge().fit(X, X[:, 0]), X), ValueError,
+     "skweights estimator"),
+    ("pipeline", lambda m, X: explain(make_pipeline(StandardScaler(), m), X),
+     ValueError, r"pipe\[-1\]"),
+    ("unfitted", lambda m, X: explain(MLPRegressor(), X), NotFittedError, "fit"),
+    ("bad output", lambda m, X: explain(m, X, output="proba"), ValueError,
+     "'raw' or 'probability'"),
+    ("probability of a regressor", lambda m, X: explain(m, X, output="probability"),
+     ValueError, "classifier"),
+    ("wrong number of features", lambda m, X: explain(m, X[:, :3]), ValueError,
+     "features"),
+    ("NaN", lambda m, X: explain(m, np.where(X > 1, np.nan, X)), ValueError, "NaN"),
+    ("background features", lambda m, X: explain(m, X, X[:, :2]), ValueError,
+     "background"),
+    ("feature_names length", lambda m, X: explain(m, X, feature_names=["a"]),
+     ValueError, "feature_names"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "match"),
+    [case[1:] for case in ERRORS],
+    ids=[case[0] for case in ERRORS],
+)
+def test_clear_errors_leave_the_model_unchanged(call, error, match):
+    X, y = _data(seed=14)
+    model = MLPRegressor((5,), max_iter=5, random_state=0).fit(X, y)
+    before = {key: repr(value) for key, value in model.__dict__.items()}
+    with pytest.raises(error, match=match):
+        call(model, X)
+    assert {key: repr(value) for key, value in model.__dict__.items()} == before
+
+
+def test_dataframe_with_other_column_names_is_rejected():
+    X, y = _data(seed=15)
+    frame = pd.DataFrame(X, columns=["a", "b", "c", "d"])
+    model = MLPRegressor((5,), max_iter=5, random_state=0).fit(frame, y)
+    with pytest.raises(ValueError, match="feature names"):
+        explain(model, frame.rename(columns={"a": "z"}))
+
+
+def _plots(explanation):
+    return {
+        "beeswarm": lambda: shap.plots.beeswarm(explanation, show=False),
+        "bar": lambda: shap.plots.bar(explanation, show=False),
+        "waterfall": lambda: shap.plots.waterfall(explanation[0], show=False),
+        "heatmap": lambda: shap.plots.heatmap(explanation, show=False),
+        "scatter": lambda: shap.plots.scatter(explanation[:, 0], show=False),
+    }
+
+
+@pytest.mark.parametrize("plot", ["beeswarm", "bar", "waterfall", "heatmap", "scatter"])
+@pytest.mark.parametrize("kind", ["regressor", "multiclass", "binary_probability"])
+def test_shap_plots_draw_the_explanation(plot, kind):
+    X, y = _data(seed=16)
+    frame = pd.DataFrame(X, columns=["a", "b", "c", "d"])
+    if kind == "regressor":
+        model = MLPRegressor((8,), max_iter=20, random_state=0).fit(frame, y)
+        explanation = explain(model, frame.iloc[:40])
+    else:
+        problem = "multiclass" if kind == "multiclass" else "binary"
+        model = MLPClassifier((8,), max_iter=20, random_state=0)
+        model.fit(frame, _targets(problem, y))
+        # Single-output plots take one output: select a class by its name.
+        explanation = explain(model, frame.iloc[:40], output="probability")
+        explanation = explanation[:, :, model.classes_.astype(str)[1]]
+    plt.close("all")
+    try:
+        _plots(explanation)[plot]()
+        assert plt.get_fignums(), f"shap.plots.{plot} drew no figure"
+        assert plt.gcf().axes
+    finally:
+        plt.close("all")

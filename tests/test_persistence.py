@@ -1,0 +1,163 @@
+"""skweights.save / skweights.load (skops), pickle and joblib round trips."""
+
+import io
+import pickle
+import warnings
+import zipfile
+
+import joblib
+import numpy as np
+import pytest
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+import skweights
+from skweights import LinearClassifier, LinearRegressor, MLPClassifier, MLPRegressor
+
+pytest.importorskip("skops")
+
+MODELS = {
+    "LinearRegressor": lambda: LinearRegressor(),
+    "LinearClassifier": lambda: LinearClassifier(penalty="l1", alpha=1e-3),
+    "MLPRegressor": lambda: MLPRegressor((6,), optimizer="adam", random_state=0),
+    "MLPClassifier": lambda: MLPClassifier(
+        (6, 4), optimizer="sgd", schedule="adaptive", random_state=0
+    ),
+}
+
+
+class ForeignInitializer:
+    """Not a skweights type: a file holding it must not load by default."""
+
+    def __call__(self, shape, rng, dtype=np.float64):
+        return rng.normal(scale=0.1, size=shape).astype(dtype)
+
+
+@pytest.fixture(autouse=True)
+def _quiet_convergence():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        yield
+
+
+def _data(name, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(60, 5))
+    if name.endswith("Classifier"):
+        return X, np.arange(60) % 3
+    return X, X @ rng.normal(size=5)
+
+
+def _fitted(name):
+    X, y = _data(name)
+    return MODELS[name]().set_params(max_iter=20).fit(X, y), X, y
+
+
+def _skops_round_trip(model, tmp_path):
+    return skweights.load(skweights.save(model, tmp_path / "model.skops"))
+
+
+def _pickle_round_trip(model, tmp_path):
+    return pickle.loads(pickle.dumps(model))
+
+
+def _joblib_round_trip(model, tmp_path):
+    joblib.dump(model, tmp_path / "model.joblib")
+    return joblib.load(tmp_path / "model.joblib")
+
+
+@pytest.mark.parametrize(
+    "round_trip", [_skops_round_trip, _pickle_round_trip, _joblib_round_trip]
+)
+@pytest.mark.parametrize("name", MODELS)
+def test_round_trip_gives_identical_predictions_and_continues_exactly(
+    name, round_trip, tmp_path
+):
+    model, X, y = _fitted(name)
+    restored = round_trip(model, tmp_path)
+    assert type(restored) is type(model)
+    assert restored.get_params().keys() == model.get_params().keys()
+    np.testing.assert_array_equal(restored.predict(X), model.predict(X))
+    for W, W0 in zip(restored.coefs_, model.coefs_):
+        np.testing.assert_array_equal(W, W0)
+    assert restored.history_.to_frame().equals(model.history_.to_frame())
+    # The random generator and optimizer state travel too: training continues
+    # bitwise as it would have without the round trip.
+    for m in (model, restored):
+        m.partial_fit(X, y)
+    for W, W0 in zip(restored.coefs_, model.coefs_):
+        np.testing.assert_array_equal(W, W0)
+
+
+def test_skops_loads_a_pipeline_and_float32_weights(tmp_path):
+    X, y = _data("MLPRegressor")
+    X = X.astype(np.float32)
+    pipe = make_pipeline(StandardScaler(), MLPRegressor((4,), random_state=0))
+    pipe.fit(X, y)
+    restored = _skops_round_trip(pipe, tmp_path)
+    assert restored[-1].coefs_[0].dtype == np.float32
+    np.testing.assert_array_equal(restored.predict(X), pipe.predict(X))
+
+
+def test_a_foreign_type_is_refused_unless_listed(tmp_path):
+    X, y = _data("MLPRegressor")
+    model = MLPRegressor((4,), initializer=ForeignInitializer(), random_state=0)
+    path = skweights.save(model.fit(X, y), tmp_path / "foreign.skops")
+    name = f"{ForeignInitializer.__module__}.ForeignInitializer"
+    with pytest.raises(ValueError, match=r"trusted=\[.*ForeignInitializer") as info:
+        skweights.load(path)
+    assert name in str(info.value)
+    restored = skweights.load(path, trusted=[name])
+    assert isinstance(restored.initializer, ForeignInitializer)
+    np.testing.assert_array_equal(restored.predict(X), model.predict(X))
+
+
+def _tamper(path, old: bytes, new: bytes):
+    """Rewrite a type name in the skops file's schema, as an attacker could."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(buffer, "w") as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "schema.json":
+                assert old in data
+                data = data.replace(old, new)
+            target.writestr(item, data)
+    path.write_bytes(buffer.getvalue())
+
+
+@pytest.mark.parametrize(
+    "module, name",
+    [
+        # a foreign class: os._wrap_close runs code on close
+        ("os", "_wrap_close"),
+        # a foreign object reached through a skweights module
+        ("skweights._training", "copy"),
+        # a name that merely looks like skweights
+        ("skweights.evil", "Payload"),
+    ],
+)
+def test_a_tampered_file_is_refused(tmp_path, module, name):
+    model, X, _ = _fitted("LinearRegressor")
+    path = skweights.save(model, tmp_path / "model.skops")
+    _tamper(path, b'"skweights._training"', f'"{module}"'.encode())
+    _tamper(path, b'"History"', f'"{name}"'.encode())
+    with pytest.raises(ValueError, match=f"{module}.{name}"):
+        skweights.load(path)
+
+
+@pytest.mark.parametrize("trusted", ["my.Type", True, [1]])
+def test_trusted_must_be_a_list_of_type_names(tmp_path, trusted):
+    model, _, _ = _fitted("LinearRegressor")
+    path = skweights.save(model, tmp_path / "model.skops")
+    with pytest.raises(ValueError, match="trusted must"):
+        skweights.load(path, trusted=trusted)
+
+
+def test_an_unfitted_model_round_trips_with_its_components(tmp_path):
+    from skweights.optimizers import sgd
+
+    model = MLPClassifier((3,), optimizer=sgd(momentum=0.5), penalty="elasticnet")
+    restored = _skops_round_trip(model, tmp_path)
+    assert restored.optimizer.get_params() == model.optimizer.get_params()
+    assert not hasattr(restored, "coefs_")

@@ -1,0 +1,184 @@
+"""Tests of skweights.plotting under the Agg backend: what each figure draws."""
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+from sklearn.datasets import load_diabetes, load_iris  # noqa: E402
+from sklearn.preprocessing import scale  # noqa: E402
+
+from skweights import (  # noqa: E402
+    LinearClassifier,
+    LinearRegressor,
+    MLPClassifier,
+    MLPRegressor,
+)
+from skweights.inspection import regularization_path  # noqa: E402
+from skweights.plotting import (  # noqa: E402
+    plot_coefficients,
+    plot_regularization_path,
+    plot_training_history,
+    plot_weight_heatmap,
+    plot_weight_histogram,
+)
+
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")
+
+
+@pytest.fixture(scope="module")
+def diabetes():
+    X, y = load_diabetes(return_X_y=True, as_frame=True)
+    return X, y
+
+
+@pytest.fixture(scope="module")
+def mlp(diabetes):
+    X, y = diabetes
+    model = MLPRegressor(
+        (16, 8), penalty="l1", alpha=1e-2, learning_rate=1e-2, max_iter=60,
+        early_stopping=True, schedule="cosine", random_state=0,
+    )  # fmt: skip
+    return model.fit(pd.DataFrame(scale(X), columns=X.columns), scale(y))
+
+
+def _save(fig, tmp_path, name):
+    path = tmp_path / f"{name}.png"
+    fig.savefig(path, dpi=60)
+    assert path.stat().st_size > 1000
+
+
+def test_heatmap_has_centred_colorbar_and_feature_names(mlp, tmp_path):
+    ax = plot_weight_heatmap(mlp, layer=0)
+    image = ax.images[0]
+    assert image.colorbar is not None
+    assert image.get_array().shape == mlp.coefs_[0].shape
+    low, high = image.norm.vmin, image.norm.vmax
+    assert low == pytest.approx(-high)  # centred on zero
+    assert [t.get_text() for t in ax.get_yticklabels()] == list(mlp.feature_names_in_)
+    assert ax.get_xlabel() and ax.get_ylabel() and ax.get_title()
+    _save(ax.figure, tmp_path, "heatmap")
+
+
+def test_heatmap_output_layer_of_classifier_names_classes(tmp_path):
+    X, y = load_iris(return_X_y=True)
+    model = MLPClassifier((5,), max_iter=30, random_state=0).fit(X, y)
+    ax = plot_weight_heatmap(model, layer=-1)
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["0", "1", "2"]
+    assert ax.get_xlabel() == "class"
+    with pytest.raises(ValueError, match="layer=5"):
+        plot_weight_heatmap(model, layer=5)
+
+
+def test_histogram_one_distribution_per_layer_and_counts_zeros(mlp, tmp_path):
+    ax = plot_weight_histogram(mlp)
+    texts = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert len(texts) == len(mlp.coefs_)
+    for layer, (text, W) in enumerate(zip(texts, mlp.coefs_)):
+        assert text.startswith(f"layer {layer}: {W.size:,} weights")
+        n_zeros = int(np.sum(W == 0))
+        assert (f"{n_zeros:,} exact zeros" in text) == (n_zeros > 0)
+    assert sum(int(np.sum(W == 0)) for W in mlp.coefs_) > 0  # L1 made zeros
+    assert ax.get_xlabel() == "weight value" and ax.get_ylabel()
+    _save(ax.figure, tmp_path, "histogram")
+    ax = plot_weight_histogram(mlp, layers=1)
+    assert len(ax.get_legend().get_texts()) == 1
+
+
+def test_coefficients_one_bar_per_feature_sorted(diabetes, tmp_path):
+    X, y = diabetes
+    model = LinearRegressor().fit(X, y)
+    ax = plot_coefficients(model)
+    widths = [bar.get_width() for bar in ax.patches]
+    assert len(widths) == X.shape[1]
+    assert widths == sorted(widths)
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert sorted(labels) == sorted(X.columns)
+    assert labels[-1] == X.columns[np.argmax(model.coef_)]
+    assert ax.get_xlabel() == "coefficient" and ax.get_ylabel() == "feature"
+    _save(ax.figure, tmp_path, "coefficients")
+    assert len(plot_coefficients(model, top=4).patches) == 4
+
+
+def test_coefficients_multiclass_has_one_panel_per_class(tmp_path):
+    X, y = load_iris(return_X_y=True, as_frame=True)
+    model = LinearClassifier(alpha=1e-3).fit(X, y)
+    fig = plot_coefficients(model)
+    panels = [ax for ax in fig.axes if ax.get_visible()]
+    assert len(panels) == 3
+    for ax, row in zip(panels, model.coef_):
+        assert len(ax.patches) == X.shape[1]
+        np.testing.assert_allclose(
+            sorted(bar.get_width() for bar in ax.patches), np.sort(row)
+        )
+    _save(fig, tmp_path, "coefficients_multiclass")
+    with pytest.raises(ValueError, match="fig="):
+        plot_coefficients(model, ax=plt.gca())
+
+
+def test_training_history_panels(mlp, tmp_path):
+    fig = plot_training_history(mlp)
+    ax_loss, ax_lr, ax_grad, ax_weight = fig.axes[:4]
+    assert len(ax_grad.lines) == len(mlp.coefs_) == len(ax_weight.lines)
+    assert ax_grad.get_yscale() == "log"
+    assert len(ax_loss.lines[0].get_xdata()) == mlp.n_iter_
+    assert len(fig.axes) == 5  # the validation score's twin axis
+    assert fig.axes[4].get_ylabel() == "validation score"
+    rates = ax_lr.lines[0].get_ydata()
+    assert rates[0] > rates[-1]  # cosine schedule
+    for ax in (ax_loss, ax_lr, ax_grad, ax_weight):
+        assert ax.get_ylabel()
+    assert ax_grad.get_xlabel() == "epoch"
+    _save(fig, tmp_path, "history")
+
+
+def test_training_history_full_batch_and_divergence(diabetes, tmp_path):
+    X, y = diabetes
+    fig = plot_training_history(LinearRegressor().fit(X, y))
+    assert "no learning rate" in fig.axes[1].texts[0].get_text()
+    from skweights.initializers import random_normal
+
+    model = MLPRegressor(
+        (32,) * 4, activation="identity", initializer=random_normal(stddev=3.0),
+        optimizer="sgd", learning_rate=0.1, max_iter=20, random_state=0,
+    ).fit(scale(X), scale(y))  # fmt: skip
+    assert model.history_[-1]["event"] == "diverged"
+    fig = plot_training_history(model)
+    dashed = [line for line in fig.axes[0].lines if line.get_linestyle() == "--"]
+    assert len(dashed) == 1
+
+
+def test_regularization_path_lines(diabetes, tmp_path):
+    X, y = diabetes
+    model = LinearRegressor(penalty="l1", tol=1e-6, max_iter=20_000)
+    ax = plot_regularization_path(model, X, y, n_alphas=12)
+    curves = [line for line in ax.lines if not line.get_label().startswith("_")]
+    assert len(curves) == X.shape[1]
+    assert [line.get_label() for line in curves] == list(X.columns)
+    assert ax.get_xscale() == "log"
+    low, high = ax.get_xlim()
+    assert low > high  # strong penalty on the left
+    assert ax.get_xlabel().startswith("alpha") and ax.get_ylabel() == "coefficient"
+    _save(ax.figure, tmp_path, "path")
+    path = regularization_path(model, X, y, n_alphas=4)
+    ax = plot_regularization_path(path)
+    assert len([c for c in ax.lines if not c.get_label().startswith("_")]) == 10
+    np.testing.assert_allclose(curves[2].get_xdata()[:1], [path.alphas[0]])
+
+
+def test_regularization_path_of_mlp_draws_layer_norms():
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(60, 3)), rng.normal(size=60)
+    ax = plot_regularization_path(
+        MLPRegressor((4,), max_iter=10, random_state=0), X, y, [1e-1, 1e-3]
+    )
+    assert [line.get_label() for line in ax.lines] == ["layer 0", "layer 1"]
