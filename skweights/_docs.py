@@ -81,6 +81,6 @@ history_ : History
     and gradient norms; ``history_.to_frame()`` gives a DataFrame.
 n_features_in_ : int
     Number of features seen during fit.
-feature_names_in_ : ndarray of shape (n_features_in_,)
+feature_names_in_ : ndarray of shape (``n_features_in_``,)
     Feature names, when X had string column names.
 """

@@ -151,6 +151,22 @@ class Workspace:
         self.intercept_grads = [np.empty(n, dtype) for _, n in shapes]
         self.scratch = [np.empty(shape, dtype) for shape in shapes]
         self.ones = np.ones(batch_size, dtype)
+        self.flat_grads: list[np.ndarray] = []
+
+    def fuse_gradients(self) -> None:
+        """Make every gradient buffer a view into one flat array (``flat_grads``).
+
+        The layout is ``[W0, b0, W1, b1, ...]``, that of the training loop's fused
+        parameters, so one element-wise optimizer step covers the whole network.
+        """
+        arrays = interleave(self.coef_grads, self.intercept_grads)
+        flat = np.empty(sum(a.size for a in arrays), dtype=arrays[0].dtype)
+        views, offset = [], 0
+        for array in arrays:
+            views.append(flat[offset : offset + array.size].reshape(array.shape))
+            offset += array.size
+        self.coef_grads, self.intercept_grads = views[0::2], views[1::2]
+        self.flat_grads = [flat]
 
     def activation_buffers(self, n_rows: int) -> list[np.ndarray]:
         """Leading ``n_rows`` rows of each layer's output buffer."""

@@ -22,6 +22,7 @@ import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
 
 from ._network import Objective, Workspace, interleave, sample_scale
+from .optimizers import SGD, Adagrad, Adam, AdamW, RMSprop
 
 # Warnings point at the user's fit call: warn <- loop <- train <- _fit_resolved
 # <- _fit <- fit/partial_fit <- user.
@@ -195,11 +196,19 @@ def _train_minibatch(
     objective, coefs, intercepts, data, config, state, validation_score, epochs
 ) -> Outcome:
     params, penalized = _trainable(objective, coefs, intercepts)
-    mask = tuple(interleave(objective.coef_trainable, objective.intercept_trainable))
-    if state.optimizer_state is None or state.trainable != mask:
+    workspace = _workspace(coefs, config.batch_size, data)
+    fused = _fusable(objective, config.optimizer)
+    if fused:
+        params, penalized = [_fuse(coefs, intercepts)], [True]
+        workspace.fuse_gradients()
+    layout = (
+        tuple(interleave(objective.coef_trainable, objective.intercept_trainable)),
+        fused,
+    )
+    if state.optimizer_state is None or state.trainable != layout:
         # Other arrays to train (layers frozen or unfrozen since): a fresh state.
         state.optimizer_state = config.optimizer.init(params)
-        state.trainable = mask
+        state.trainable = layout
     if state.schedule_state is None:
         state.schedule_state = config.schedule.init(config.learning_rate)
     n_epochs = epochs if epochs is not None else config.max_iter
@@ -221,6 +230,7 @@ def _train_minibatch(
                     config,
                     state,
                     learning_rate,
+                    workspace,
                 )
         except KeyboardInterrupt:
             loss, grad_norms, event = np.nan, [np.nan] * len(coefs), "interrupted"
@@ -251,6 +261,7 @@ def run_epoch(
     config: TrainingConfig,
     state: TrainingState,
     learning_rate: float,
+    workspace: Workspace,
 ) -> tuple[float, list[float], str | None]:
     """One pass over the data in minibatches.
 
@@ -262,7 +273,6 @@ def run_epoch(
     order = state.rng.permutation(n_samples) if config.shuffle else np.arange(n_samples)
     mean_weight = float(data.sample_weight.mean())
     snapshot = [p.copy() for p in params]
-    workspace = _workspace(coefs, config.batch_size, data)
     grad_sums = np.zeros(len(coefs))
     n_batches = 0
     total = 0.0
@@ -286,7 +296,9 @@ def run_epoch(
         for layer, grad in enumerate(coef_grads):
             grad_sums[layer] += np.nan if grad is None else _norm(grad)
         n_batches += 1
-        grads = [g for g in interleave(coef_grads, intercept_grads) if g is not None]
+        grads = workspace.flat_grads or [
+            g for g in interleave(coef_grads, intercept_grads) if g is not None
+        ]
         state.optimizer_state = config.optimizer.update(
             params,
             grads,
@@ -318,6 +330,36 @@ def _workspace(coefs: list, batch_size: int, data: TrainData) -> Workspace:
         else np.empty((batch_size, data.X.shape[1]), data.X.dtype)
     )
     return workspace
+
+
+def _fusable(objective: Objective, optimizer: Any) -> bool:
+    """Whether one flat array can stand for every parameter in the optimizer.
+
+    Element-wise optimizers then run a handful of numpy calls per step instead of a
+    handful per array. Frozen arrays, proximal steps and decay restricted to the
+    weights need the arrays apart.
+    """
+    if not (all(objective.coef_trainable) and all(objective.intercept_trainable)):
+        return False
+    if not objective.penalty.smooth:
+        return False
+    if type(optimizer) is AdamW:
+        return optimizer.weight_decay == 0
+    return type(optimizer) in (SGD, Adam, RMSprop, Adagrad)
+
+
+def _fuse(coefs: list, intercepts: list) -> np.ndarray:
+    """Move the network into one flat array; the lists then hold views into it."""
+    arrays = interleave(coefs, intercepts)
+    flat = np.empty(sum(a.size for a in arrays), dtype=arrays[0].dtype)
+    views, offset = [], 0
+    for array in arrays:
+        view = flat[offset : offset + array.size].reshape(array.shape)
+        view[...] = array
+        views.append(view)
+        offset += array.size
+    coefs[:], intercepts[:] = views[0::2], views[1::2]
+    return flat
 
 
 def _gather(X: Any, rows: np.ndarray, workspace: Workspace) -> Any:

@@ -547,6 +547,16 @@ class RegularizationPath:
         Input feature names.
     converged : ndarray of bool of shape (n_alphas,)
         Whether each fit converged (no ConvergenceWarning).
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_diabetes
+    >>> from skweights import LinearRegressor
+    >>> from skweights.inspection import regularization_path
+    >>> X, y = load_diabetes(return_X_y=True)
+    >>> path = regularization_path(LinearRegressor(penalty="l1"), X, y, [1.0, 0.1])
+    >>> path.coefs.shape, path.n_nonzero.tolist()
+    ((10, 2), [3, 7])
     """
 
     alphas: np.ndarray

@@ -173,6 +173,14 @@ class SGDState(NamedTuple):
     velocity : list of ndarray
         Momentum buffer of each array (the last step ``lr * g`` when
         ``momentum=0``, where it is only a scratch buffer).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skweights.optimizers import sgd
+    >>> state = sgd(momentum=0.9).init([np.zeros(3)])
+    >>> state.count, state.velocity[0].shape
+    (0, (3,))
     """
 
     count: int
@@ -190,6 +198,15 @@ class AdamState(NamedTuple):
         First-moment estimates ``m`` (not bias-corrected).
     nu : list of ndarray
         Second-moment estimates ``v`` (not bias-corrected).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skweights.optimizers import adam
+    >>> params = [np.ones(2)]
+    >>> state = adam().update(params, [np.ones(2)], adam().init(params), 0.1)
+    >>> state.count, state.mu[0]
+    (1, array([0.1, 0.1]))
     """
 
     count: int
@@ -208,6 +225,13 @@ class RMSpropState(NamedTuple):
         Moving average of the squared gradients.
     velocity : list of ndarray
         Momentum buffer (zeros, unused when ``momentum=0``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skweights.optimizers import rmsprop
+    >>> rmsprop().init([np.zeros((2, 2))]).nu[0].shape
+    (2, 2)
     """
 
     count: int
@@ -224,6 +248,13 @@ class AdagradState(NamedTuple):
         Number of updates done.
     sum_of_squares : list of ndarray
         Accumulated squared gradients, started at ``initial_accumulator``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skweights.optimizers import adagrad
+    >>> adagrad(initial_accumulator=0.1).init([np.zeros(2)]).sum_of_squares[0]
+    array([0.1, 0.1])
     """
 
     count: int
@@ -244,6 +275,17 @@ class MinimizeResult(NamedTuple):
         was reached, the callback stopped it or the line search failed).
     value : float
         Objective at ``params``: ``fun``'s value plus the non-smooth penalty.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skweights.optimizers import lbfgs
+    >>> def fun(params):  # (x - 3)^2, minimized at 3
+    ...     x = params[0]
+    ...     return float(((x - 3) ** 2).sum()), [2 * (x - 3)]
+    >>> result = lbfgs().minimize(fun, [np.zeros(1)])
+    >>> result.converged, np.round(result.params[0], 6)
+    (True, array([3.]))
     """
 
     params: list

@@ -92,6 +92,12 @@ class ScheduleState(NamedTuple):
     ----------
     learning_rate : float
         The initial learning rate :math:`\\eta_0`.
+
+    Examples
+    --------
+    >>> from skweights.schedules import exponential
+    >>> exponential(gamma=0.5).init(0.1)
+    ScheduleState(learning_rate=0.1)
     """
 
     learning_rate: float
@@ -108,6 +114,14 @@ class AdaptiveState(NamedTuple):
         The best loss observed so far (``inf`` before the first epoch).
     bad_epochs : int
         Consecutive epochs without improvement since the last reduction.
+
+    Examples
+    --------
+    >>> from skweights.schedules import adaptive
+    >>> schedule = adaptive(patience=1)
+    >>> state = schedule.observe(schedule.init(0.1), loss=1.0)
+    >>> schedule.observe(state, loss=2.0).learning_rate  # one bad epoch: x 0.2
+    0.02...
     """
 
     learning_rate: float

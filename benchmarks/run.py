@@ -1,0 +1,300 @@
+"""skweights' benchmark (``make bench``): speed against scikit-learn, the matmul-only
+limit and PyTorch, linear models to the same objective, prediction, memory and SHAP.
+
+Prints one markdown table per case to stdout (progress goes to stderr) and writes
+them to ``benchmarks/results/latest.md`` plus a dated copy. See benchmarks/README.md.
+
+Usage::
+
+    .venv/bin/python benchmarks/run.py            # the full run (make bench)
+    .venv/bin/python benchmarks/run.py --quick    # small settings, about a minute
+    .venv/bin/python benchmarks/run.py --cases 1,4
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))  # the private _*.py modules and bench_shap.py
+
+import _linear  # noqa: E402
+import _mlp  # noqa: E402
+from _report import environment, table  # noqa: E402
+
+SETTINGS = {
+    "full": {
+        "n_samples": 50_000,
+        "epochs": 10,
+        "repeats": {"float32": 3, "float64": 2},
+        "linear_repeats": 3,
+        "predict_rows": 50_000,
+        "predict_repeats": 5,
+        "memory_epochs": 1,
+    },
+    "quick": {
+        "n_samples": 10_000,
+        "epochs": 2,
+        "repeats": {"float32": 1, "float64": 1},
+        "linear_repeats": 1,
+        "predict_rows": 10_000,
+        "predict_repeats": 2,
+        "memory_epochs": 1,
+    },
+}
+ALL_CASES = (1, 2, 3, 4, 5, 6)
+
+
+def log(message: str) -> None:
+    """Progress to stderr, so stdout stays the markdown report."""
+    print(message, file=sys.stderr, flush=True)
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """The command line.
+
+    Examples
+    --------
+    >>> args = parse_args(["--quick", "--cases", "1,4"])
+    >>> args.quick, args.cases
+    (True, [1, 4])
+    """
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--quick", action="store_true", help="small data, 2 epochs, 1 repeat"
+    )
+    parser.add_argument(
+        "--cases",
+        type=lambda text: sorted({int(c) for c in text.split(",") if c.strip()}),
+        default=list(ALL_CASES),
+        help="comma-separated case numbers to run (default: all)",
+    )
+    parser.add_argument(
+        "--repeats",
+        type=int,
+        default=None,
+        help="repeats of every MLP timing (default: 3 float32, 2 float64)",
+    )
+    parser.add_argument(
+        "--out-dir",
+        type=Path,
+        default=HERE / "results",
+        help="where latest.md and the dated copy go",
+    )
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=None,
+        help="limit BLAS/OpenMP (and torch) threads via threadpoolctl (default: as is)",
+    )
+    parser.add_argument("--no-write", action="store_true", help="stdout only")
+    parser.add_argument(
+        "--shap-full",
+        action="store_true",
+        help="run case 6 with bench_shap.run(quick=False) (slow)",
+    )
+    args = parser.parse_args(argv)
+    unknown = set(args.cases) - set(ALL_CASES)
+    if args.threads is not None and args.threads < 1:
+        parser.error("--threads must be an integer >= 1")
+    if unknown:
+        parser.error(f"unknown case(s) {sorted(unknown)}; choose among {ALL_CASES}")
+    return args
+
+
+def section(title: str, description: str, body: str) -> str:
+    return f"## {title}\n\n{description}\n\n{body}\n"
+
+
+def mlp_sections(args, settings) -> list[str]:
+    """Cases 1, 2, 3 and 5 (they share the fitted MLPs)."""
+    cases = set(args.cases)
+    out = []
+    n, epochs = settings["n_samples"], settings["epochs"]
+    with_torch = _mlp.torch_available()
+    datas = {kind: _mlp.make_data(kind, n) for kind in _mlp.KINDS}
+    runs = []
+    if cases & {1, 2, 3, 5}:
+        for kind in _mlp.KINDS:
+            for dtype in ("float32", "float64"):
+                repeats = args.repeats or settings["repeats"][dtype]
+                log(f"case 1-3: {kind} {dtype}, {repeats} repeats")
+                runs.append(
+                    _mlp.train_row(
+                        datas[kind],
+                        dtype,
+                        epochs,
+                        repeats,
+                        with_torch and 3 in cases,
+                        log,
+                    )
+                )
+    n_train = runs[0].n_train if runs else int(0.8 * n)
+    shape = (
+        f"hidden {_mlp.HIDDEN}, ReLU, Adam lr={_mlp.LEARNING_RATE}, batch {_mlp.BATCH}"
+    )
+    reps = {
+        dtype: args.repeats or settings["repeats"][dtype]
+        for dtype in ("float32", "float64")
+    }
+    if 1 in cases:
+        out.append(
+            section(
+                "Case 1: MLP training, skweights vs scikit-learn",
+                f"make_classification({n:_}, 100, n_informative=30, n_classes=5) and "
+                f"make_regression({n:_}, 100) (target standardized), 80/20 split "
+                f"({n_train:_} training rows); {shape}; {epochs} epochs, no early "
+                f"stopping; alpha {_mlp.SKLEARN_ALPHA:g} for scikit-learn = "
+                f"{_mlp.SKWEIGHTS_ALPHA:.3g} for skweights (same objective: "
+                "scikit-learn divides alpha by the batch size). Medians of "
+                f"{reps['float32']} (float32) / {reps['float64']} (float64) "
+                "alternating repeats. Score: held-out accuracy "
+                "(classifier) or R² (regressor); Δ in points (x100).",
+                table(_mlp.case1_rows(runs)),
+            )
+        )
+    if 2 in cases:
+        out.append(
+            section(
+                "Case 2: the matmul-only limit",
+                "Only the forward and backward matrix products of the same epochs "
+                "(same shapes and batch, np.matmul into preallocated outputs, same "
+                "dtype), timed in the same alternation as case 1. The fraction is "
+                "limit time / skweights time (1.0 = nothing but matmuls).",
+                table(_mlp.case2_rows(runs)),
+            )
+        )
+    if 3 in cases:
+        rows = _mlp.case3_rows(runs)
+        body = (
+            table(rows)
+            if rows
+            else "_Skipped: torch is not importable in this environment (it is "
+            "optional; install a CPU build of torch to run this case)._"
+        )
+        out.append(
+            section(
+                "Case 3: PyTorch CPU reference (float32)",
+                "nn.Sequential with the same layers, torch.optim.Adam, batch 256 "
+                "from a randperm per epoch, torch.set_num_threads = the BLAS thread "
+                "count; no weight decay. Speed-up = torch time / skweights time.",
+                body,
+            )
+        )
+    if 4 in cases:
+        log("case 4: linear models")
+        rows = _linear.case4_rows(args.quick, settings["linear_repeats"], log)
+        out.append(
+            section(
+                "Case 4: linear models to the same objective value",
+                "Objective in skweights' convention (mean loss + alpha * (l1_ratio * "
+                "||W||_1 + (1 - l1_ratio) / 2 * ||W||²)); J* = the lower of both "
+                f"libraries' fits at tol={_linear.REFERENCE_TOL:g}. Each library is "
+                "timed at the loosest tol of "
+                f"{', '.join(f'{t:g}' for t in _linear.TOL_GRID)} whose fit is within "
+                f"{_linear.REL_GAP:g} relative of J*; medians of "
+                f"{settings['linear_repeats']} alternating repeats. scikit-learn: "
+                "LogisticRegression(C=1/(alpha*n), lbfgs), Ridge(alpha*n, solver "
+                "'auto' = Cholesky, tol unused), Lasso/ElasticNet (coordinate "
+                "descent); skweights' optimizer 'auto' (lbfgs for L2, fista for L1 "
+                "and elastic net).",
+                table(rows),
+            )
+        )
+    if 5 in cases:
+        log("case 5: prediction and memory")
+        throughput = _mlp.throughput_rows(
+            runs,
+            datas,
+            settings["predict_rows"],
+            settings["predict_repeats"],
+            log,
+        )
+        memory = _mlp.memory_rows(
+            {kind: datas[kind] for kind in _mlp.KINDS}, settings["memory_epochs"], log
+        )
+        out.append(
+            section(
+                "Case 5: prediction throughput and memory of fit",
+                f"5a: predict_proba on {settings['predict_rows']:_} rows with case 1's "
+                f"fitted classifiers, medians of {settings['predict_repeats']} "
+                "alternating repeats. 5b: peak bytes allocated during fit "
+                f"({settings['memory_epochs']} epoch, case 1's settings) above the "
+                "baseline, measured with tracemalloc (numpy reports its buffers to "
+                "it; BLAS scratch space is not seen), divided by X.nbytes.",
+                "### 5a: predict_proba throughput\n\n"
+                + table(throughput)
+                + "\n\n### 5b: peak extra memory of fit\n\n"
+                + table(memory),
+            )
+        )
+    return out
+
+
+def shap_section(args) -> str:
+    """Case 6 from bench_shap.run (written separately), or a note why it is skipped."""
+    title = "Case 6: SHAP (skweights.explain vs shap's explainers)"
+    try:
+        import bench_shap
+    except ImportError as error:
+        return section(title, f"_Skipped: benchmarks/bench_shap.py ({error})._", "")
+    log("case 6: SHAP")
+    quick = args.quick or not args.shap_full
+    try:
+        rows = bench_shap.run(quick=quick)
+    except Exception as error:  # a broken case must not hide the others' tables
+        return section(title, f"_Failed: {type(error).__name__}: {error}_", "")
+    return section(
+        title, f"From benchmarks/bench_shap.py, run(quick={quick}).", table(rows)
+    )
+
+
+def main(argv: list[str] | None = None) -> str:
+    """Run the selected cases; print and (unless --no-write) save the report."""
+    args = parse_args(argv)
+    if args.threads is not None:
+        from threadpoolctl import threadpool_limits
+
+        with threadpool_limits(limits=args.threads):
+            return _run(args)
+    return _run(args)
+
+
+def _run(args: argparse.Namespace) -> str:
+    settings = SETTINGS["quick" if args.quick else "full"]
+    start = time.perf_counter()
+    parts = [
+        "# skweights benchmark" + (" (--quick)" if args.quick else ""),
+        "",
+        environment(),
+        "",
+    ]
+    parts += mlp_sections(args, settings)
+    if 6 in args.cases:
+        parts.append(shap_section(args))
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    parts.append(
+        f"_Total wall time {time.perf_counter() - start:.0f} s; load average at the "
+        f"end: {load}. A load above the core count means other processes shared the "
+        "CPUs and the timings are noisy._\n"
+    )
+    report = "\n".join(parts)
+    print(report)
+    if not args.no_write:
+        args.out_dir.mkdir(parents=True, exist_ok=True)
+        if args.quick:
+            names = ["latest-quick.md"]
+        else:
+            names = ["latest.md", time.strftime("%Y-%m-%d") + ".md"]
+        for name in names:
+            (args.out_dir / name).write_text(report, encoding="utf-8")
+        log(f"wrote {', '.join(str(args.out_dir / name) for name in names)}")
+    return report
+
+
+if __name__ == "__main__":
+    main()
