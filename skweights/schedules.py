@@ -15,10 +15,11 @@ the epoch, their ``observe`` returns the state unchanged and ``exhausted`` is Fa
 from __future__ import annotations
 
 import math
-import numbers
 from typing import Any, NamedTuple
 
 from ._registry import Component, Registry
+from ._validation import check_int as _check_int
+from ._validation import check_real as _check_real
 
 __all__ = [
     "Constant",
@@ -38,51 +39,6 @@ __all__ = [
     "REGISTRY",
     "get",
 ]
-
-
-def _check_real(
-    owner: str,
-    name: str,
-    value: Any,
-    low: float | None = None,
-    high: float | None = None,
-    *,
-    low_closed: bool = True,
-    high_closed: bool = True,
-) -> float:
-    """Return ``value`` as a float if it is a real in the interval, else raise."""
-    left = "-inf" if low is None else repr(low)
-    right = "inf" if high is None else repr(high)
-    interval = (
-        f"{'[' if low_closed and low is not None else '('}{left}, "
-        f"{right}{']' if high_closed and high is not None else ')'}"
-    )
-    ok = isinstance(value, numbers.Real) and not isinstance(value, bool)
-    if ok:
-        value = float(value)
-        ok = math.isfinite(value)
-        if ok and low is not None:
-            ok = value >= low if low_closed else value > low
-        if ok and high is not None:
-            ok = value <= high if high_closed else value < high
-    if not ok:
-        raise ValueError(
-            f"{owner}: {name} must be a real number in {interval}, got {value!r}."
-        )
-    return value
-
-
-def _check_int(owner: str, name: str, value: Any, low: int) -> int:
-    """Return ``value`` as an int if it is an integer ``>= low``, else raise."""
-    if (
-        not isinstance(value, numbers.Integral)
-        or isinstance(value, bool)
-        or value < low
-    ):
-        raise ValueError(
-            f"{owner}: {name} must be an integer in [{low}, inf), got {value!r}."
-        )
-    return int(value)
 
 
 class ScheduleState(NamedTuple):
