@@ -186,14 +186,11 @@ class BaseNetwork(BaseEstimator):
             "penalty": penalty,
             "optimizer": optimizer,
             "schedule": schedules.get(self.schedule),
-            "initializer": initializers.get(self._initializer_name()),
+            "initializer": initializers.get(self.initializer),
         }
 
     def _auto_optimizer(self, penalty) -> str:
         return "adam"
-
-    def _initializer_name(self) -> Any:
-        return self.initializer
 
     # -- fit / partial_fit --------------------------------------------------------
     def fit(self, X, y, sample_weight=None):

@@ -15,10 +15,10 @@ from ._base import (
 from ._docs import FITTED_ATTRIBUTES, TRAINING_PARAMETERS, indent_doc
 
 _MLP_PARAMETERS = indent_doc(TRAINING_PARAMETERS).format(
-    initializer="auto",
+    initializer="glorot_uniform",
     initializer_note=(
-        ' ``"auto"`` is ``"he_uniform"`` for ReLU-like activations and '
-        '``"glorot_uniform"`` for tanh, logistic and identity.'
+        " Glorot is scikit-learn's and Keras's default and trains well with every"
+        ' activation here; ``"he_uniform"`` suits deep ReLU stacks.'
     ),
     penalty="l2",
     alpha=1e-4,
@@ -41,8 +41,6 @@ frozen_layers : tuple of int, default=()
     a pretrained feature extractor.
 """)
 
-_RELU_LIKE = {"relu", "leaky_relu", "softplus"}
-
 
 class _MLPMixin:
     """What MLPs add: hidden layers and an activation-aware default initializer."""
@@ -64,12 +62,6 @@ class _MLPMixin:
                 f"positive integers such as (64, 32); got {self.hidden_layer_sizes!r}."
             )
         return tuple(int(n) for n in sizes)
-
-    def _initializer_name(self):
-        if isinstance(self.initializer, str) and self.initializer.lower() == "auto":
-            name = self.activation if isinstance(self.activation, str) else ""
-            return "he_uniform" if name.lower() in _RELU_LIKE else "glorot_uniform"
-        return self.initializer
 
     def _resolve(self, incremental: bool = False):
         self._hidden_sizes()
@@ -121,7 +113,7 @@ class MLPRegressor(
         hidden_layer_sizes=(100,),
         activation="relu",
         *,
-        initializer="auto",
+        initializer="glorot_uniform",
         penalty="l2",
         alpha=1e-4,
         l1_ratio=0.5,
@@ -180,7 +172,7 @@ class MLPClassifier(ClassifierOutputMixin, ClassifierMixin, _MLPMixin, BaseNetwo
         hidden_layer_sizes=(100,),
         activation="relu",
         *,
-        initializer="auto",
+        initializer="glorot_uniform",
         penalty="l2",
         alpha=1e-4,
         l1_ratio=0.5,
