@@ -270,6 +270,15 @@ def _run(args: argparse.Namespace) -> str:
     parts = [
         "# skweights benchmark" + (" (--quick)" if args.quick else ""),
         "",
+        *(
+            [
+                "_--quick checks that every case runs, on small data with one "
+                "repeat: its numbers are not measurements._",
+                "",
+            ]
+            if args.quick
+            else []
+        ),
         environment(),
         "",
     ]
