@@ -539,7 +539,10 @@ class _BlockEvaluator:
     minibatch epoch.
     """
 
-    _TARGET_FLOATS = 2**18  # about 2 MB of float64 per block of activations
+    # About 512 kB of float64 for the widest layer of a block: it must stay in the
+    # per-core L2 cache between the forward and the backward product (2 MB blocks
+    # were 2.5x slower on logistic regression, measured on 40,000 x 100).
+    _TARGET_FLOATS = 2**16
 
     def __init__(self, objective, coefs, intercepts, data, scale) -> None:
         self.objective, self.coefs, self.intercepts = objective, coefs, intercepts
