@@ -200,6 +200,12 @@ class Objective:
     coef_trainable: tuple[bool, ...]
     intercept_trainable: tuple[bool, ...]
 
+    def __post_init__(self) -> None:
+        # Our own penalties have an L2 gradient of l2_strength * W: resolve (and
+        # validate) the strength once, not at every batch. Others use their grad.
+        l2 = self.penalty.l2_strength if type(self.penalty) in _L2_GRADIENT else None
+        object.__setattr__(self, "_l2_strength", l2)
+
     def penalty_value(self, coefs: Sequence[np.ndarray]) -> float:
         """Total penalty over all weight matrices."""
         return float(sum(self.penalty.value(W) for W in coefs))
@@ -281,8 +287,7 @@ class Objective:
         """Add a smooth penalty's gradient to ``coef_grads`` in place."""
         if not self.penalty.smooth:
             return
-        # Our own penalties have an L2 gradient of l2_strength * W; others use grad.
-        l2 = self.penalty.l2_strength if type(self.penalty) in _L2_GRADIENT else None
+        l2 = self._l2_strength
         for layer, (W, grad) in enumerate(zip(coefs, coef_grads)):
             if grad is None:
                 continue

@@ -273,7 +273,7 @@ def run_epoch(
     order = state.rng.permutation(n_samples) if config.shuffle else np.arange(n_samples)
     mean_weight = float(data.sample_weight.mean())
     snapshot = [p.copy() for p in params]
-    grad_sums = np.zeros(len(coefs))
+    grad_sums = [0.0] * len(coefs)
     n_batches = 0
     total = 0.0
     for begin in range(0, n_samples, config.batch_size):
@@ -289,7 +289,7 @@ def run_epoch(
             workspace,
         )
         objective.add_penalty_grad(coefs, coef_grads, workspace)
-        if not np.isfinite(value):
+        if not math.isfinite(value):
             _put_back(params, snapshot)
             return np.nan, [np.nan] * len(coefs), "diverged"
         total += value * len(rows)
@@ -317,7 +317,7 @@ def run_epoch(
         # magnitude without overflowing: both are divergence, not progress.
         _put_back(params, snapshot)
         return np.nan, [np.nan] * len(coefs), "diverged"
-    return loss, list(grad_sums / max(n_batches, 1)), None
+    return loss, [g / max(n_batches, 1) for g in grad_sums], None
 
 
 def _workspace(coefs: list, batch_size: int, data: TrainData) -> Workspace:
@@ -369,10 +369,12 @@ def _gather(X: Any, rows: np.ndarray, workspace: Workspace) -> Any:
 
 
 def _norm(array: np.ndarray) -> float:
-    """Frobenius norm: a BLAS dot in the hot loop, rescaled if it would overflow."""
+    """Frobenius norm: a BLAS dot in the hot loop, rescaled if it would overflow.
+
+    Callers silence overflow warnings (``np.errstate``) around it.
+    """
     flat = array.ravel()
-    with np.errstate(over="ignore", invalid="ignore"):
-        squared = float(np.dot(flat, flat))
+    squared = float(np.dot(flat, flat))
     if math.isfinite(squared):
         return math.sqrt(squared)
     largest = float(np.abs(flat).max()) if flat.size else 0.0
@@ -420,13 +422,18 @@ def _record(state, objective, coefs, loss, grad_norms, learning_rate, event, sta
         "loss": float(loss),
         "val_score": None,
         "learning_rate": learning_rate,
-        "weight_norms": [_norm(W) for W in coefs],
+        "weight_norms": _norms(coefs),
         "grad_norms": [float(g) for g in grad_norms],
         "seconds": time.perf_counter() - start,
         "event": event,
     }
     state.history.append(record)
     return record
+
+
+def _norms(arrays: Sequence[np.ndarray]) -> list[float]:
+    with np.errstate(over="ignore", invalid="ignore"):
+        return [_norm(array) for array in arrays]
 
 
 def _put_back(params: Sequence[np.ndarray], values: Sequence[np.ndarray]) -> None:

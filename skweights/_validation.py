@@ -25,13 +25,10 @@ def check_real(
     high_closed: bool = True,
 ) -> float:
     """Return ``value`` as a float if it is a real in the interval, else raise."""
-    left = "-inf" if low is None else repr(low)
-    right = "inf" if high is None else repr(high)
-    interval = (
-        f"{'[' if low_closed and low is not None else '('}{left}, "
-        f"{right}{']' if high_closed and high is not None else ')'}"
+    # Plain floats take the fast path: optimizers check their rate at every step.
+    ok = type(value) is float or (
+        isinstance(value, numbers.Real) and not isinstance(value, bool)
     )
-    ok = isinstance(value, numbers.Real) and not isinstance(value, bool)
     if ok:
         value = float(value)
         ok = math.isfinite(value)
@@ -40,6 +37,12 @@ def check_real(
         if ok and high is not None:
             ok = value <= high if high_closed else value < high
     if not ok:
+        left = "-inf" if low is None else repr(low)
+        right = "inf" if high is None else repr(high)
+        interval = (
+            f"{'[' if low_closed and low is not None else '('}{left}, "
+            f"{right}{']' if high_closed and high is not None else ')'}"
+        )
         raise ValueError(
             f"{owner}: {name} must be a real number in {interval}, got {value!r}."
         )
