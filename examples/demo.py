@@ -119,7 +119,7 @@ for optimizer, lr in [
 print(pd.Series(table).unstack().round(3).to_string())
 print("(zeros cannot break the symmetry between hidden units: every unit stays equal)")
 
-print("\n5. What the weights look like (MLP on digits, he_uniform + adam)")
+print("\n5. What the weights look like (MLP on digits, default glorot_uniform + adam)")
 model = MLPClassifier((64, 32), max_iter=30, random_state=0).fit(X_train, y_train)
 summary = pd.DataFrame(
     [
