@@ -31,6 +31,7 @@ array([[0., 3.]])
 from __future__ import annotations
 
 import numbers
+from abc import ABC, abstractmethod
 from typing import Any
 
 import numpy as np
@@ -59,7 +60,7 @@ def _as_float(z: Any) -> np.ndarray:
     return z
 
 
-class Activation(Component):
+class Activation(Component, ABC):
     """Base class of activations; subclasses implement ``_forward`` and friends.
 
     Subclasses define ``_forward(z, out)`` (``out`` is an array of ``z``'s shape
@@ -126,12 +127,14 @@ class Activation(Component):
         """
         return self._backprop(delta, a)
 
-    # Subclasses override these three.
+    # Subclasses implement these two (and may specialize _backprop).
+    @abstractmethod
     def _forward(self, z: np.ndarray, out: np.ndarray) -> np.ndarray:
-        raise NotImplementedError
+        """The activation of ``z``, written into ``out``."""
 
+    @abstractmethod
     def _derivative(self, a: np.ndarray) -> np.ndarray:
-        raise NotImplementedError
+        """The derivative, from the activation's output ``a``."""
 
     def _backprop(self, delta: np.ndarray, a: np.ndarray) -> np.ndarray:
         delta *= self._derivative(a)

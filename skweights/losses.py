@@ -36,6 +36,7 @@ array([[-0.5],
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from typing import Any
 
 import numpy as np
@@ -109,7 +110,7 @@ def _normalized_weights(
     return w / total
 
 
-class Loss(Component):
+class Loss(Component, ABC):
     r"""Base class of losses: the weighted mean and its gradient.
 
     Subclasses implement ``_pointwise(y, raw)``, ``_gradient(y, raw)`` and
@@ -273,14 +274,17 @@ class Loss(Component):
             raw = raw.astype(np.float64)
         return self._predict(raw)
 
+    @abstractmethod
     def _pointwise(self, y: np.ndarray, raw: np.ndarray) -> np.ndarray:
-        raise NotImplementedError
+        """Per-sample losses on validated arrays."""
 
+    @abstractmethod
     def _gradient(self, y: np.ndarray, raw: np.ndarray) -> np.ndarray:
-        raise NotImplementedError
+        """Per-sample gradients with respect to ``raw``, on validated arrays."""
 
+    @abstractmethod
     def _predict(self, raw: np.ndarray) -> np.ndarray:
-        raise NotImplementedError
+        """The output link applied to ``raw``."""
 
 
 class SquaredError(Loss):

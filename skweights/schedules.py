@@ -15,6 +15,7 @@ the epoch, their ``observe`` returns the state unchanged and ``exhausted`` is Fa
 from __future__ import annotations
 
 import math
+from abc import ABC, abstractmethod
 from typing import Any, NamedTuple
 
 from ._registry import Component, Registry
@@ -85,7 +86,7 @@ class AdaptiveState(NamedTuple):
     bad_epochs: int
 
 
-class _Schedule(Component):
+class _Schedule(Component, ABC):
     """Shared ``init``, ``observe`` and ``exhausted`` of the stateless schedules."""
 
     def _validated(self) -> tuple:
@@ -129,8 +130,9 @@ class _Schedule(Component):
         epoch = _check_int(type(self).__name__, "epoch", epoch, 0)
         return float(self._rate(state.learning_rate, epoch, *params))
 
+    @abstractmethod
     def _rate(self, lr: float, epoch: int, *params: float) -> float:
-        raise NotImplementedError
+        """The learning rate at ``epoch`` from the initial ``lr``."""
 
     def observe(self, state: ScheduleState, loss: float) -> ScheduleState:
         """Return ``state`` unchanged: this schedule ignores the loss.
