@@ -30,6 +30,7 @@ from ._training import (
     train,
     warn_not_converged,
 )
+from ._validation import check_bool
 
 _FLOAT_DTYPES = (np.float64, np.float32)
 
@@ -67,10 +68,7 @@ def _check_number(
 
 
 def _check_bool(owner: str, name: str, value: Any) -> None:
-    if not isinstance(value, (bool, np.bool_)):
-        raise ValueError(
-            f"{owner}: the {name!r} parameter must be True or False; got {value!r}."
-        )
+    check_bool(owner, f"the {name!r} parameter", value)
 
 
 def _validate(estimator, X, y="no_validation", **kwargs):

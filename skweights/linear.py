@@ -10,6 +10,7 @@ from ._base import (
     ClassifierOutputMixin,
     RegressorOutputMixin,
     RegressorPartialFitMixin,
+    _check_bool,
 )
 from ._docs import FITTED_ATTRIBUTES, TRAINING_PARAMETERS, indent_doc
 
@@ -56,8 +57,6 @@ class _LinearMixin:
         return bool(self.fit_intercept)
 
     def _resolve(self, incremental: bool = False):
-        from ._base import _check_bool
-
         _check_bool(type(self).__name__, "fit_intercept", self.fit_intercept)
         return super()._resolve(incremental)
 
