@@ -21,7 +21,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import activations, initializers, losses, optimizers, penalties, schedules
-from ._network import Objective, forward
+from ._network import Objective, forward, layer_sizes
 from ._training import (
     TrainData,
     TrainingConfig,
@@ -113,6 +113,17 @@ def _non_numeric_y_message(owner: str, message: str) -> str:
         f"objects ({message}). Convert the targets to numbers, or use a classifier "
         "for class labels."
     )
+
+
+def store_params(estimator: Any, params: dict[str, Any]) -> None:
+    """Store every ``__init__`` argument unchanged (``locals()`` of ``__init__``).
+
+    scikit-learn's contract: ``__init__`` stores its parameters under their own
+    names and does nothing else.
+    """
+    for name, value in params.items():
+        if name not in ("self", "__class__"):
+            setattr(estimator, name, value)
 
 
 class BaseNetwork(BaseEstimator):
@@ -238,9 +249,9 @@ class BaseNetwork(BaseEstimator):
         )
         Y = self._encode_targets(y, X.dtype, continuing, classes)
         weights = self._sample_weight(sample_weight, X, y)
-        layer_sizes = [X.shape[1], *self._hidden_sizes(), Y.shape[1]]
+        sizes = [X.shape[1], *self._hidden_sizes(), Y.shape[1]]
         if continuing:
-            self._check_layer_sizes(layer_sizes)
+            self._check_layer_sizes(sizes)
             coefs = [W.astype(X.dtype, copy=True) for W in self.coefs_]
             intercepts = [b.astype(X.dtype, copy=True) for b in self.intercepts_]
             state = copy_state(self._training_state)
@@ -249,7 +260,7 @@ class BaseNetwork(BaseEstimator):
                 check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
             )
             coefs, intercepts = self._initialize(
-                resolved["initializer"], layer_sizes, rng, X.dtype
+                resolved["initializer"], sizes, rng, X.dtype
             )
             state = TrainingState(rng=rng)
         if not incremental:
@@ -291,18 +302,18 @@ class BaseNetwork(BaseEstimator):
         self._store(coefs, intercepts, state)
         return self
 
-    def _check_layer_sizes(self, layer_sizes: list[int]) -> None:
-        current = [self.coefs_[0].shape[0]] + [W.shape[1] for W in self.coefs_]
-        if current != layer_sizes:
+    def _check_layer_sizes(self, needed: list[int]) -> None:
+        current = layer_sizes(self.coefs_)
+        if current != needed:
             raise ValueError(
                 f"{type(self).__name__}: cannot continue training: the fitted network "
                 f"has layer sizes {current} but the data and hyper-parameters need "
-                f"{layer_sizes}. Set warm_start=False to start afresh."
+                f"{needed}. Set warm_start=False to start afresh."
             )
 
-    def _initialize(self, initializer, layer_sizes, rng, dtype):
+    def _initialize(self, initializer, sizes, rng, dtype):
         """Build the initial arrays; biases start at zero."""
-        shapes = list(zip(layer_sizes[:-1], layer_sizes[1:]))
+        shapes = list(zip(sizes[:-1], sizes[1:]))
         if hasattr(initializer, "init_network"):
             return initializer.init_network(shapes, rng, dtype)
         coefs = []

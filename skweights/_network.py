@@ -141,10 +141,20 @@ class Workspace:
         The largest batch; smaller batches use leading row slices.
     dtype : dtype
         The training dtype.
+    gather_rows : bool, default=False
+        Also hold a ``(batch_size, n_features)`` block that dense batches are
+        gathered into, so no copy of X is made.
     """
 
-    def __init__(self, layer_sizes: Sequence[int], batch_size: int, dtype) -> None:
+    def __init__(
+        self,
+        layer_sizes: Sequence[int],
+        batch_size: int,
+        dtype,
+        gather_rows: bool = False,
+    ) -> None:
         shapes = list(zip(layer_sizes[:-1], layer_sizes[1:]))
+        self.X = np.empty((batch_size, layer_sizes[0]), dtype) if gather_rows else None
         self.activations = [np.empty((batch_size, n), dtype) for _, n in shapes]
         self.deltas = [np.empty((batch_size, n), dtype) for _, n in shapes[:-1]]
         self.coef_grads = [np.empty(shape, dtype) for shape in shapes]
@@ -306,6 +316,11 @@ def sample_scale(sample_weight: np.ndarray, total_mean: float) -> np.ndarray:
     full weighted mean, and the penalty keeps the same strength for every batch size.
     """
     return sample_weight / (len(sample_weight) * total_mean)
+
+
+def layer_sizes(coefs: Sequence[np.ndarray]) -> list[int]:
+    """``[n_features, hidden..., n_outputs]`` of a network."""
+    return [coefs[0].shape[0]] + [W.shape[1] for W in coefs]
 
 
 def interleave(coefs: Sequence[np.ndarray], intercepts: Sequence[np.ndarray]) -> list:

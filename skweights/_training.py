@@ -21,7 +21,7 @@ import pandas as pd
 import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
 
-from ._network import Objective, Workspace, interleave, sample_scale
+from ._network import Objective, Workspace, interleave, layer_sizes, sample_scale
 from .optimizers import SGD, Adagrad, Adam, AdamW, RMSprop
 
 # Warnings point at the user's fit call: warn <- loop <- train <- _fit_resolved
@@ -321,15 +321,12 @@ def run_epoch(
 
 
 def _workspace(coefs: list, batch_size: int, data: TrainData) -> Workspace:
-    sizes = [coefs[0].shape[0]] + [W.shape[1] for W in coefs]
-    workspace = Workspace(sizes, batch_size, coefs[0].dtype)
-    # Dense batches are gathered into one reused row block: no copy of X is made.
-    workspace.X = (
-        None
-        if sp.issparse(data.X)
-        else np.empty((batch_size, data.X.shape[1]), data.X.dtype)
+    return Workspace(
+        layer_sizes(coefs),
+        batch_size,
+        coefs[0].dtype,
+        gather_rows=not sp.issparse(data.X),
     )
-    return workspace
 
 
 def _fusable(objective: Objective, optimizer: Any) -> bool:
@@ -554,7 +551,7 @@ class _BlockEvaluator:
     def __init__(self, objective, coefs, intercepts, data, scale) -> None:
         self.objective, self.coefs, self.intercepts = objective, coefs, intercepts
         self.data, self.scale = data, scale
-        sizes = [coefs[0].shape[0]] + [W.shape[1] for W in coefs]
+        sizes = layer_sizes(coefs)
         n_samples = data.Y.shape[0]
         self.block = int(np.clip(self._TARGET_FLOATS // max(sizes), 256, n_samples))
         self.workspace = Workspace(sizes, self.block, coefs[0].dtype)

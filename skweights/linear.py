@@ -11,6 +11,7 @@ from ._base import (
     RegressorOutputMixin,
     RegressorPartialFitMixin,
     _check_bool,
+    store_params,
 )
 from ._docs import FITTED_ATTRIBUTES, TRAINING_PARAMETERS, indent_doc
 
@@ -126,25 +127,7 @@ class LinearRegressor(
         verbose=0,
         frozen_layers=(),
     ):
-        self.fit_intercept = fit_intercept
-        self.initializer = initializer
-        self.penalty = penalty
-        self.alpha = alpha
-        self.l1_ratio = l1_ratio
-        self.optimizer = optimizer
-        self.learning_rate = learning_rate
-        self.schedule = schedule
-        self.batch_size = batch_size
-        self.max_iter = max_iter
-        self.tol = tol
-        self.n_iter_no_change = n_iter_no_change
-        self.early_stopping = early_stopping
-        self.validation_fraction = validation_fraction
-        self.shuffle = shuffle
-        self.warm_start = warm_start
-        self.random_state = random_state
-        self.verbose = verbose
-        self.frozen_layers = frozen_layers
+        store_params(self, locals())
 
     @property
     def coef_(self) -> np.ndarray:
@@ -236,26 +219,7 @@ class LinearClassifier(
         verbose=0,
         frozen_layers=(),
     ):
-        self.fit_intercept = fit_intercept
-        self.initializer = initializer
-        self.penalty = penalty
-        self.alpha = alpha
-        self.l1_ratio = l1_ratio
-        self.optimizer = optimizer
-        self.learning_rate = learning_rate
-        self.schedule = schedule
-        self.batch_size = batch_size
-        self.max_iter = max_iter
-        self.tol = tol
-        self.n_iter_no_change = n_iter_no_change
-        self.early_stopping = early_stopping
-        self.validation_fraction = validation_fraction
-        self.shuffle = shuffle
-        self.class_weight = class_weight
-        self.warm_start = warm_start
-        self.random_state = random_state
-        self.verbose = verbose
-        self.frozen_layers = frozen_layers
+        store_params(self, locals())
 
     @property
     def coef_(self) -> np.ndarray:

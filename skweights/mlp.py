@@ -11,6 +11,7 @@ from ._base import (
     ClassifierOutputMixin,
     RegressorOutputMixin,
     RegressorPartialFitMixin,
+    store_params,
 )
 from ._docs import FITTED_ATTRIBUTES, TRAINING_PARAMETERS, indent_doc
 
@@ -66,12 +67,6 @@ class _MLPMixin:
     def _resolve(self, incremental: bool = False):
         self._hidden_sizes()
         return super()._resolve(incremental)
-
-
-def _store_params(self, params: dict) -> None:
-    for name, value in params.items():
-        if name not in ("self", "__class__"):
-            setattr(self, name, value)
 
 
 class MLPRegressor(
@@ -132,7 +127,7 @@ class MLPRegressor(
         verbose=0,
         frozen_layers=(),
     ):
-        _store_params(self, locals())
+        store_params(self, locals())
 
 
 class MLPClassifier(ClassifierOutputMixin, ClassifierMixin, _MLPMixin, BaseNetwork):
@@ -192,4 +187,4 @@ class MLPClassifier(ClassifierOutputMixin, ClassifierMixin, _MLPMixin, BaseNetwo
         verbose=0,
         frozen_layers=(),
     ):
-        _store_params(self, locals())
+        store_params(self, locals())
