@@ -34,6 +34,9 @@ from ._validation import check_bool
 
 _FLOAT_DTYPES = (np.float64, np.float32)
 
+#: Training rows kept at fit as ``background_``, explain's default background.
+BACKGROUND_SIZE = 100
+
 
 def _check_number(
     owner: str,
@@ -113,6 +116,20 @@ def _non_numeric_y_message(owner: str, message: str) -> str:
         f"objects ({message}). Convert the targets to numbers, or use a classifier "
         "for class labels."
     )
+
+
+def _background_sample(X, random_state):
+    """Up to ``BACKGROUND_SIZE`` rows of ``X``, drawn uniformly without replacement.
+
+    Real training rows (not k-means centroids), so that one-hot or integer columns
+    keep valid values; drawn with the estimator's ``random_state``; in row order.
+    """
+    n_rows = X.shape[0]
+    if n_rows <= BACKGROUND_SIZE:
+        return X.copy()
+    rng = check_random_state(random_state)
+    rows = np.sort(rng.choice(n_rows, BACKGROUND_SIZE, replace=False))
+    return X[rows]
 
 
 def store_params(estimator: Any, params: dict[str, Any]) -> None:
@@ -299,6 +316,9 @@ class BaseNetwork(BaseEstimator):
         )
         if not incremental and not outcome.converged and outcome.event is None:
             warn_not_converged(owner, self.max_iter)
+        if not incremental or not hasattr(self, "background_"):
+            # After training, so that drawing the rows never changes the fit.
+            self.background_ = _background_sample(X, self.random_state)
         self._store(coefs, intercepts, state)
         return self
 

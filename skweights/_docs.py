@@ -79,6 +79,11 @@ best_validation_score_ : float or None
 history_ : History
     Per-epoch records: loss, validation score, learning rate, and each layer's weight
     and gradient norms; ``history_.to_frame()`` gives a DataFrame.
+background_ : ndarray or sparse matrix of shape (n_background, ``n_features_in_``)
+    At most 100 training rows, drawn with ``random_state`` at ``fit`` (the first
+    ``partial_fit`` batch), in the space the estimator sees: the default background
+    of :func:`skweights.explain`. Set it to ``None`` to keep no training data in
+    the model (e.g. before sharing it); ``explain`` then needs ``background=``.
 n_features_in_ : int
     Number of features seen during fit.
 feature_names_in_ : ndarray of shape (``n_features_in_``,)

@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from sklearn.pipeline import Pipeline
-from sklearn.utils import shuffle
+import pandas as pd
+import scipy.sparse as sp
 from sklearn.utils.validation import check_is_fitted
 
 from ._base import BaseNetwork, _validate
 from ._deepshap import deep_shap
+from ._pipeline import column_map, final_estimator, input_names, is_pipeline
 
 __all__ = ["explain"]
 
-#: Size of the default background (as ``shap.maskers.Independent``'s max_samples).
-MAX_BACKGROUND = 100
+#: An explicit background with fewer rows than this gets a warning.
+MIN_BACKGROUND = 10
 
 
 def explain(
@@ -26,8 +28,9 @@ def explain(
     *,
     output: str = "raw",
     feature_names: Sequence[str] | None = None,
+    fallback: str | None = None,
 ) -> Any:
-    r"""SHAP values of a fitted skweights estimator, exact in sum for every row.
+    r"""SHAP values of a fitted skweights estimator or pipeline, exact in sum.
 
     Linear models get their exact interventional SHAP values,
     :math:`\phi_j(x) = (x_j - E[b_j])\, w_j` (what :class:`shap.LinearExplainer`
@@ -53,42 +56,60 @@ def explain(
     them. Rows are processed in chunks so that no intermediate array holds more
     than about 8 million floats, whatever the size of ``X``.
 
+    Pipelines are explained in their *input* columns. The preprocessing is treated
+    as the first layers of the network, with the same rules: a per-column transform
+    (``StandardScaler``, ``SimpleImputer``, ``QuantileTransformer``...) passes each
+    column's attribution through, a one-to-many transform (``OneHotEncoder``,
+    ``SplineTransformer``...) sums its output columns back into their input column,
+    and a linear map (``PCA``, ``TruncatedSVD``: anything with ``components_``) uses
+    the linear rule; ``ColumnTransformer``, ``FeatureUnion`` and nested pipelines are
+    walked (see ``skweights/_pipeline.py``). A per-column transform :math:`t` passes
+    the attribution carried by :math:`t(x_j) - t(b_j)`, so a linear model behind
+    per-column, one-hot or PCA preprocessing (additive in its input columns) gets
+    exactly its interventional Shapley values, :math:`\phi_j = f_j(x_j) -
+    E_b[f_j(b_j)]`.
+
     Parameters
     ----------
-    model : fitted skweights estimator
+    model : fitted skweights estimator or Pipeline
         A fitted :class:`~skweights.LinearRegressor`,
         :class:`~skweights.LinearClassifier`, :class:`~skweights.MLPRegressor` or
-        :class:`~skweights.MLPClassifier`. Preprocessing is out of scope: to explain
-        a pipeline, explain its final step on the transformed data,
-        ``explain(pipe[-1], pipe[:-1].transform(X))``; the values are then about
-        the transformed features.
-    X : {array-like, sparse matrix} of shape (n_samples, n_features)
-        Rows to explain, validated as ``predict`` does (same number of features,
-        same column names for a DataFrame, no NaN). Sparse input is densified.
-    background : array-like of shape (n_background, n_features), default=None
-        Reference rows that stand for "feature absent". By default, at most
-        ``MAX_BACKGROUND = 100`` rows of ``X`` drawn without replacement with a
-        fixed seed, exactly the rows :class:`shap.maskers.Independent` (``X``)
-        would keep (``shap.utils.sample(X, 100, random_state=0)``): real rows rather
-        than k-means centroids, so that one-hot or integer features keep valid
-        values, and reproducible, so that two calls agree and shap's own explainers
-        can be run on the same background. Cost and memory grow linearly with its
-        size.
+        :class:`~skweights.MLPClassifier`, or a fitted
+        :class:`~sklearn.pipeline.Pipeline` ending in one.
+    X : {array-like, sparse matrix, DataFrame} of shape (n_samples, n_columns)
+        Rows to explain, as ``model.predict`` takes them: for a pipeline the raw
+        input (a DataFrame may mix numeric and string columns). Sparse input is
+        densified.
+    background : array-like of shape (n_background, n_columns), default=None
+        Reference rows that stand for "feature absent", in the same space as
+        ``X``. By default the rows the estimator kept at ``fit`` in
+        ``background_`` (at most 100 training rows drawn with its
+        ``random_state``); the explained rows are never their own background. A
+        pipeline's final step keeps its rows after the preprocessing, which serves
+        as is when every transformer is column-local; a pipeline with a linear map
+        (``PCA``) needs ``background=`` as raw rows. A background of fewer than 10
+        rows gets a warning. Cost and memory grow linearly with its size.
     output : {"raw", "probability"}, default="raw"
         What is explained: ``"raw"`` the raw output (regression values, the binary
         margin or the multiclass logits, as ``decision_function``);
         ``"probability"`` the predicted probabilities of ``predict_proba``
         (classifiers only).
     feature_names : sequence of str, default=None
-        Names of the features; by default ``model.feature_names_in_`` when the
-        model was fitted on a DataFrame, else ``x0``, ``x1``, ...
+        Names of the features; by default the input columns of ``model``
+        (``feature_names_in_`` when fitted on a DataFrame), else ``x0``, ``x1``...
+    fallback : {None, "permutation"}, default=None
+        ``"permutation"`` explains the whole model with shap's
+        :class:`~shap.PermutationExplainer` over the input columns instead
+        (model-agnostic, for a step the rules above cannot trace; still additive,
+        but two to three orders of magnitude slower, and ``background=`` raw rows
+        are required).
 
     Returns
     -------
     explanation : shap.Explanation
-        With ``values``, ``base_values``, ``data`` (``X`` as a float64 array),
-        ``feature_names`` and ``output_names``. Shapes, for ``n`` rows and ``f``
-        features:
+        With ``values``, ``base_values``, ``data`` (``X``'s own values: strings
+        stay strings), ``feature_names`` (the input columns) and ``output_names``.
+        Shapes, for ``n`` rows and ``f`` input columns:
 
         - a single-output regressor, or a binary classifier with ``output="raw"``
           (its one margin, in log-odds for ``classes_[1]``): ``values`` (n, f),
@@ -108,48 +129,72 @@ def explain(
     Raises
     ------
     ValueError
-        If ``model`` is not a skweights estimator (a pipeline included), ``X`` or
-        ``background`` do not match the fitted model, or ``output`` is not one of
-        the accepted values (``"probability"`` for a regressor included).
+        If ``model`` is not a skweights estimator or a pipeline ending in one, a
+        pipeline step cannot be traced to its input columns (the message names
+        it and points to ``fallback="permutation"``), no background is available,
+        ``X`` or ``background`` do not match the fitted model, or ``output`` is not
+        one of the accepted values (``"probability"`` for a regressor included).
     sklearn.exceptions.NotFittedError
         If ``model`` is not fitted.
 
     Examples
     --------
     >>> import numpy as np
-    >>> from sklearn.datasets import load_diabetes
+    >>> import pandas as pd
+    >>> from sklearn.compose import make_column_transformer
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.preprocessing import OneHotEncoder, StandardScaler
     >>> from skweights import MLPRegressor, explain
-    >>> X, y = load_diabetes(return_X_y=True, as_frame=True)
-    >>> model = MLPRegressor((16,), max_iter=50, random_state=0).fit(X, y)
-    >>> explanation = explain(model, X.iloc[:5], background=X.iloc[:50])
-    >>> explanation.values.shape
-    (5, 10)
-    >>> explanation.feature_names[:3]
-    ['age', 'sex', 'bmi']
+    >>> rng = np.random.default_rng(0)
+    >>> X = pd.DataFrame({"age": rng.integers(20, 70, 200),
+    ...                   "city": rng.choice(["north", "south"], 200)})
+    >>> y = X["age"] / 10 + (X["city"] == "north")
+    >>> pipe = make_pipeline(
+    ...     make_column_transformer((StandardScaler(), ["age"]),
+    ...                             (OneHotEncoder(), ["city"])),
+    ...     MLPRegressor((16,), max_iter=50, random_state=0),
+    ... ).fit(X, y)
+    >>> explanation = explain(pipe, X.iloc[[0]])  # the stored background
+    >>> explanation.feature_names, explanation.values.shape
+    (['age', 'city'], (1, 2))
+    >>> explanation.data.tolist()
+    [[62, 'north']]
     >>> total = explanation.values.sum(axis=1) + explanation.base_values
-    >>> bool(np.allclose(total, model.predict(X.iloc[:5]), rtol=0, atol=1e-8))
+    >>> bool(np.allclose(total, pipe.predict(X.iloc[[0]]), rtol=0, atol=1e-8))
     True
     """
+    _check_model(model)
+    final = final_estimator(model)
+    link = _link(final, output)
+    if fallback not in (None, "permutation"):
+        raise ValueError(
+            f"explain: fallback must be None or 'permutation'; got {fallback!r}."
+        )
+    if fallback == "permutation":
+        return _permutation(model, X, background, output, feature_names)
+    if is_pipeline(model) and len(model) > 1:
+        values, base_value, data, names = _pipeline_values(model, X, background, link)
+    else:
+        data = _as_float_rows(final, X, "X")
+        reference = _reference(final, background)
+        values, base_value = deep_shap(
+            final.coefs_,
+            final.intercepts_,
+            final._activation_for_predict(),
+            data,
+            reference,
+            link=link,
+        )
+        names = getattr(final, "feature_names_in_", None)
+    names = _feature_names(names, feature_names, data.shape[1])
+    return _explanation(final, link, values, base_value, data, names)
+
+
+def _explanation(final, link, values, base_value, data, names):
+    """The :class:`shap.Explanation`, with predict_proba's columns for binary."""
     import shap  # imported here: it is slow to import and only needed here
 
-    _check_model(model)
-    link = _link(model, output)
-    data = _as_float_rows(model, X, "X")
-    if background is None:
-        reference = shuffle(
-            data, n_samples=min(MAX_BACKGROUND, data.shape[0]), random_state=0
-        )
-    else:
-        reference = _as_float_rows(model, background, "background")
-    values, base_value = deep_shap(
-        model.coefs_,
-        model.intercepts_,
-        model._activation_for_predict(),
-        data,
-        reference,
-        link=link,
-    )
-    if model._is_classifier and link == "logistic":
+    if final._is_classifier and link == "logistic":
         # predict_proba's two columns: P(classes_[0]) = 1 - P(classes_[1]).
         values = np.concatenate([-values, values], axis=2)
         base_value = np.concatenate([1 - base_value, base_value])
@@ -157,31 +202,174 @@ def explain(
     output_names = None
     if values.shape[2] == 1:
         values, base_values = values[:, :, 0], base_values[:, 0]
-    elif model._is_classifier:
-        output_names = [str(c) for c in model.classes_]
+    elif final._is_classifier:
+        output_names = [str(c) for c in final.classes_]
     return shap.Explanation(
         values=values,
         base_values=base_values,
         data=data,
-        feature_names=_feature_names(model, feature_names, data.shape[1]),
+        feature_names=names,
         output_names=output_names,
     )
 
 
 def _check_model(model: Any) -> None:
-    if isinstance(model, Pipeline):
-        raise ValueError(
-            "explain: got a Pipeline; preprocessing is out of scope. Explain its "
-            "final step on the transformed data instead: "
-            "explain(pipe[-1], pipe[:-1].transform(X))."
-        )
-    if not isinstance(model, BaseNetwork):
+    final = final_estimator(model)
+    if not isinstance(final, BaseNetwork):
+        what = "a Pipeline ending in " if is_pipeline(model) else ""
         raise ValueError(
             "explain: model must be a skweights estimator (LinearRegressor, "
-            "LinearClassifier, MLPRegressor or MLPClassifier); got "
-            f"{type(model).__name__}. For other models use shap's own explainers."
+            "LinearClassifier, MLPRegressor or MLPClassifier) or a Pipeline ending "
+            f"in one; got {what}{type(final).__name__}. For other models use "
+            "shap's own explainers."
         )
-    check_is_fitted(model, "coefs_")
+    check_is_fitted(final, "coefs_")
+
+
+def _reference(final: Any, background: Any) -> np.ndarray:
+    """The background rows in the estimator's own feature space, float64."""
+    if background is None:
+        return _as_float_rows(final, _stored_background(final), "background_")
+    _warn_if_small(background)
+    return _as_float_rows(final, background, "background")
+
+
+def _stored_background(final: Any) -> Any:
+    stored = getattr(final, "background_", None)
+    if stored is None:
+        raise ValueError(
+            f"explain: {type(final).__name__} keeps no background (it was fitted "
+            "by an older skweights, or background_ was set to None); pass "
+            "background=, e.g. about 100 training rows. The explained rows are "
+            "never used as their own background."
+        )
+    return stored
+
+
+def _warn_if_small(background: Any) -> None:
+    n_rows = (
+        np.shape(background)[0]
+        if not hasattr(background, "shape")
+        else (background.shape[0])
+    )
+    if n_rows < MIN_BACKGROUND:
+        warnings.warn(
+            f"explain: the background has only {n_rows} row(s); SHAP values and "
+            "the base value depend on it, and fewer than "
+            f"{MIN_BACKGROUND} rows rarely stand for the data. Pass about 100 "
+            "training rows (or omit background= to use the stored ones).",
+            UserWarning,
+            stacklevel=3,
+        )
+
+
+def _pipeline_values(pipe, X, background, link):
+    """DeepSHAP through the preprocessing, in the pipeline's input columns."""
+    final, prefix = pipe[-1], pipe[:-1]
+    mapping = column_map(prefix, X, "pipeline")
+    local_x = mapping.local(X)
+    _check_reproduced(mapping, local_x, prefix.transform(X))
+    if background is None:
+        if mapping.linear is not None:
+            raise ValueError(
+                "explain: this pipeline mixes input columns (a linear map such as "
+                "PCA), and the rows kept in the final step are in its own feature "
+                "space, after the mixing; pass background= as raw rows (about 100 "
+                "rows of the data the pipeline was fitted on)."
+            )
+        local_b = _as_float_rows(final, _stored_background(final), "background_")
+    else:
+        _warn_if_small(background)
+        local_b = mapping.local(background)
+    coefs, intercepts = _fold(final, mapping)
+    values, base_value = deep_shap(
+        coefs,
+        intercepts,
+        final._activation_for_predict(),
+        local_x,
+        local_b,
+        link=link,
+    )
+    grouping = mapping.grouping(pipe.n_features_in_)
+    values = np.einsum("nuk,uj->njk", values, grouping)
+    names = input_names(pipe, values.shape[1])
+    return values, base_value, _original(X), names
+
+
+def _fold(final: Any, mapping: Any) -> tuple[list, list]:
+    """The network with the preprocessing's linear map folded into layer 0."""
+    coefs = [np.asarray(W, dtype=np.float64) for W in final.coefs_]
+    intercepts = [np.asarray(c, dtype=np.float64) for c in final.intercepts_]
+    if mapping.linear is not None or mapping.offset is not None:
+        intercepts[0] = mapping.full_offset() @ coefs[0] + intercepts[0]
+        coefs[0] = mapping.full_linear() @ coefs[0]
+    return coefs, intercepts
+
+
+def _check_reproduced(mapping: Any, local_x: np.ndarray, transformed: Any) -> None:
+    """The column map must give what the preprocessing gives, on these rows."""
+    expected = _original(transformed).astype(np.float64)
+    got = local_x @ mapping.full_linear() + mapping.full_offset()
+    scale = 1.0 + np.abs(expected).max(initial=0.0)
+    if got.shape != expected.shape or not np.allclose(
+        got, expected, rtol=0, atol=1e-9 * scale
+    ):
+        raise ValueError(
+            "explain: the pipeline's preprocessing could not be traced back to its "
+            "input columns (the traced map does not reproduce transform(X)); pass "
+            "fallback='permutation' to explain it model-agnostically."
+        )
+
+
+def _original(X: Any) -> np.ndarray:
+    """``X`` as a numpy array with its own values (strings stay strings)."""
+    if sp.issparse(X):
+        return X.toarray()
+    if hasattr(X, "to_numpy"):
+        return X.to_numpy()
+    return np.asarray(X)
+
+
+def _permutation(model, X, background, output, feature_names):
+    """shap's PermutationExplainer on the whole model, over its input columns."""
+    import shap
+
+    if background is None:
+        raise ValueError(
+            "explain: fallback='permutation' needs background= as raw rows (about "
+            "100 rows of the data the model was fitted on); the rows kept in the "
+            "final step are in its own feature space."
+        )
+    _warn_if_small(background)
+    predict = _output_function(model, X, output)
+    reference = _original(background)
+    masker = shap.maskers.Independent(reference, max_samples=reference.shape[0])
+    n_features = reference.shape[1]
+    explainer = shap.PermutationExplainer(predict, masker)
+    explanation = explainer(
+        _original(X), max_evals=max(500, 2 * n_features + 1), silent=True
+    )
+    explanation.feature_names = _feature_names(
+        getattr(model, "feature_names_in_", None), feature_names, n_features
+    )
+    return explanation
+
+
+def _output_function(model, X, output):
+    """What ``output`` names, as a function of raw rows in ``X``'s layout."""
+    final = final_estimator(model)
+    if output == "raw":
+        method = model.decision_function if final._is_classifier else model.predict
+    else:
+        method = model.predict_proba
+    if not hasattr(X, "columns"):
+        return method
+    columns, dtypes = X.columns, X.dtypes
+
+    def predict(rows):
+        return method(pd.DataFrame(rows, columns=columns).astype(dtypes))
+
+    return predict
 
 
 def _link(model: Any, output: str) -> str:
@@ -209,15 +397,15 @@ def _as_float_rows(model: Any, X: Any, name: str) -> np.ndarray:
     return np.asarray(X, dtype=np.float64)
 
 
-def _feature_names(model: Any, names: Any, n_features: int) -> list[str]:
+def _feature_names(default: Any, names: Any, n_features: int) -> list[str]:
     if names is None:
-        names = getattr(model, "feature_names_in_", None)
+        names = default
     if names is None:
         return [f"x{j}" for j in range(n_features)]
     names = [str(name) for name in names]
     if len(names) != n_features:
         raise ValueError(
             f"explain: feature_names has {len(names)} names but the model has "
-            f"{n_features} features; give one name per feature."
+            f"{n_features} input features; give one name per feature."
         )
     return names
