@@ -259,7 +259,7 @@ def _warn_if_small(background: Any) -> None:
             f"{MIN_BACKGROUND} rows rarely stand for the data. Pass about 100 "
             "training rows (or omit background= to use the stored ones).",
             UserWarning,
-            stacklevel=3,
+            stacklevel=4,
         )
 
 
@@ -341,35 +341,54 @@ def _permutation(model, X, background, output, feature_names):
             "final step are in its own feature space."
         )
     _warn_if_small(background)
-    predict = _output_function(model, X, output)
-    reference = _original(background)
-    masker = shap.maskers.Independent(reference, max_samples=reference.shape[0])
-    n_features = reference.shape[1]
-    explainer = shap.PermutationExplainer(predict, masker)
+    data = _original(X)
+    codes, decode = _codes(data, _original(background), X)
+    predict = _output_function(model, output)
+    masker = shap.maskers.Independent(codes[1], max_samples=codes[1].shape[0])
+    explainer = shap.PermutationExplainer(lambda rows: predict(decode(rows)), masker)
+    n_features = data.shape[1]
     explanation = explainer(
-        _original(X), max_evals=max(500, 2 * n_features + 1), silent=True
+        codes[0], max_evals=max(500, 2 * n_features + 1), silent=True
     )
-    explanation.feature_names = _feature_names(
-        getattr(model, "feature_names_in_", None), feature_names, n_features
-    )
+    explanation.data = data
+    default = getattr(model, "feature_names_in_", getattr(X, "columns", None))
+    explanation.feature_names = _feature_names(default, feature_names, n_features)
     return explanation
 
 
-def _output_function(model, X, output):
-    """What ``output`` names, as a function of raw rows in ``X``'s layout."""
+def _codes(data, reference, X):
+    """Each column as integer codes (shap's maskers take numbers only), and back.
+
+    Returns the codes of ``data`` and ``reference`` and a function from rows of
+    codes to rows in ``X``'s own layout (a DataFrame keeps its columns and dtypes).
+    """
+    uniques, codes_x, codes_b = [], [], []
+    for j in range(data.shape[1]):
+        codes, unique = pd.factorize(
+            np.concatenate([data[:, j], reference[:, j]]), use_na_sentinel=False
+        )
+        uniques.append(np.asarray(unique, dtype=object))
+        codes_x.append(codes[: len(data)])
+        codes_b.append(codes[len(data) :])
+
+    def decode(rows):
+        rows = np.asarray(rows).astype(int)
+        columns = [unique[rows[:, j]] for j, unique in enumerate(uniques)]
+        if hasattr(X, "columns"):
+            frame = pd.DataFrame(dict(zip(X.columns, columns)))
+            return frame.astype(X.dtypes.to_dict())
+        return np.column_stack(columns).astype(data.dtype)
+
+    codes = (np.column_stack(codes_x), np.column_stack(codes_b))
+    return tuple(c.astype(np.float64) for c in codes), decode
+
+
+def _output_function(model, output):
+    """The model's method that ``output`` names."""
     final = final_estimator(model)
-    if output == "raw":
-        method = model.decision_function if final._is_classifier else model.predict
-    else:
-        method = model.predict_proba
-    if not hasattr(X, "columns"):
-        return method
-    columns, dtypes = X.columns, X.dtypes
-
-    def predict(rows):
-        return method(pd.DataFrame(rows, columns=columns).astype(dtypes))
-
-    return predict
+    if output == "probability":
+        return model.predict_proba
+    return model.decision_function if final._is_classifier else model.predict
 
 
 def _link(model: Any, output: str) -> str:

@@ -229,23 +229,71 @@ def test_metadata_feature_names_output_names_and_data():
     renamed = explain(model, frame.iloc[:7], frame.iloc[10:30], feature_names="pqrs")
     assert renamed.feature_names == ["p", "q", "r", "s"]
     np.testing.assert_array_equal(renamed.values, explanation.values)
-    plain = explain(MLPRegressor((3,), max_iter=5).fit(X, y), X[:3], X[:5])
+    plain = explain(MLPRegressor((3,), max_iter=5).fit(X, y), X[:3], X[:10])
     assert plain.feature_names == ["x0", "x1", "x2", "x3"]
 
 
 @pytest.mark.parametrize("n_rows", [30, 250])
-def test_default_background_is_shaps_sample_of_x(n_rows):
+def test_default_background_is_the_stored_training_sample(n_rows):
     X, y = _data(n=n_rows, seed=10)
     model = MLPRegressor((8,), "tanh", max_iter=20, random_state=0).fit(X, y)
-    explanation = explain(model, X)
-    expected_rows = shap.utils.sample(X, 100, random_state=0)
-    assert len(expected_rows) == min(n_rows, 100)
+    stored = model.background_
+    assert stored.shape == (min(n_rows, 100), 4)
+    # Real training rows, distinct, drawn with the model's random_state.
+    rows = [int(np.flatnonzero((X == row).all(axis=1))[0]) for row in stored]
+    assert len(set(rows)) == len(rows)
+    refit = MLPRegressor((8,), "tanh", max_iter=20, random_state=0).fit(X, y)
+    np.testing.assert_array_equal(refit.background_, stored)
+    explanation = explain(model, X[7:8])
     np.testing.assert_allclose(
-        explanation.base_values, model.predict(expected_rows).mean(), atol=1e-12
+        explanation.base_values, model.predict(stored).mean(), atol=1e-12
     )
-    same = explain(model, X, expected_rows)
-    np.testing.assert_allclose(explanation.values, same.values, atol=1e-12)
-    np.testing.assert_array_equal(explanation.values, explain(model, X).values)
+    same = explain(model, X[7:8], stored)
+    np.testing.assert_array_equal(explanation.values, same.values)
+    # One row: the values are not zero and the base value is not f(x).
+    assert np.abs(explanation.values).max() > 1e-3
+    assert abs(explanation.base_values[0] - model.predict(X[7:8])[0]) > 1e-3
+
+
+def test_one_row_and_several_rows_share_the_base_value():
+    X, y = _data(seed=10)
+    model = LinearRegressor().fit(X, y)
+    one = explain(model, X[[7]])
+    many = explain(model, X[:50])
+    np.testing.assert_allclose(one.base_values[0], many.base_values[0], atol=1e-12)
+    np.testing.assert_allclose(one.values[0], many.values[7], atol=1e-12)
+
+
+def test_no_stored_background_needs_an_explicit_one():
+    X, y = _data(seed=10)
+    model = MLPRegressor((4,), max_iter=5, random_state=0).fit(X, y)
+    model.background_ = None  # the documented privacy opt-out
+    with pytest.raises(ValueError, match="background="):
+        explain(model, X[:3])
+    del model.background_  # a model saved by an older skweights
+    with pytest.raises(ValueError, match="keeps no background"):
+        explain(model, X[:3])
+    assert explain(model, X[:3], X[20:40]).values.shape == (3, 4)
+
+
+def test_a_tiny_explicit_background_warns():
+    X, y = _data(seed=10)
+    model = MLPRegressor((4,), max_iter=5, random_state=0).fit(X, y)
+    with pytest.warns(UserWarning, match="only 3 row"):
+        explain(model, X[:2], X[20:23])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        explain(model, X[:2], X[20:30])
+
+
+def test_partial_fit_keeps_the_first_batch_sample():
+    X, y = _data(n=300, seed=10)
+    model = MLPRegressor((4,), random_state=0)
+    model.partial_fit(X[:150], y[:150])
+    first = model.background_.copy()
+    model.partial_fit(X[150:], y[150:])
+    np.testing.assert_array_equal(model.background_, first)
+    assert all((X[:150] == row).all(axis=1).any() for row in first)
 
 
 def test_chunked_computation_matches_one_chunk():
@@ -289,8 +337,11 @@ ERRORS = [
     # (description, call, error type, message fragment)
     ("not skweights", lambda m, X: explain(Ridge().fit(X, X[:, 0]), X), ValueError,
      "skweights estimator"),
-    ("pipeline", lambda m, X: explain(make_pipeline(StandardScaler(), m), X),
-     ValueError, r"pipe\[-1\]"),
+    ("pipeline of another model",
+     lambda m, X: explain(make_pipeline(StandardScaler(), Ridge()).fit(X, X[:, 0]), X),
+     ValueError, "Pipeline ending in Ridge"),
+    ("bad fallback", lambda m, X: explain(m, X, fallback="kernel"), ValueError,
+     "fallback"),
     ("unfitted", lambda m, X: explain(MLPRegressor(), X), NotFittedError, "fit"),
     ("bad output", lambda m, X: explain(m, X, output="proba"), ValueError,
      "'raw' or 'probability'"),
