@@ -28,6 +28,8 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 
+from ._pipeline import group_by_input, unwrap
+
 __all__ = [
     "RegularizationPath",
     "diagnose_gradients",
@@ -51,7 +53,11 @@ def _is_linear(model: Any) -> bool:
 
 
 def feature_names(model: Any) -> list[str]:
-    """The input feature names: ``feature_names_in_`` if set, else ``x0, x1, ...``.
+    """The final step's feature names, through a pipeline's preprocessing.
+
+    ``feature_names_in_`` of the estimator if set; for a pipeline whose final step
+    saw an array, ``pipe[:-1].get_feature_names_out()`` (``num__age``,
+    ``cat__city_north``...); else ``x0, x1, ...``.
 
     Parameters
     ----------
@@ -71,10 +77,10 @@ def feature_names(model: Any) -> list[str]:
     >>> feature_names(model)
     ['x0', 'x1', 'x2']
     """
-    model = _final_step(model)
-    names = getattr(model, "feature_names_in_", None)
+    model, names = unwrap(model)
+    check_is_fitted(model, "coefs_")
     if names is not None:
-        return [str(name) for name in names]
+        return names
     return [f"x{i}" for i in range(model.coefs_[0].shape[0])]
 
 
@@ -372,6 +378,7 @@ def weight_importance(
     *,
     method: str = "auto",
     output: Any = None,
+    by: str = "feature",
 ) -> pd.Series:
     r"""Feature importances computed from the weights alone.
 
@@ -406,12 +413,18 @@ def weight_importance(
         aggregates them: the sum over outputs of the absolute values for ``"coef"``
         and ``"olden"`` (so ``"olden"`` becomes unsigned), the mean for ``"garson"``
         (which keeps the sum at 1).
+    by : {"feature", "input"}, default="feature"
+        For a pipeline: ``"feature"`` scores each feature the final step sees
+        (named as :func:`feature_names` does, e.g. ``cat__city_north``);
+        ``"input"`` sums them into the pipeline's input columns (all one-hot
+        columns of ``city`` into ``city``), where every feature comes from one
+        input column (not after a PCA).
 
     Returns
     -------
     importance : pandas.Series
-        Indexed by feature name (``feature_names_in_`` or ``x0, x1, ...``), named
-        after the method.
+        Indexed by feature name (see :func:`feature_names`; the pipeline's input
+        columns with ``by="input"``), named after the method.
 
     References
     ----------
@@ -432,6 +445,7 @@ def weight_importance(
     >>> importance.sort_values(ascending=False).index[:3].tolist()
     ['bmi', 's5', 'bp']
     """
+    pipe, names, raw = model, feature_names(model), X
     if isinstance(model, Pipeline):
         if X is not None:
             X = model[:-1].transform(X)
@@ -459,7 +473,15 @@ def weight_importance(
         if method == "coef":
             scores = np.abs(scores)
     scores = _select_output(model, scores, output, method)
-    return pd.Series(scores, index=feature_names(model), name=method)
+    return _by(pipe, pd.Series(scores, index=names, name=method), by, raw)
+
+
+def _by(pipe: Any, scores: pd.Series, by: str, X: Any) -> pd.Series:
+    if by == "feature":
+        return scores
+    if by == "input":
+        return group_by_input(pipe, scores, X)
+    raise ValueError(f"weight_importance: by must be 'feature' or 'input'; got {by!r}.")
 
 
 def _feature_std(X) -> np.ndarray:
@@ -717,15 +739,15 @@ def regularization_path(
         n_nonzero=n_nonzero,
         n_iter=np.array(n_iter),
         weights=weights,
-        feature_names=_names_after_fit(step, weights[0][0].shape[0]),
+        feature_names=_names_after_fit(fitted, weights[0][0].shape[0]),
         converged=converged,
     )
 
 
-def _names_after_fit(step, n_features: int) -> list[str]:
-    names = getattr(step, "feature_names_in_", None)
+def _names_after_fit(fitted, n_features: int) -> list[str]:
+    names = unwrap(fitted)[1]
     if names is not None:
-        return [str(n) for n in names]
+        return names
     return [f"x{i}" for i in range(n_features)]
 
 

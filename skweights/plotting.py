@@ -82,6 +82,7 @@ def plot_weight_heatmap(model: Any, layer: int = 0, *, ax: Any = None) -> Any:
     >>> ax.get_ylabel()
     'input feature'
     """
+    names = feature_names(model)  # a pipeline's, before taking its last step
     model = _final_step(model)
     n_layers = len(model.coefs_)
     if not -n_layers <= layer < n_layers:
@@ -102,7 +103,6 @@ def plot_weight_heatmap(model: Any, layer: int = 0, *, ax: Any = None) -> Any:
     ax.figure.colorbar(image, ax=ax, label="weight")
     if layer == 0:
         ax.set_ylabel("input feature")
-        names = feature_names(model)
         if len(names) <= _MAX_TICK_LABELS:
             ax.set_yticks(range(len(names)), names)
     else:
@@ -246,8 +246,8 @@ def plot_coefficients(
     >>> len(ax.patches)
     10
     """
+    names = np.array(feature_names(model))  # a pipeline's, before its last step
     model = _final_step(model)
-    names = np.array(feature_names(model))
     W = np.asarray(model.coefs_[0], dtype=np.float64)
     for V in model.coefs_[1:]:
         W = W @ np.asarray(V, dtype=np.float64)

@@ -355,3 +355,61 @@ def test_permutation_fallback_agrees_on_an_additive_pipeline():
     assert list(theirs.data[0]) == list(X.iloc[0])
     np.testing.assert_allclose(theirs.values, ours.values, rtol=0, atol=1e-8)
     np.testing.assert_allclose(theirs.base_values, ours.base_values, atol=1e-8)
+
+
+# -- names through pipelines in inspection and plotting ------------------------------
+def _fitted_mixed_pipeline(model):
+    X = _frame(seed=5)
+    y = _target(X)
+    return make_pipeline(_column_local(), model).fit(X, y), X, y
+
+
+def test_inspection_uses_the_pipelines_feature_names():
+    from skweights.inspection import feature_names, weight_importance
+
+    pipe, X, _ = _fitted_mixed_pipeline(MLPRegressor((8,), max_iter=10))
+    expected = list(pipe[:-1].get_feature_names_out())
+    assert feature_names(pipe) == expected
+    assert "cat__city_north" in expected
+    importance = weight_importance(pipe, X)
+    assert list(importance.index) == expected
+    by_input = weight_importance(pipe, X, by="input")
+    assert list(by_input.index) == list(X.columns)
+    cities = [name for name in expected if name.startswith("cat__city_")]
+    np.testing.assert_allclose(by_input["city"], importance[cities].sum())
+    np.testing.assert_allclose(by_input.sum(), importance.sum())
+    with pytest.raises(ValueError, match="by must be"):
+        weight_importance(pipe, X, by="column")
+
+
+def test_by_input_refuses_a_mixing_pipeline():
+    from skweights.inspection import weight_importance
+
+    X = _frame()
+    pipe = make_pipeline(_with_pca(), LinearRegressor()).fit(X, _target(X))
+    assert len(weight_importance(pipe, X)) == 5  # 2 components + 3 cities
+    with pytest.raises(ValueError, match="mixes input columns"):
+        weight_importance(pipe, X, by="input")
+
+
+def test_regularization_path_and_plots_use_the_pipelines_names():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from skweights.inspection import regularization_path
+    from skweights.plotting import plot_coefficients, plot_weight_heatmap
+
+    pipe, X, y = _fitted_mixed_pipeline(LinearRegressor(penalty="l1"))
+    expected = list(pipe[:-1].get_feature_names_out())
+    path = regularization_path(pipe, X, y, n_alphas=3)
+    assert path.feature_names == expected
+    ax = plot_coefficients(pipe)
+    labels = {tick.get_text() for tick in ax.get_yticklabels()} | {
+        tick.get_text() for tick in ax.get_xticklabels()
+    }
+    assert "cat__city_north" in labels
+    ax = plot_weight_heatmap(pipe)
+    assert [t.get_text() for t in ax.get_yticklabels()] == expected
+    plt.close("all")
