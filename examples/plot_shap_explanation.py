@@ -8,8 +8,10 @@ averaged over background rows) for MLPs. It returns a :class:`shap.Explanation`,
 every ``shap.plots`` function draws it, and the values always add up: for each row,
 ``values.sum() + base_values`` is the model's output.
 
-Preprocessing is out of scope: we explain the last step of a pipeline on the
-transformed data, ``explain(pipe[-1], pipe[:-1].transform(X))``. At the end, the
+Here we explain the last step of each pipeline on the scaled data,
+``explain(pipe[-1], pipe[:-1].transform(X))``, so the values are about the scaled
+features; :ref:`sphx_glr_auto_examples_plot_shap_pipeline.py` explains a whole
+pipeline in its original columns instead. At the end, the
 SHAP ranking of the features is compared with the weight-based importances of
 :func:`skweights.inspection.weight_importance`.
 """
@@ -54,8 +56,8 @@ X_scaled = mlp[:-1].transform(X)
 # %%
 # Explain the final steps on the scaled features
 # ----------------------------------------------
-# The background (the rows that stand for "feature unknown") defaults to at most
-# 100 rows of ``X``, the same rows ``shap.maskers.Independent(X)`` keeps.
+# The background (the rows that stand for "feature unknown") defaults to the at
+# most 100 training rows each model kept at ``fit`` (``background_``).
 mlp_explanation = explain(mlp[-1], X_scaled)
 linear_explanation = explain(linear[-1], X_scaled)
 error = np.abs(
