@@ -229,7 +229,7 @@ def _check_model(model: Any) -> None:
 def _reference(final: Any, background: Any) -> np.ndarray:
     """The background rows in the estimator's own feature space, float64."""
     if background is None:
-        return _as_float_rows(final, _stored_background(final), "background_")
+        return _stored_background(final)
     _warn_if_small(background)
     return _as_float_rows(final, background, "background")
 
@@ -243,7 +243,8 @@ def _stored_background(final: Any) -> Any:
             "background=, e.g. about 100 training rows. The explained rows are "
             "never used as their own background."
         )
-    return stored
+    # Validated at fit; validating again would warn about feature names.
+    return _original(stored).astype(np.float64)
 
 
 def _warn_if_small(background: Any) -> None:
@@ -277,7 +278,7 @@ def _pipeline_values(pipe, X, background, link):
                 "space, after the mixing; pass background= as raw rows (about 100 "
                 "rows of the data the pipeline was fitted on)."
             )
-        local_b = _as_float_rows(final, _stored_background(final), "background_")
+        local_b = _stored_background(final)
     else:
         _warn_if_small(background)
         local_b = mapping.local(background)

@@ -435,7 +435,7 @@ def _probe_affine(step: Any, sample: Any) -> tuple[np.ndarray, np.ndarray] | Non
             scale = 1.0 + np.abs(expected).max(initial=0.0)
             if not np.allclose(rows @ A + c, expected, rtol=0, atol=1e-9 * scale):
                 return None
-    except (ValueError, TypeError):
+    except Exception:  # inputs it cannot take (e.g. zeros): not a linear map
         return None
     return A, c
 

@@ -413,3 +413,43 @@ def test_regularization_path_and_plots_use_the_pipelines_names():
     ax = plot_weight_heatmap(pipe)
     assert [t.get_text() for t in ax.get_yticklabels()] == expected
     plt.close("all")
+
+
+# -- the stored background: persistence, sparse and float32 --------------------------
+def test_saved_and_loaded_pipeline_explains_the_same(tmp_path):
+    pytest.importorskip("skops")
+    from skweights import load, save
+
+    X = _frame(seed=6)
+    pipe = make_pipeline(_nested(), MLPRegressor((8,), max_iter=10, random_state=0))
+    pipe.fit(X, _target(X))
+    path = save(pipe, tmp_path / "pipe.skops")
+    # OneHotEncoder's dtype parameter is a numpy.dtype, which load does not trust
+    # by default.
+    loaded = load(path, trusted=["numpy.dtype"])
+    stored, kept = pipe[-1].background_, loaded[-1].background_
+    assert type(kept) is type(stored)
+    np.testing.assert_array_equal(_dense(kept), _dense(stored))
+    before = explain(pipe, X.iloc[:4])
+    after = explain(loaded, X.iloc[:4])
+    np.testing.assert_array_equal(after.values, before.values)
+    np.testing.assert_array_equal(after.base_values, before.base_values)
+
+
+def _dense(rows):
+    return rows.toarray() if hasattr(rows, "toarray") else np.asarray(rows)
+
+
+def test_the_stored_background_keeps_the_training_layout():
+    import scipy.sparse as sp
+
+    rng = np.random.default_rng(7)
+    X = rng.normal(size=(300, 5)).astype(np.float32)
+    y = X[:, 0] - X[:, 1]
+    model = LinearRegressor().fit(X, y)
+    assert model.background_.dtype == np.float32
+    assert model.background_.shape == (100, 5)
+    sparse = LinearRegressor().fit(sp.csr_matrix(np.where(X > 0, X, 0)), y)
+    assert sp.issparse(sparse.background_)
+    assert sparse.background_.shape == (100, 5)
+    assert explain(sparse, X[:3]).values.shape == (3, 5)
