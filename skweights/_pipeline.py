@@ -22,10 +22,10 @@ names:
 - any other transformer is *column-local* (per-column like ``StandardScaler``,
   ``QuantileTransformer``, or one-to-many like ``OneHotEncoder``,
   ``SplineTransformer``) when ``get_feature_names_out`` traces each output column
-  to exactly one input column, and either a fitted attribute holds one entry per
-  input column (``scale_``, ``statistics_``, ``quantiles_``, ``categories_``...) or
-  changing one input column on the data changes only its own outputs (a column-wise
-  ``FunctionTransformer``);
+  to exactly one input column and a fitted attribute holds one entry per input
+  column (``scale_``, ``statistics_``, ``quantiles_``, ``categories_``...); when
+  there are rows to vary, changing one input column on the data must change only
+  its own outputs (which alone admits a column-wise ``FunctionTransformer``);
 - after a linear map, a step is accepted only if it is itself affine (checked on
   the data), as a scaler after a PCA.
 
@@ -361,8 +361,11 @@ def _column_local(step: Any, sample: Any, path: str) -> ColumnMap:
         groups = np.zeros(_dense(step.transform(sample)).shape[1], dtype=int)
     if groups is None:
         raise _unsupported(path, step, "its output columns cannot be traced")
-    if n_in > 1 and not _per_column_attribute(step, n_in):
-        if not _changes_stay_local(step, sample, groups):
+    if n_in > 1:
+        # The fitted attributes decide; the data, when there are rows to vary,
+        # must agree (and decide alone for a column-wise FunctionTransformer).
+        local = _changes_stay_local(step, sample, groups)
+        if local is False or (local is None and not _per_column_attribute(step, n_in)):
             raise _unsupported(path, step, "it mixes its input columns")
 
     def local(X):
@@ -405,10 +408,13 @@ def _per_column_attribute(step: Any, n_in: int) -> bool:
     return False
 
 
-def _changes_stay_local(step: Any, sample: Any, groups: np.ndarray) -> bool:
-    """Changing input column j on the data changes no output outside group j."""
+def _changes_stay_local(step: Any, sample: Any, groups: np.ndarray) -> bool | None:
+    """Changing input column j on the data changes no output outside group j.
+
+    ``None`` when there are fewer than two rows to vary.
+    """
     if sample is None or _n_rows(sample) < 2:
-        return False
+        return None
     sample = _head(sample)
     reference = _dense(step.transform(sample))
     for j in range(sample.shape[1]):

@@ -321,6 +321,31 @@ def test_an_opaque_step_is_refused_by_name():
     assert "OneHotEncoder" in str(caught.value)  # lists what is supported
 
 
+class PerColumnLooking(TransformerMixin, BaseEstimator):
+    """Has a per-column fitted attribute and one-to-one names, but mixes."""
+
+    def fit(self, X, y=None):
+        self.n_features_in_ = np.shape(X)[1]
+        self.mean_ = np.mean(np.asarray(X, dtype=np.float64), axis=0)
+        return self
+
+    def transform(self, X):
+        X = np.asarray(X, dtype=np.float64) - self.mean_
+        return X + X.mean(axis=1, keepdims=True)
+
+    def get_feature_names_out(self, input_features=None):
+        return np.asarray(input_features, dtype=object)
+
+
+def test_the_data_must_agree_with_per_column_attributes():
+    X = _frame()[NUMERIC]
+    pipe = make_pipeline(PerColumnLooking(), LinearRegressor()).fit(
+        X, _target(_frame())
+    )
+    with pytest.raises(ValueError, match="PerColumnLooking.*mixes"):
+        explain(pipe, X.iloc[:5], X.iloc[50:70])
+
+
 def test_a_row_wise_function_transformer_is_refused():
     X = _frame()[NUMERIC]
     normalize = FunctionTransformer(
