@@ -13,7 +13,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._base import BaseNetwork, _validate
 from ._deepshap import deep_shap
-from ._pipeline import column_map, final_estimator, input_names, is_pipeline
+from ._pipeline import column_map, final_estimator, is_pipeline
 
 __all__ = ["explain"]
 
@@ -248,11 +248,8 @@ def _stored_background(final: Any) -> Any:
 
 
 def _warn_if_small(background: Any) -> None:
-    n_rows = (
-        np.shape(background)[0]
-        if not hasattr(background, "shape")
-        else (background.shape[0])
-    )
+    shape = getattr(background, "shape", None)
+    n_rows = shape[0] if shape is not None else len(background)
     if n_rows < MIN_BACKGROUND:
         warnings.warn(
             f"explain: the background has only {n_rows} row(s); SHAP values and "
@@ -291,10 +288,10 @@ def _pipeline_values(pipe, X, background, link):
         local_b,
         link=link,
     )
-    grouping = mapping.grouping(pipe.n_features_in_)
-    values = np.einsum("nuk,uj->njk", values, grouping)
-    names = input_names(pipe, values.shape[1])
-    return values, base_value, _original(X), names
+    data = _original(X)
+    values = np.einsum("nuk,uj->njk", values, mapping.grouping(data.shape[1]))
+    names = getattr(pipe, "feature_names_in_", getattr(X, "columns", None))
+    return values, base_value, data, names
 
 
 def _fold(final: Any, mapping: Any) -> tuple[list, list]:
