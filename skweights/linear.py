@@ -13,7 +13,12 @@ from ._base import (
     _check_bool,
     store_params,
 )
-from ._docs import FITTED_ATTRIBUTES, TRAINING_PARAMETERS, indent_doc
+from ._docs import (
+    FITTED_ATTRIBUTES,
+    REGRESSION_LOSS,
+    TRAINING_PARAMETERS,
+    indent_doc,
+)
 
 _LINEAR_PARAMETERS = indent_doc(TRAINING_PARAMETERS).format(
     initializer="zeros",
@@ -77,7 +82,7 @@ class LinearRegressor(
 
     Parameters
     ----------
-    fit_intercept : bool, default=True
+{indent_doc(REGRESSION_LOSS)}    fit_intercept : bool, default=True
         Fit an (unpenalized) intercept.
 {_LINEAR_PARAMETERS}    frozen_layers : tuple of int, default=()
         ``(0,)`` keeps ``coef_`` fixed and fits only the intercept.
@@ -107,6 +112,7 @@ class LinearRegressor(
     def __init__(
         self,
         *,
+        loss="squared_error",
         fit_intercept=True,
         initializer="zeros",
         penalty="l2",

@@ -13,7 +13,12 @@ from ._base import (
     RegressorPartialFitMixin,
     store_params,
 )
-from ._docs import FITTED_ATTRIBUTES, TRAINING_PARAMETERS, indent_doc
+from ._docs import (
+    FITTED_ATTRIBUTES,
+    REGRESSION_LOSS,
+    TRAINING_PARAMETERS,
+    indent_doc,
+)
 
 _MLP_PARAMETERS = indent_doc(TRAINING_PARAMETERS).format(
     initializer="glorot_uniform",
@@ -78,12 +83,14 @@ class MLPRegressor(
 ):
     __doc__ = f"""Multi-layer perceptron regressor with controllable weights.
 
-    Minimizes the (sample-weighted) mean squared error ``1/2 ||y - f(X)||^2`` plus
-    the penalty on every weight matrix. The output layer is linear.
+    Minimizes the (sample-weighted) mean loss, by default half the squared error
+    ``1/2 ||y - f(X)||^2``, plus the penalty on every weight matrix. The last
+    layer is linear; the loss's link maps it to the prediction (``exp`` for
+    ``loss="poisson"`` and ``"gamma"``).
 
     Parameters
     ----------
-{_MLP_HEAD}{_MLP_PARAMETERS}{_MLP_TAIL}
+{_MLP_HEAD}{indent_doc(REGRESSION_LOSS)}{_MLP_PARAMETERS}{_MLP_TAIL}
     Attributes
     ----------
 {indent_doc(FITTED_ATTRIBUTES)}
@@ -108,6 +115,7 @@ class MLPRegressor(
         hidden_layer_sizes=(100,),
         activation="relu",
         *,
+        loss="squared_error",
         initializer="glorot_uniform",
         penalty="l2",
         alpha=1e-4,
