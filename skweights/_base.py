@@ -335,7 +335,14 @@ class BaseNetwork(BaseEstimator):
             else None,
             epochs=1 if incremental else None,
         )
-        if not incremental and not outcome.converged and outcome.event is None:
+        if (
+            not incremental
+            and not outcome.converged
+            and outcome.event is None
+            and state.n_iter >= self.max_iter
+        ):
+            # A solver that stops early for its own reasons (L-BFGS's max_fun)
+            # warns itself, naming the reason.
             warn_not_converged(owner, self.max_iter)
         self._store(coefs, intercepts, state)
         self.out_activation_ = objective.loss.output_activation
