@@ -205,7 +205,8 @@ def _link(model: Any, output: str) -> str:
             )
         return model.out_activation_
     raise ValueError(
-        f"explain: output must be 'raw', 'probability' or 'response'; got {output!r}."
+        "explain: output must be 'raw' or 'probability' (or 'response', the "
+        f"output through the inverse link); got {output!r}."
     )
 
 
