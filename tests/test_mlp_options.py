@@ -163,3 +163,28 @@ def test_poisson_mlp_out_activation_is_exp_as_scikit_learn():
         SkMLPRegressor(hidden_layer_sizes=(5,), loss="poisson", max_iter=5), X, y
     )
     assert ours.out_activation_ == sk.out_activation_ == "exp"
+
+
+def test_migration_guide_examples_run():
+    import doctest
+    from pathlib import Path
+
+    page = Path(__file__).parents[1] / "docs" / "user_guide" / "from_scikit_learn.rst"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        result = doctest.testfile(
+            str(page),
+            module_relative=False,
+            optionflags=doctest.NORMALIZE_WHITESPACE | doctest.ELLIPSIS,
+        )
+    assert result.attempted > 10 and result.failed == 0
+
+
+def test_migration_guide_maps_every_scikit_learn_mlp_parameter():
+    from pathlib import Path
+
+    page = Path(__file__).parents[1] / "docs" / "user_guide" / "from_scikit_learn.rst"
+    text = page.read_text()
+    params = set(SkMLPClassifier().get_params()) | set(SkMLPRegressor().get_params())
+    missing = [name for name in sorted(params) if f"``{name}``" not in text]
+    assert not missing
