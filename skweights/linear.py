@@ -45,6 +45,8 @@ skweights                                          scikit-learn
 ``LinearClassifier(penalty="l2", alpha=a)``        ``LogisticRegression(C=1/(a*n))``
 ``LinearClassifier(penalty="l1", alpha=a)``        ``LogisticRegression(penalty="l1",
                                                    C=1/(a*n), solver="saga")``
+``LinearRegressor(loss="poisson", alpha=a)``       ``PoissonRegressor(alpha=a)``
+``LinearRegressor(loss="gamma", alpha=a)``         ``GammaRegressor(alpha=a)``
 ================================================  ==================================
 """)
 
@@ -180,7 +182,9 @@ class LinearClassifier(
     Attributes
     ----------
     classes_ : ndarray of shape (n_classes,)
-        Class labels.
+        Class labels; ``arange(n_labels)`` for a multilabel indicator ``y``, which
+        fits one logistic regression per label (``coef_`` then has one row per
+        label).
     coef_ : ndarray of shape (1, n_features) or (n_classes, n_features)
         Weights, in scikit-learn's shape (a view of ``coefs_[0]``).
     intercept_ : ndarray of shape (1,) or (n_classes,)

@@ -15,6 +15,7 @@ from ._base import (
 )
 from ._docs import (
     FITTED_ATTRIBUTES,
+    MLP_DIFFERENCES,
     REGRESSION_LOSS,
     TRAINING_PARAMETERS,
     indent_doc,
@@ -46,6 +47,28 @@ frozen_layers : tuple of int, default=()
     Layers (0 is the first) whose weights and biases ``fit`` leaves untouched, e.g.
     a pretrained feature extractor.
 """)
+
+
+_REGRESSOR_DIFFERENCES = indent_doc(
+    MLP_DIFFERENCES.format(
+        name="MLPRegressor",
+        extra=(
+            "\n- ``loss`` is keyword-only (scikit-learn's first positional "
+            "argument) and\n  offers more losses: ``gamma``, ``huber``, "
+            "``absolute_error``, ``quantile``."
+        ),
+    )
+).rstrip()
+
+_CLASSIFIER_DIFFERENCES = indent_doc(
+    MLP_DIFFERENCES.format(
+        name="MLPClassifier",
+        extra=(
+            "\n- ``class_weight`` exists (not in scikit-learn's MLP); it is "
+            "refused for\n  multilabel ``y``."
+        ),
+    )
+).rstrip()
 
 
 class _MLPMixin:
@@ -98,6 +121,10 @@ class MLPRegressor(
     --------
     MLPClassifier : the same network with a logistic/softmax output.
     LinearRegressor : no hidden layer.
+
+    Notes
+    -----
+{_REGRESSOR_DIFFERENCES}
 
     Examples
     --------
@@ -152,12 +179,17 @@ class MLPClassifier(ClassifierOutputMixin, ClassifierMixin, _MLPMixin, BaseNetwo
     Attributes
     ----------
     classes_ : ndarray of shape (n_classes,)
-        Class labels.
+        Class labels; ``arange(n_labels)`` for a multilabel indicator ``y`` (one
+        logistic output per label, as scikit-learn's multilabel MLP).
 {indent_doc(FITTED_ATTRIBUTES)}
     See Also
     --------
     MLPRegressor : the same network with squared error.
     LinearClassifier : no hidden layer.
+
+    Notes
+    -----
+{_CLASSIFIER_DIFFERENCES}
 
     Examples
     --------
