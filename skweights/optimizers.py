@@ -1048,13 +1048,24 @@ class _StopEarly(Exception):
     """Raised inside scipy's callback when the user's callback asks to stop."""
 
 
-def _warn_max_fun(max_fun: int, n_iter: int) -> None:
-    """scikit-learn's ConvergenceWarning when L-BFGS ran out of evaluations."""
+def _warn_stopped(res: Any, max_fun: int, n_iter: int) -> None:
+    """scikit-learn's ConvergenceWarning when L-BFGS stopped before ``max_iter``.
+
+    The cap on objective evaluations (``max_fun``) or a failed line search; the
+    estimators warn about ``max_iter`` themselves.
+    """
+    if res.status == 1:
+        reason = (
+            f"the maximum number of objective evaluations (max_fun={max_fun}) was "
+            "reached. Raise it with optimizer=skweights.optimizers.lbfgs(max_fun=...)"
+            ", or scale the features."
+        )
+    else:
+        reason = (
+            f"{res.message}. Scale the features (e.g. StandardScaler) or loosen tol."
+        )
     warnings.warn(
-        f"LBFGS: the maximum number of objective evaluations (max_fun={max_fun}) "
-        f"was reached after {n_iter} iteration(s), before convergence. Raise it "
-        "with optimizer=skweights.optimizers.lbfgs(max_fun=...), or scale the "
-        "features.",
+        f"LBFGS stopped after {n_iter} iteration(s) without converging: {reason}",
         ConvergenceWarning,
         stacklevel=3,
     )
@@ -1247,8 +1258,8 @@ class LBFGS(Component):
                 },
             )
             z, n_iter, converged = res.x, int(res.nit), res.status == 0
-            if res.status == 1 and n_iter < max_iter:
-                _warn_max_fun(max_fun, n_iter)
+            if res.status != 0 and n_iter < max_iter:
+                _warn_stopped(res, max_fun, n_iter)
         except _StopEarly:
             z, n_iter, converged = good["z"], good["n_iter"], False
         value = smooth_value(z)
