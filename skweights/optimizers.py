@@ -1720,6 +1720,6 @@ def get(identifier: Any, **kwargs: Any) -> Any:
     >>> get("SGD", momentum=0.9)
     SGD(momentum=0.9, nesterov=False)
     >>> get("l-bfgs")
-    LBFGS(memory=10)
+    LBFGS(max_fun=15000, memory=10)
     """
     return REGISTRY.get(identifier, **kwargs)
