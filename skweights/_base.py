@@ -17,8 +17,8 @@ from sklearn.base import BaseEstimator
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils.class_weight import compute_sample_weight
-from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.multiclass import check_classification_targets, type_of_target
+from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
 from . import activations, initializers, losses, optimizers, penalties, schedules
 from ._network import Objective, forward, layer_sizes
@@ -72,6 +72,35 @@ def _check_number(
 
 def _check_bool(owner: str, name: str, value: Any) -> None:
     check_bool(owner, f"the {name!r} parameter", value)
+
+
+def _check_n_iter_no_change(owner: str, value: Any) -> None:
+    """An integer >= 1, or ``np.inf`` (scikit-learn's "never stop early")."""
+    is_inf = isinstance(value, numbers.Real) and not isinstance(value, bool)
+    if not (is_inf and value == np.inf):
+        _check_number(owner, "n_iter_no_change", value, low=1, integer=True)
+
+
+def _check_loss_and_optimizer(owner: str, loss: Any, optimizer: Any) -> None:
+    """Refuse a non-smooth loss for a solver that needs exact gradients.
+
+    The loss says whether it is smooth (``loss.smooth``); the optimizer whether it
+    needs a smooth objective (``needs_smooth_loss``, by default: full-batch solvers,
+    whose line searches assume a gradient).
+    """
+    if loss is None or getattr(loss, "smooth", True):
+        return
+    needs = getattr(
+        optimizer, "needs_smooth_loss", getattr(optimizer, "full_batch", False)
+    )
+    if needs:
+        raise ValueError(
+            f"{owner}: the loss {loss!r} is not differentiable everywhere "
+            f"(smooth=False), and the optimizer {optimizer!r} needs a smooth "
+            "objective (exact gradients and line searches). Use a minibatch "
+            "optimizer such as optimizer='adam' or 'sgd' (optimizer='auto' picks "
+            "one), or a smooth loss such as loss='huber'."
+        )
 
 
 def _validate(estimator, X, y="no_validation", **kwargs):
@@ -165,9 +194,7 @@ class BaseNetwork(BaseEstimator):
         _check_number(owner, "learning_rate", self.learning_rate, low=0, low_open=True)
         _check_number(owner, "max_iter", self.max_iter, low=1, integer=True)
         _check_number(owner, "tol", self.tol, low=0)
-        _check_number(
-            owner, "n_iter_no_change", self.n_iter_no_change, low=1, integer=True
-        )
+        _check_n_iter_no_change(owner, self.n_iter_no_change)
         _check_number(
             owner,
             "validation_fraction",
@@ -195,11 +222,17 @@ class BaseNetwork(BaseEstimator):
         penalty = penalties.get(
             self.penalty, alpha=float(self.alpha), l1_ratio=float(self.l1_ratio)
         )
+        loss = self._resolve_loss()
         optimizer = self.optimizer
         if isinstance(optimizer, str) and optimizer.lower() == "auto":
-            # Streaming needs a minibatch optimizer; full-batch solvers need all data.
-            optimizer = "adam" if incremental else self._auto_optimizer(penalty)
+            # Streaming needs a minibatch optimizer; full-batch solvers need all
+            # data and (like L-BFGS and FISTA) a smooth loss.
+            subgradient = not getattr(loss, "smooth", True)
+            optimizer = (
+                "adam" if incremental or subgradient else self._auto_optimizer(penalty)
+            )
         optimizer = optimizers.get(optimizer)
+        _check_loss_and_optimizer(owner, loss, optimizer)
         if incremental and getattr(optimizer, "full_batch", False):
             raise ValueError(
                 f"{owner}: partial_fit needs a minibatch optimizer (sgd, adam, adamw, "
@@ -213,6 +246,7 @@ class BaseNetwork(BaseEstimator):
             "optimizer": optimizer,
             "schedule": schedules.get(self.schedule),
             "initializer": initializers.get(self.initializer),
+            "loss": loss,
         }
 
     def _auto_optimizer(self, penalty) -> str:
@@ -264,6 +298,8 @@ class BaseNetwork(BaseEstimator):
             y_numeric=not self._is_classifier,
             reset=not continuing,
         )
+        y = self._check_target_shape(y)
+        self._fitted_loss = resolved["loss"]
         Y = self._encode_targets(y, X.dtype, continuing, classes)
         weights = self._sample_weight(sample_weight, X, y)
         sizes = [X.shape[1], *self._hidden_sizes(), Y.shape[1]]
@@ -302,6 +338,8 @@ class BaseNetwork(BaseEstimator):
             name=owner,
         )
         data, validation_score = self._split(X, Y, y, weights, state, incremental)
+        n_iter_before = state.n_iter
+        seen_before = getattr(self, "t_", 0) if continuing else 0
         outcome = train(
             objective,
             coefs,
@@ -314,12 +352,23 @@ class BaseNetwork(BaseEstimator):
             else None,
             epochs=1 if incremental else None,
         )
-        if not incremental and not outcome.converged and outcome.event is None:
+        if (
+            not incremental
+            and not outcome.converged
+            and outcome.event is None
+            and state.n_iter >= self.max_iter
+        ):
+            # A solver that stops early for its own reasons (L-BFGS's max_fun)
+            # warns itself, naming the reason.
             warn_not_converged(owner, self.max_iter)
         if not incremental or not hasattr(self, "background_"):
             # After training, so that drawing the rows never changes the fit.
             self.background_ = _background_sample(X, self.random_state)
         self._store(coefs, intercepts, state)
+        self.out_activation_ = objective.loss.output_activation
+        # Training samples seen, as scikit-learn's t_ (a full-batch iteration sees
+        # every sample once).
+        self.t_ = seen_before + (state.n_iter - n_iter_before) * data.Y.shape[0]
         return self
 
     def _check_layer_sizes(self, needed: list[int]) -> None:
@@ -358,7 +407,7 @@ class BaseNetwork(BaseEstimator):
             )
         return Objective(
             activation=resolved["activation"],
-            loss=self._loss(),
+            loss=self._loss() if resolved["loss"] is None else resolved["loss"],
             penalty=resolved["penalty"],
             coef_trainable=tuple(i not in frozen for i in range(n_layers)),
             intercept_trainable=tuple(
@@ -493,13 +542,20 @@ class BaseNetwork(BaseEstimator):
 
 
 class RegressorOutputMixin:
-    """Regression: squared error on identity outputs, one per target."""
+    """Regression: the ``loss`` parameter's loss and link, one output per target."""
 
     _is_classifier = False
     _multi_output_targets = True
 
+    def _resolve_loss(self):
+        return losses.get(getattr(self, "loss", "squared_error"))
+
     def _loss(self):
-        return losses.get("squared_error")
+        loss = getattr(self, "_fitted_loss", None)
+        return self._resolve_loss() if loss is None else loss
+
+    def _check_target_shape(self, y):
+        return y
 
     def _encode_targets(self, y, dtype, continuing, classes):
         try:
@@ -511,12 +567,24 @@ class RegressorOutputMixin:
             ) from error
         if not continuing:
             self._y_was_1d = Y.ndim == 1
-        return Y.reshape(len(Y), -1)
+        Y = Y.reshape(len(Y), -1)
+        check_targets = getattr(self._loss(), "check_targets", None)
+        if check_targets is not None:
+            check_targets(Y)
+        return Y
+
+    def _response(self, raw):
+        """The prediction: the loss's inverse link (identity, exp) of ``raw``."""
+        loss = self._loss()
+        if loss.output_activation == "identity":
+            return raw
+        return loss.predict(raw)
 
     def _score_raw(self, raw, y, sample_weight) -> float:
         from sklearn.metrics import r2_score
 
-        return float(r2_score(y, raw.reshape(y.shape), sample_weight=sample_weight))
+        pred = self._response(raw).reshape(y.shape)
+        return float(r2_score(y, pred, sample_weight=sample_weight))
 
     def predict(self, X):
         """Predict targets.
@@ -531,8 +599,8 @@ class RegressorOutputMixin:
         y_pred : ndarray of shape (n_samples,) or (n_samples, n_outputs)
             Predictions, in the dtype of the fitted weights' input.
         """
-        raw = self._raw_output(X)
-        return raw.ravel() if self._y_was_1d else raw
+        pred = self._response(self._raw_output(X))
+        return pred.ravel() if self._y_was_1d else pred
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -541,15 +609,36 @@ class RegressorOutputMixin:
 
 
 class ClassifierOutputMixin:
-    """Classification: logistic output for two classes, softmax for more."""
+    """Classification: logistic output for two classes, softmax for more.
+
+    A 2-D 0/1 indicator ``y`` is multilabel: one logistic output per label, as
+    scikit-learn's ``MLPClassifier`` (``classes_`` is then ``arange(n_labels)``).
+    """
 
     _is_classifier = True
-    _multi_output_targets = False
+    _multi_output_targets = True
+
+    def _resolve_loss(self):
+        return None  # decided by the classes, in _loss
 
     def _loss(self):
-        if len(self.classes_) == 2:
+        if len(self.classes_) == 2 or getattr(self, "_multilabel", False):
             return losses.get("log_loss")
         return losses.get("multinomial_log_loss")
+
+    def _check_target_shape(self, y):
+        """A column vector becomes 1-D (with scikit-learn's warning); else 2-D
+        ``y`` must be a multilabel indicator matrix."""
+        if y.ndim == 2 and y.shape[1] == 1:
+            return column_or_1d(y, warn=True)
+        if y.ndim == 2 and type_of_target(y) != "multilabel-indicator":
+            raise ValueError(
+                f"{type(self).__name__}: a 2-D y must be a multilabel indicator "
+                "matrix (one 0/1 column per label); got "
+                f"{type_of_target(y)!r} targets. For several multiclass outputs use "
+                "sklearn.multioutput.MultiOutputClassifier."
+            )
+        return y
 
     def partial_fit(self, X, y, classes=None, sample_weight=None):
         """Run one epoch over a chunk of data, continuing from the current state.
@@ -558,10 +647,12 @@ class ClassifierOutputMixin:
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
             A chunk of training data.
-        y : array-like of shape (n_samples,)
-            Its labels.
+        y : array-like of shape (n_samples,) or (n_samples, n_labels)
+            Its labels, or a 0/1 indicator matrix for multilabel classification.
         classes : array-like of shape (n_classes,), default=None
-            Every class of the problem; required on the first call.
+            Every class of the problem; required on the first call, except for
+            multilabel ``y``, whose columns are the labels (``classes`` may then be
+            ``np.arange(n_labels)``).
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative weights.
 
@@ -570,7 +661,8 @@ class ClassifierOutputMixin:
         self : object
             The updated estimator.
         """
-        if not hasattr(self, "coefs_") and classes is None:
+        multilabel = np.ndim(y) == 2 and np.shape(y)[1] > 1
+        if not hasattr(self, "coefs_") and classes is None and not multilabel:
             raise ValueError(
                 f"{type(self).__name__}: classes must be passed on the first call to "
                 "partial_fit (all the classes of the problem, e.g. np.unique(y_all))."
@@ -579,6 +671,8 @@ class ClassifierOutputMixin:
 
     def _encode_targets(self, y, dtype, continuing, classes):
         check_classification_targets(y)
+        if y.ndim == 2 or (continuing and getattr(self, "_multilabel", False)):
+            return self._encode_multilabel(y, dtype, continuing, classes)
         if continuing:
             if classes is not None and not np.array_equal(
                 np.unique(classes), self.classes_
@@ -603,15 +697,44 @@ class ClassifierOutputMixin:
                 "partial_fit call."
             )
         codes = np.searchsorted(self.classes_, y)
+        self._multilabel = False
         if len(self.classes_) == 2:
             return codes.astype(dtype).reshape(-1, 1)
         Y = np.zeros((len(codes), len(self.classes_)), dtype=dtype)
         Y[np.arange(len(codes)), codes] = 1
         return Y
 
+    def _encode_multilabel(self, y, dtype, continuing, classes):
+        """Indicator targets as they are; ``classes_`` is ``arange(n_labels)``."""
+        owner = type(self).__name__
+        was_multilabel = continuing and getattr(self, "_multilabel", False)
+        if continuing and (y.ndim != 2) == was_multilabel:
+            raise ValueError(
+                f"{owner}: cannot continue training: the model was fitted on "
+                f"{'multilabel' if was_multilabel else 'single-label'} targets but "
+                f"this y is {'single-label' if y.ndim != 2 else 'multilabel'}. "
+                "Set warm_start=False to start afresh."
+            )
+        labels = np.arange(y.shape[1])
+        if classes is not None and not np.array_equal(np.unique(classes), labels):
+            raise ValueError(
+                f"{owner}: for multilabel y with {y.shape[1]} columns, classes must "
+                f"be the column indices {labels!r} (or None); got {classes!r}."
+            )
+        if not continuing:
+            self.classes_ = labels
+            self._multilabel = True
+        return np.asarray(y, dtype=dtype)
+
     def _class_weights(self, y) -> np.ndarray:
         if self.class_weight is None:
             return np.ones(len(y))
+        if getattr(self, "_multilabel", False):
+            raise ValueError(
+                f"{type(self).__name__}: class_weight is not defined for multilabel "
+                "y (each sample has several labels); pass per-sample weights with "
+                "sample_weight instead, or set class_weight=None."
+            )
         if isinstance(self.class_weight, str) and self.class_weight != "balanced":
             raise ValueError(
                 f"{type(self).__name__}: class_weight must be None, 'balanced' or a "
@@ -625,6 +748,8 @@ class ClassifierOutputMixin:
         return float(accuracy_score(y, self._labels(raw), sample_weight=sample_weight))
 
     def _labels(self, raw):
+        if getattr(self, "_multilabel", False):
+            return (raw > 0).astype(int)
         if raw.shape[1] == 1:
             return self.classes_[(raw[:, 0] > 0).astype(int)]
         return self.classes_[raw.argmax(axis=1)]
@@ -655,8 +780,8 @@ class ClassifierOutputMixin:
 
         Returns
         -------
-        labels : ndarray of shape (n_samples,)
-            Predicted classes.
+        labels : ndarray of shape (n_samples,) or (n_samples, n_labels)
+            Predicted classes; for a multilabel model, the 0/1 indicator matrix.
         """
         return self._labels(self._raw_output(X))
 
@@ -671,11 +796,12 @@ class ClassifierOutputMixin:
         Returns
         -------
         proba : ndarray of shape (n_samples, n_classes)
-            Probabilities in the order of ``classes_``; rows sum to one.
+            Probabilities in the order of ``classes_``; rows sum to one. For a
+            multilabel model, the probability of each label, independently.
         """
         raw = self._raw_output(X)
         proba = self._loss().predict(raw)
-        if proba.shape[1] == 1:
+        if proba.shape[1] == 1 and not getattr(self, "_multilabel", False):
             proba = np.hstack([1 - proba, proba])
         return proba
 
@@ -693,6 +819,8 @@ class ClassifierOutputMixin:
             Log-probabilities in the order of ``classes_``.
         """
         raw = self._raw_output(X)
+        if getattr(self, "_multilabel", False):
+            return -np.logaddexp(0, -raw)
         if raw.shape[1] == 1:
             margin = raw[:, 0]
             return np.column_stack(
@@ -704,6 +832,7 @@ class ClassifierOutputMixin:
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.classifier_tags.multi_class = True
+        tags.classifier_tags.multi_label = True
         return tags
 
 

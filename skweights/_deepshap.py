@@ -71,6 +71,8 @@ def link_output(raw: np.ndarray, link: str) -> np.ndarray:
     """The explained output: the raw output, ``expit`` of a margin, or softmax."""
     if link == "logistic":
         return expit(raw)
+    if link == "exp":
+        return np.exp(raw)
     if link == "softmax":
         return softmax(raw, axis=-1)
     return raw
@@ -151,7 +153,7 @@ def deep_shap(
         Rows to explain.
     background : ndarray of shape (n_background, n_features)
         Reference rows.
-    link : {"identity", "logistic", "softmax"}, default="identity"
+    link : {"identity", "logistic", "exp", "softmax"}, default="identity"
         The output explained: the raw output, or it through the link.
     budget : int, default=BUDGET
         Largest number of floats in one intermediate array.
@@ -203,9 +205,13 @@ def _chunk_values(
     W_out = coefs[-1].T  # (k, h): d raw / d last hidden layer
     if link == "identity":
         multipliers = W_out[None, None]
-    elif link == "logistic":
-        # The binary margin: one output, a 1-D nonlinearity on top of it.
-        r = rescale(_Expit(), raw_x, expit(raw_x), raw_b, expit(raw_b))
+    elif link in _ELEMENTWISE_LINKS:
+        # Binary or multilabel margins, or a log link: a 1-D nonlinearity on top
+        # of each output.
+        inverse = _ELEMENTWISE_LINKS[link]
+        r = rescale(
+            inverse, raw_x, link_output(raw_x, link), raw_b, link_output(raw_b, link)
+        )
         multipliers = r[..., None] * W_out
     else:
         multipliers = _softmax_multipliers(raw_x, raw_b) @ W_out
@@ -231,3 +237,13 @@ class _Expit:
 
     def derivative(self, a: np.ndarray) -> np.ndarray:
         return a * (1 - a)
+
+
+class _Exp:
+    """The inverse log link as an activation (for :func:`rescale`)."""
+
+    def derivative(self, a: np.ndarray) -> np.ndarray:
+        return a
+
+
+_ELEMENTWISE_LINKS = {"logistic": _Expit(), "exp": _Exp()}

@@ -68,6 +68,12 @@ n_outputs_ : int
     Number of outputs of the last layer.
 n_iter_ : int
     Epochs (or solver iterations) run.
+t_ : int
+    Training samples seen (summed over epochs, ``partial_fit`` calls and warm
+    starts; a full-batch iteration sees every sample once).
+out_activation_ : str
+    The output link: ``"identity"``, ``"exp"`` (log-link losses),
+    ``"logistic"`` (binary or multilabel) or ``"softmax"``.
 loss_curve_ : list of float
     Objective (loss + penalty) after each epoch.
 best_loss_ : float or None
@@ -88,4 +94,44 @@ n_features_in_ : int
     Number of features seen during fit.
 feature_names_in_ : ndarray of shape (``n_features_in_``,)
     Feature names, when X had string column names.
+"""
+
+REGRESSION_LOSS = """\
+loss : str or Loss, default="squared_error"
+    The data term, a name from :mod:`skweights.losses` or a loss object:
+    ``"squared_error"`` (identity link), ``"poisson"`` and ``"gamma"`` (half
+    deviances with the log link: ``predict`` returns ``exp`` of the raw output;
+    targets ``>= 0`` and ``> 0``), ``"huber"`` (``HuberLoss(epsilon=...)`` for
+    another threshold), ``"absolute_error"`` and ``"quantile"``
+    (``QuantileLoss(quantile=...)``). The last two are not smooth: minibatch
+    optimizers follow their subgradient, ``"lbfgs"`` and ``"fista"`` refuse them,
+    and ``optimizer="auto"`` picks ``"adam"``. Every loss accepts several targets.
+"""
+
+MLP_DIFFERENCES = """\
+.. rubric:: Differences from scikit-learn
+
+The parameters and fitted attributes are scikit-learn's ``{name}``'s, with
+these deliberate differences (the user guide page "Coming from scikit-learn's
+MLPs" maps every parameter):
+
+- ``alpha`` is not divided by the batch size: the objective is the mean loss plus
+  ``alpha / 2 * ||W||^2`` for every optimizer and batch size, so
+  ``alpha = alpha_sklearn / batch_size`` (``/ n_samples`` for L-BFGS) gives the
+  same penalty.
+- ``solver``, ``learning_rate`` and their satellites are objects:
+  ``optimizer=optimizers.sgd(momentum=0.9, nesterov=True)`` for
+  ``momentum``/``nesterovs_momentum``, ``optimizers.adam(beta_1, beta_2,
+  epsilon)``, ``optimizers.lbfgs(max_fun=...)``, ``schedule`` for
+  ``learning_rate`` and ``schedules.invscaling(power_t)``; ``learning_rate`` is
+  scikit-learn's ``learning_rate_init``. skweights' ``sgd()`` has no momentum by
+  default.
+- ``loss_curve_`` and ``best_loss_`` are recorded for every optimizer, and ``t_``
+  counts one pass over the data per full-batch iteration (scikit-learn: only for
+  ``"sgd"``/``"adam"``, and ``t_ = 0`` with ``"lbfgs"``).
+- Early stopping restores the best weights with any optimizer.
+- The default initializer is Glorot uniform for every activation and intercepts
+  start at zero (scikit-learn narrows the bound to ``sqrt(2 / (fan_in +
+  fan_out))`` for ``"logistic"`` and draws the intercepts too); the random
+  streams differ, so the same ``random_state`` gives other weights.{extra}
 """

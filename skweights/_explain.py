@@ -89,11 +89,16 @@ def explain(
         as is when every transformer is column-local; a pipeline with a linear map
         (``PCA``) needs ``background=`` as raw rows. A background of fewer than 10
         rows gets a warning. Cost and memory grow linearly with its size.
-    output : {"raw", "probability"}, default="raw"
-        What is explained: ``"raw"`` the raw output (regression values, the binary
-        margin or the multiclass logits, as ``decision_function``);
-        ``"probability"`` the predicted probabilities of ``predict_proba``
-        (classifiers only).
+    output : {"raw", "probability", "response"}, default="raw"
+        What is explained: ``"raw"`` the raw output, in margin space (regression
+        values, the log of the predicted mean for ``loss="poisson"`` or
+        ``"gamma"``, the binary margin, the multilabel margins or the multiclass
+        logits, as ``decision_function``); ``"probability"`` the predicted
+        probabilities of ``predict_proba`` (classifiers only; one per label for
+        a multilabel model); ``"response"`` the output through the model's
+        inverse link ``out_activation_``, i.e. ``predict`` of a regressor
+        (``exp`` of the raw output for a log link) and ``"probability"`` for a
+        classifier. Additivity holds in every space.
     feature_names : sequence of str, default=None
         Names of the features; by default the input columns of ``model``
         (``feature_names_in_`` when fitted on a DataFrame), else ``x0``, ``x1``...
@@ -114,9 +119,10 @@ def explain(
         - a single-output regressor, or a binary classifier with ``output="raw"``
           (its one margin, in log-odds for ``classes_[1]``): ``values`` (n, f),
           ``base_values`` (n,);
-        - a multi-output regressor (``k`` targets) or a multiclass classifier
-          (``k`` classes, raw or probability): ``values`` (n, f, k),
-          ``base_values`` (n, k);
+        - a multi-output regressor (``k`` targets), a multiclass classifier
+          (``k`` classes, raw or probability) or a multilabel classifier (``k``
+          labels, raw or probability, one column per label): ``values``
+          (n, f, k), ``base_values`` (n, k);
         - a binary classifier with ``output="probability"``: (n, f, 2) and (n, 2),
           one column per column of ``predict_proba``, following shap's convention
           for ``predict_proba`` explainers. The first column is minus the second
@@ -194,7 +200,7 @@ def _explanation(final, link, values, base_value, data, names):
     """The :class:`shap.Explanation`, with predict_proba's columns for binary."""
     import shap  # imported here: it is slow to import and only needed here
 
-    if final._is_classifier and link == "logistic":
+    if final._is_classifier and link == "logistic" and values.shape[2] == 1:
         # predict_proba's two columns: P(classes_[0]) = 1 - P(classes_[1]).
         values = np.concatenate([-values, values], axis=2)
         base_value = np.concatenate([1 - base_value, base_value])
@@ -390,16 +396,23 @@ def _output_function(model, output):
 
 
 def _link(model: Any, output: str) -> str:
+    """The inverse link explained: the model's ``out_activation_`` or identity."""
     if output == "raw":
         return "identity"
-    if output == "probability":
+    if output == "response" and not model._is_classifier:
+        return getattr(model, "out_activation_", "identity")
+    if output in ("probability", "response"):
         if not model._is_classifier:
             raise ValueError(
                 f"explain: output='probability' needs a classifier, but "
-                f"{type(model).__name__} is a regressor; use output='raw'."
+                f"{type(model).__name__} is a regressor; use output='raw' or "
+                "output='response'."
             )
-        return "logistic" if model.coefs_[-1].shape[1] == 1 else "softmax"
-    raise ValueError(f"explain: output must be 'raw' or 'probability'; got {output!r}.")
+        return model.out_activation_
+    raise ValueError(
+        "explain: output must be 'raw' or 'probability' (or 'response', the "
+        f"output through the inverse link); got {output!r}."
+    )
 
 
 def _as_float_rows(model: Any, X: Any, name: str) -> np.ndarray:

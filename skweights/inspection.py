@@ -28,6 +28,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 
+from . import losses
 from ._pipeline import group_by_input, unwrap
 
 __all__ = [
@@ -787,6 +788,9 @@ def _default_alphas(model, X, y, n_alphas: int, eps: float) -> np.ndarray:
 
 def _intercept_only_residual(final, y, n: int, fit_intercept: bool) -> np.ndarray:
     """Minus the loss gradient w.r.t. the raw output at zero weights, per output."""
+    if is_classifier(final) and np.ndim(y) == 2 and np.shape(y)[1] > 1:
+        Y = np.asarray(y, dtype=np.float64)  # multilabel: one logistic per label
+        return Y - (Y.mean(axis=0) if fit_intercept else 0.5)
     if is_classifier(final):
         classes, codes = np.unique(np.asarray(y), return_inverse=True)
         Y = np.eye(len(classes))[codes]
@@ -801,4 +805,9 @@ def _intercept_only_residual(final, y, n: int, fit_intercept: bool) -> np.ndarra
             )
         return Y - base
     Y = np.asarray(y, dtype=np.float64).reshape(n, -1)
-    return Y - Y.mean(axis=0) if fit_intercept else Y
+    loss = losses.get(getattr(final, "loss", "squared_error"))
+    if loss.output_activation == "identity":
+        raw = Y.mean(axis=0) if fit_intercept else np.zeros(Y.shape[1])
+    else:  # log link: the intercept-only fit predicts the mean
+        raw = np.log(Y.mean(axis=0)) if fit_intercept else np.zeros(Y.shape[1])
+    return -loss.gradient(Y, np.broadcast_to(raw, Y.shape))

@@ -13,7 +13,12 @@ from ._base import (
     _check_bool,
     store_params,
 )
-from ._docs import FITTED_ATTRIBUTES, TRAINING_PARAMETERS, indent_doc
+from ._docs import (
+    FITTED_ATTRIBUTES,
+    REGRESSION_LOSS,
+    TRAINING_PARAMETERS,
+    indent_doc,
+)
 
 _LINEAR_PARAMETERS = indent_doc(TRAINING_PARAMETERS).format(
     initializer="zeros",
@@ -40,6 +45,8 @@ skweights                                          scikit-learn
 ``LinearClassifier(penalty="l2", alpha=a)``        ``LogisticRegression(C=1/(a*n))``
 ``LinearClassifier(penalty="l1", alpha=a)``        ``LogisticRegression(penalty="l1",
                                                    C=1/(a*n), solver="saga")``
+``LinearRegressor(loss="poisson", alpha=a)``       ``PoissonRegressor(alpha=a)``
+``LinearRegressor(loss="gamma", alpha=a)``         ``GammaRegressor(alpha=a)``
 ================================================  ==================================
 """)
 
@@ -77,7 +84,7 @@ class LinearRegressor(
 
     Parameters
     ----------
-    fit_intercept : bool, default=True
+{indent_doc(REGRESSION_LOSS)}    fit_intercept : bool, default=True
         Fit an (unpenalized) intercept.
 {_LINEAR_PARAMETERS}    frozen_layers : tuple of int, default=()
         ``(0,)`` keeps ``coef_`` fixed and fits only the intercept.
@@ -107,6 +114,7 @@ class LinearRegressor(
     def __init__(
         self,
         *,
+        loss="squared_error",
         fit_intercept=True,
         initializer="zeros",
         penalty="l2",
@@ -174,7 +182,9 @@ class LinearClassifier(
     Attributes
     ----------
     classes_ : ndarray of shape (n_classes,)
-        Class labels.
+        Class labels; ``arange(n_labels)`` for a multilabel indicator ``y``, which
+        fits one logistic regression per label (``coef_`` then has one row per
+        label).
     coef_ : ndarray of shape (1, n_features) or (n_classes, n_features)
         Weights, in scikit-learn's shape (a view of ``coefs_[0]``).
     intercept_ : ndarray of shape (1,) or (n_classes,)

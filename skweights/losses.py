@@ -15,8 +15,21 @@ Every loss has:
 - ``weighted_gradient(y, raw, sample_weight=None) -> (n, k)``: :math:`\partial L /
   \partial \text{raw}`, that is :math:`w_i / \sum_j w_j \cdot \partial \ell_i /
   \partial \text{raw}_i`;
-- ``predict(raw)``: the output link (identity, logistic or softmax);
-- ``output_activation``: the name of that link.
+- ``predict(raw)``: the inverse link, from the raw output to the response
+  (identity, logistic, softmax or exp);
+- ``output_activation``: the name of that inverse link (scikit-learn's
+  ``out_activation_``: ``"exp"`` for the log link of Poisson and Gamma);
+- ``smooth``: whether the loss is continuously differentiable in ``raw``. Solvers
+  that rely on exact gradients and line searches (L-BFGS, FISTA) refuse a
+  non-smooth loss (absolute error, quantile); minibatch optimizers follow its
+  subgradient;
+- ``check_targets(y)``: raises a ``ValueError`` for targets outside the loss's
+  domain (negative counts for Poisson, non-positive values for Gamma).
+
+Regression losses follow scikit-learn's definitions (``sklearn._loss``): the
+Poisson and Gamma losses are *half* deviances, zero at a perfect fit, so the
+objective of ``LinearRegressor(loss="poisson", penalty="l2", alpha=a)`` is that of
+``PoissonRegressor(alpha=a)``.
 
 All arrays keep the dtype of ``raw`` (float32 stays float32): ``y`` and
 ``sample_weight`` are cast to it.
@@ -40,15 +53,20 @@ from abc import ABC, abstractmethod
 from typing import Any
 
 import numpy as np
-from scipy.special import expit
+from scipy.special import expit, xlogy
 
 from skweights._registry import Component, Registry
 
 __all__ = [
     "REGISTRY",
+    "AbsoluteError",
     "BinaryLogLoss",
+    "GammaLoss",
+    "HuberLoss",
     "Loss",
     "MultinomialLogLoss",
+    "PoissonLoss",
+    "QuantileLoss",
     "SquaredError",
     "get",
 ]
@@ -130,6 +148,30 @@ class Loss(Component, ABC):
 
     #: Name of the output link applied by :meth:`predict`.
     output_activation: str = ""
+
+    #: Whether the loss is continuously differentiable in the raw output. Solvers
+    #: with line searches (L-BFGS, FISTA) need it; subgradient steps do not.
+    smooth: bool = True
+
+    def check_targets(self, y: Any) -> None:
+        """Raise a ``ValueError`` if ``y`` lies outside the loss's domain.
+
+        Parameters
+        ----------
+        y : array-like of shape (n_samples, n_outputs)
+            Targets.
+
+        Raises
+        ------
+        ValueError
+            If some target is outside the domain (the base class accepts any
+            finite value; Poisson needs ``y >= 0``, Gamma ``y > 0``).
+
+        Examples
+        --------
+        >>> from skweights.losses import PoissonLoss
+        >>> PoissonLoss().check_targets([[0.0], [3.0]])  # counts: fine
+        """
 
     def pointwise(self, y: Any, raw: Any) -> np.ndarray:
         """Loss of each sample.
@@ -452,16 +494,290 @@ class MultinomialLogLoss(Loss):
         return _softmax(raw)
 
 
+def _check_domain(owner: str, y: Any, *, strict: bool) -> None:
+    """``ValueError`` unless every target is ``> 0`` (strict) or ``>= 0``."""
+    y = np.asarray(y, dtype=np.float64)
+    bad = ~(y > 0) if strict else ~(y >= 0)
+    if bad.any():
+        bound = "> 0" if strict else ">= 0"
+        raise ValueError(
+            f"{owner} needs targets {bound}, but y has {int(bad.sum())} value(s) "
+            f"outside that range (smallest: {float(np.nanmin(y))!r}). Use "
+            "loss='squared_error' or 'huber' for such targets, or shift them."
+        )
+
+
+def _check_positive_param(owner: str, name: str, value: Any, high=None) -> float:
+    ok = isinstance(value, (int, float, np.number)) and not isinstance(value, bool)
+    ok = ok and np.isfinite(value) and value > 0 and (high is None or value < high)
+    if not ok:
+        where = f"in (0, {high})" if high is not None else "> 0"
+        raise ValueError(
+            f"{owner}: {name} must be a real number {where}; got {value!r}."
+        )
+    return float(value)
+
+
+class PoissonLoss(Loss):
+    r"""Half the Poisson deviance, with the log link (counts, rates).
+
+    As scikit-learn's ``HalfPoissonLoss`` with its constant, so the loss is zero
+    at a perfect fit; :math:`\mu = e^{\text{raw}}` is the predicted mean and
+    ``predict`` returns it:
+
+    .. math::
+
+        \ell_i = \sum_k e^{\text{raw}_{ik}} - y_{ik}\, \text{raw}_{ik}
+        + y_{ik} \log y_{ik} - y_{ik}, \qquad
+        \frac{\partial \ell_i}{\partial \text{raw}_{ik}}
+        = e^{\text{raw}_{ik}} - y_{ik}.
+
+    Targets must be non-negative. ``LinearRegressor(loss="poisson",
+    penalty="l2", alpha=a)`` minimizes the objective of scikit-learn's
+    ``PoissonRegressor(alpha=a)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skweights.losses import PoissonLoss
+    >>> y, raw = np.array([[2.0], [0.0]]), np.log(np.array([[2.0], [1.0]]))
+    >>> PoissonLoss().pointwise(y, raw)  # zero at a perfect fit
+    array([0., 1.])
+    >>> PoissonLoss().predict(raw)
+    array([[2.],
+           [1.]])
+    """
+
+    output_activation = "exp"
+
+    def check_targets(self, y: Any) -> None:
+        _check_domain("loss='poisson'", y, strict=False)
+
+    def _pointwise(self, y: np.ndarray, raw: np.ndarray) -> np.ndarray:
+        out = np.exp(raw)
+        out -= np.multiply(y, raw)
+        out += xlogy(y, y).astype(raw.dtype, copy=False)
+        out -= y
+        return _row_sum(out)
+
+    def _gradient(self, y: np.ndarray, raw: np.ndarray) -> np.ndarray:
+        grad = np.exp(raw)
+        grad -= y
+        return grad
+
+    def _predict(self, raw: np.ndarray) -> np.ndarray:
+        return np.exp(raw)
+
+
+class GammaLoss(Loss):
+    r"""Half the Gamma deviance, with the log link (positive, skewed targets).
+
+    As scikit-learn's ``HalfGammaLoss`` with its constant (zero at a perfect
+    fit), :math:`\mu = e^{\text{raw}}`:
+
+    .. math::
+
+        \ell_i = \sum_k \text{raw}_{ik} + y_{ik} e^{-\text{raw}_{ik}}
+        - \log y_{ik} - 1, \qquad
+        \frac{\partial \ell_i}{\partial \text{raw}_{ik}}
+        = 1 - y_{ik} e^{-\text{raw}_{ik}}.
+
+    Targets must be positive. With ``penalty="l2", alpha=a`` and no hidden layer
+    this is scikit-learn's ``GammaRegressor(alpha=a)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skweights.losses import GammaLoss
+    >>> y, raw = np.array([[2.0]]), np.log(np.array([[2.0]]))
+    >>> GammaLoss().pointwise(y, raw)
+    array([0.])
+    """
+
+    output_activation = "exp"
+
+    def check_targets(self, y: Any) -> None:
+        _check_domain("loss='gamma'", y, strict=True)
+
+    def _pointwise(self, y: np.ndarray, raw: np.ndarray) -> np.ndarray:
+        out = np.exp(-raw)
+        out *= y
+        out += raw
+        out -= np.log(y)
+        out -= 1
+        return _row_sum(out)
+
+    def _gradient(self, y: np.ndarray, raw: np.ndarray) -> np.ndarray:
+        grad = np.exp(-raw)
+        grad *= y
+        np.subtract(1, grad, out=grad)
+        return grad
+
+    def _predict(self, raw: np.ndarray) -> np.ndarray:
+        return np.exp(raw)
+
+
+class HuberLoss(Loss):
+    r"""Huber loss with a fixed threshold ``epsilon``, identity link.
+
+    Quadratic for small residuals :math:`r = \text{raw} - y`, linear beyond
+    ``epsilon`` (in the units of ``y``), continuously differentiable:
+
+    .. math::
+
+        \ell_i = \sum_k h(r_{ik}), \quad
+        h(r) = \begin{cases} r^2 / 2 & |r| \le \epsilon \\
+        \epsilon |r| - \epsilon^2 / 2 & |r| > \epsilon \end{cases}, \qquad
+        \frac{\partial \ell_i}{\partial \text{raw}_{ik}}
+        = \operatorname{clip}(r_{ik}, -\epsilon, \epsilon).
+
+    Parameters
+    ----------
+    epsilon : float > 0, default=1.0
+        Residual size where the loss turns from quadratic to linear.
+
+    Notes
+    -----
+    scikit-learn's ``HuberRegressor`` also estimates a scale :math:`\sigma` and
+    applies ``epsilon`` to :math:`r / \sigma`; its objective is
+    :math:`\sum_i \sigma + \sigma H_\epsilon(r_i / \sigma) + \alpha \|w\|^2`
+    with :math:`H_\epsilon = 2 h_\epsilon`. At a fixed :math:`\sigma` its
+    coefficients minimize ours with ``epsilon = epsilon_H * sigma`` and
+    ``alpha = alpha_H * sigma / n_samples`` (``penalty="l2"``); the two
+    objectives differ whenever :math:`\sigma` is free, so skweights' Huber
+    threshold is not scale-invariant.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skweights.losses import HuberLoss
+    >>> HuberLoss(epsilon=1.0).pointwise([[0.0], [0.0]], [[0.5], [3.0]])
+    array([0.125, 2.5  ])
+    """
+
+    output_activation = "identity"
+
+    def __init__(self, epsilon: float = 1.0) -> None:
+        self.epsilon = epsilon
+
+    def _pointwise(self, y: np.ndarray, raw: np.ndarray) -> np.ndarray:
+        eps = _check_positive_param("HuberLoss", "epsilon", self.epsilon)
+        r = np.abs(raw - y)
+        out = np.where(r <= eps, 0.5 * r * r, eps * r - 0.5 * eps * eps)
+        return _row_sum(out.astype(raw.dtype, copy=False))
+
+    def _gradient(self, y: np.ndarray, raw: np.ndarray) -> np.ndarray:
+        eps = _check_positive_param("HuberLoss", "epsilon", self.epsilon)
+        grad = np.subtract(raw, y)
+        np.clip(grad, -eps, eps, out=grad)
+        return grad
+
+    def _predict(self, raw: np.ndarray) -> np.ndarray:
+        return raw.copy()
+
+
+class QuantileLoss(Loss):
+    r"""Pinball loss of the ``quantile``-th conditional quantile, identity link.
+
+    As scikit-learn's ``PinballLoss`` (``QuantileRegressor``'s objective):
+
+    .. math::
+
+        \ell_i = \sum_k \begin{cases} q\, (y_{ik} - \text{raw}_{ik}) &
+        y_{ik} \ge \text{raw}_{ik} \\ (1 - q)\, (\text{raw}_{ik} - y_{ik}) &
+        \text{otherwise} \end{cases}
+
+    with the subgradient :math:`-q` or :math:`1 - q`. The loss is not
+    differentiable at zero residual (``smooth = False``): minibatch optimizers
+    (``"sgd"``, ``"adam"``...) follow its subgradient, L-BFGS and FISTA refuse it.
+
+    Parameters
+    ----------
+    quantile : float in (0, 1), default=0.5
+        The quantile predicted; 0.5 is the median (half the absolute error).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skweights.losses import QuantileLoss
+    >>> QuantileLoss(quantile=0.9).pointwise([[1.0], [1.0]], [[0.0], [2.0]])
+    array([0.9, 0.1])
+    """
+
+    output_activation = "identity"
+    smooth = False
+
+    def __init__(self, quantile: float = 0.5) -> None:
+        self.quantile = quantile
+
+    def _q(self) -> float:
+        return _check_positive_param("QuantileLoss", "quantile", self.quantile, 1)
+
+    def _pointwise(self, y: np.ndarray, raw: np.ndarray) -> np.ndarray:
+        q = self._q()
+        r = np.subtract(y, raw)
+        out = np.where(r >= 0, q * r, (q - 1) * r)
+        return _row_sum(out.astype(raw.dtype, copy=False))
+
+    def _gradient(self, y: np.ndarray, raw: np.ndarray) -> np.ndarray:
+        q = self._q()
+        return np.where(y > raw, -q, 1 - q).astype(raw.dtype)
+
+    def _predict(self, raw: np.ndarray) -> np.ndarray:
+        return raw.copy()
+
+
+class AbsoluteError(Loss):
+    r"""Absolute error, identity link (median regression).
+
+    .. math::
+
+        \ell_i = \sum_k |y_{ik} - \text{raw}_{ik}|, \qquad
+        \frac{\partial \ell_i}{\partial \text{raw}_{ik}}
+        = \operatorname{sign}(\text{raw}_{ik} - y_{ik}),
+
+    as scikit-learn's ``AbsoluteError`` (twice ``QuantileLoss(0.5)``). Not
+    differentiable at zero residual (``smooth = False``): minibatch optimizers
+    follow its subgradient (0 at zero), L-BFGS and FISTA refuse it.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skweights.losses import AbsoluteError
+    >>> AbsoluteError().pointwise([[1.0], [1.0]], [[0.0], [3.0]])
+    array([1., 2.])
+    """
+
+    output_activation = "identity"
+    smooth = False
+
+    def _pointwise(self, y: np.ndarray, raw: np.ndarray) -> np.ndarray:
+        return _row_sum(np.abs(raw - y))
+
+    def _gradient(self, y: np.ndarray, raw: np.ndarray) -> np.ndarray:
+        return np.sign(raw - y)
+
+    def _predict(self, raw: np.ndarray) -> np.ndarray:
+        return raw.copy()
+
+
 REGISTRY = Registry(
     "loss",
     {
         "squared_error": SquaredError,
         "log_loss": BinaryLogLoss,
         "multinomial_log_loss": MultinomialLogLoss,
+        "poisson": PoissonLoss,
+        "gamma": GammaLoss,
+        "huber": HuberLoss,
+        "absolute_error": AbsoluteError,
+        "quantile": QuantileLoss,
     },
     aliases={
         "binary_log_loss": "log_loss",
         "categorical_crossentropy": "multinomial_log_loss",
+        "mean_absolute_error": "absolute_error",
+        "pinball": "quantile",
     },
 )
 
@@ -474,11 +790,13 @@ def get(identifier: Any, **kwargs: Any) -> Any:
     identifier : str, Loss subclass or instance
         A registered name (case-insensitive; see ``REGISTRY.names``):
         ``"squared_error"``, ``"log_loss"`` (alias ``"binary_log_loss"``),
-        ``"multinomial_log_loss"`` (alias ``"categorical_crossentropy"``); a
-        :class:`Loss` subclass (built with ``kwargs``); or an instance, returned
-        unchanged.
+        ``"multinomial_log_loss"`` (alias ``"categorical_crossentropy"``),
+        ``"poisson"``, ``"gamma"``, ``"huber"``, ``"absolute_error"``,
+        ``"quantile"`` (alias ``"pinball"``); a :class:`Loss` subclass (built
+        with ``kwargs``); or an instance, returned unchanged.
     **kwargs : dict
-        Constructor arguments (the built-in losses take none).
+        Constructor arguments: ``epsilon`` for ``"huber"``, ``quantile`` for
+        ``"quantile"`` (the other built-in losses take none).
 
     Returns
     -------

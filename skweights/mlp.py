@@ -13,7 +13,13 @@ from ._base import (
     RegressorPartialFitMixin,
     store_params,
 )
-from ._docs import FITTED_ATTRIBUTES, TRAINING_PARAMETERS, indent_doc
+from ._docs import (
+    FITTED_ATTRIBUTES,
+    MLP_DIFFERENCES,
+    REGRESSION_LOSS,
+    TRAINING_PARAMETERS,
+    indent_doc,
+)
 
 _MLP_PARAMETERS = indent_doc(TRAINING_PARAMETERS).format(
     initializer="glorot_uniform",
@@ -41,6 +47,28 @@ frozen_layers : tuple of int, default=()
     Layers (0 is the first) whose weights and biases ``fit`` leaves untouched, e.g.
     a pretrained feature extractor.
 """)
+
+
+_REGRESSOR_DIFFERENCES = indent_doc(
+    MLP_DIFFERENCES.format(
+        name="MLPRegressor",
+        extra=(
+            "\n- ``loss`` is keyword-only (scikit-learn's first positional "
+            "argument) and\n  offers more losses: ``gamma``, ``huber``, "
+            "``absolute_error``, ``quantile``."
+        ),
+    )
+).rstrip()
+
+_CLASSIFIER_DIFFERENCES = indent_doc(
+    MLP_DIFFERENCES.format(
+        name="MLPClassifier",
+        extra=(
+            "\n- ``class_weight`` exists (not in scikit-learn's MLP); it is "
+            "refused for\n  multilabel ``y``."
+        ),
+    )
+).rstrip()
 
 
 class _MLPMixin:
@@ -78,12 +106,14 @@ class MLPRegressor(
 ):
     __doc__ = f"""Multi-layer perceptron regressor with controllable weights.
 
-    Minimizes the (sample-weighted) mean squared error ``1/2 ||y - f(X)||^2`` plus
-    the penalty on every weight matrix. The output layer is linear.
+    Minimizes the (sample-weighted) mean loss, by default half the squared error
+    ``1/2 ||y - f(X)||^2``, plus the penalty on every weight matrix. The last
+    layer is linear; the loss's link maps it to the prediction (``exp`` for
+    ``loss="poisson"`` and ``"gamma"``).
 
     Parameters
     ----------
-{_MLP_HEAD}{_MLP_PARAMETERS}{_MLP_TAIL}
+{_MLP_HEAD}{indent_doc(REGRESSION_LOSS)}{_MLP_PARAMETERS}{_MLP_TAIL}
     Attributes
     ----------
 {indent_doc(FITTED_ATTRIBUTES)}
@@ -91,6 +121,10 @@ class MLPRegressor(
     --------
     MLPClassifier : the same network with a logistic/softmax output.
     LinearRegressor : no hidden layer.
+
+    Notes
+    -----
+{_REGRESSOR_DIFFERENCES}
 
     Examples
     --------
@@ -108,6 +142,7 @@ class MLPRegressor(
         hidden_layer_sizes=(100,),
         activation="relu",
         *,
+        loss="squared_error",
         initializer="glorot_uniform",
         penalty="l2",
         alpha=1e-4,
@@ -144,12 +179,17 @@ class MLPClassifier(ClassifierOutputMixin, ClassifierMixin, _MLPMixin, BaseNetwo
     Attributes
     ----------
     classes_ : ndarray of shape (n_classes,)
-        Class labels.
+        Class labels; ``arange(n_labels)`` for a multilabel indicator ``y`` (one
+        logistic output per label, as scikit-learn's multilabel MLP).
 {indent_doc(FITTED_ATTRIBUTES)}
     See Also
     --------
     MLPRegressor : the same network with squared error.
     LinearClassifier : no hidden layer.
+
+    Notes
+    -----
+{_CLASSIFIER_DIFFERENCES}
 
     Examples
     --------

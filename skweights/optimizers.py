@@ -36,11 +36,13 @@ with bounds, :class:`FISTA` by its proximal operator).
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
 import numpy as np
 import scipy.optimize
+from sklearn.exceptions import ConvergenceWarning
 
 from ._registry import Component, Registry
 from ._validation import check_bool as _check_bool
@@ -1046,6 +1048,29 @@ class _StopEarly(Exception):
     """Raised inside scipy's callback when the user's callback asks to stop."""
 
 
+def _warn_stopped(res: Any, max_fun: int, n_iter: int) -> None:
+    """scikit-learn's ConvergenceWarning when L-BFGS stopped before ``max_iter``.
+
+    The cap on objective evaluations (``max_fun``) or a failed line search; the
+    estimators warn about ``max_iter`` themselves.
+    """
+    if res.status == 1:
+        reason = (
+            f"the maximum number of objective evaluations (max_fun={max_fun}) was "
+            "reached. Raise it with optimizer=skweights.optimizers.lbfgs(max_fun=...)"
+            ", or scale the features."
+        )
+    else:
+        reason = (
+            f"{res.message}. Scale the features (e.g. StandardScaler) or loosen tol."
+        )
+    warnings.warn(
+        f"LBFGS stopped after {n_iter} iteration(s) without converging: {reason}",
+        ConvergenceWarning,
+        stacklevel=3,
+    )
+
+
 class LBFGS(Component):
     r"""Limited-memory BFGS (scipy's L-BFGS-B) on the whole objective.
 
@@ -1068,11 +1093,20 @@ class LBFGS(Component):
     ----------
     memory : int >= 1, default=10
         Number of correction pairs kept (scipy's ``maxcor``).
+    max_fun : int >= 1, default=15000
+        Maximum number of objective evaluations (scipy's ``maxfun``), as
+        scikit-learn's ``MLPClassifier(max_fun=...)``: the solver stops at
+        convergence, after ``max_iter`` iterations or after ``max_fun``
+        evaluations, whichever comes first, with a ``ConvergenceWarning`` in the
+        last case.
 
     Attributes
     ----------
     full_batch : bool
         True: the training loop calls :meth:`minimize` on the whole objective.
+    needs_smooth_loss : bool
+        True: the line search needs a differentiable objective, so a non-smooth
+        loss (``loss.smooth`` False) is refused.
 
     References
     ----------
@@ -1092,9 +1126,11 @@ class LBFGS(Component):
     """
 
     full_batch = True
+    needs_smooth_loss = True
 
-    def __init__(self, memory: int = 10) -> None:
+    def __init__(self, memory: int = 10, max_fun: int = 15000) -> None:
         self.memory = memory
+        self.max_fun = max_fun
 
     def minimize(
         self,
@@ -1141,6 +1177,7 @@ class LBFGS(Component):
             the last iterate with a finite value is returned, not converged.
         """
         memory = _check_int("LBFGS", "memory", self.memory, 1)
+        max_fun = _check_int("LBFGS", "max_fun", self.max_fun, 1)
         max_iter, tol = _check_minimize_arguments("LBFGS", max_iter, tol, callback)
         penalized = _check_arguments("LBFGS", params, None, penalized)
         packer = _Packer(params)
@@ -1217,10 +1254,12 @@ class LBFGS(Component):
                     "maxcor": memory,
                     "gtol": tol,
                     "ftol": 64 * np.finfo(float).eps,
-                    "maxfun": max(15000, 20 * max_iter),
+                    "maxfun": max_fun,
                 },
             )
             z, n_iter, converged = res.x, int(res.nit), res.status == 0
+            if res.status != 0 and n_iter < max_iter:
+                _warn_stopped(res, max_fun, n_iter)
         except _StopEarly:
             z, n_iter, converged = good["z"], good["n_iter"], False
         value = smooth_value(z)
@@ -1592,13 +1631,15 @@ def adagrad(epsilon: float = 1e-8, initial_accumulator: float = 0.0) -> Adagrad:
     return Adagrad(epsilon=epsilon, initial_accumulator=initial_accumulator)
 
 
-def lbfgs(memory: int = 10) -> LBFGS:
+def lbfgs(memory: int = 10, max_fun: int = 15000) -> LBFGS:
     """L-BFGS (full batch); see :class:`LBFGS`.
 
     Parameters
     ----------
     memory : int >= 1, default=10
         Number of correction pairs kept.
+    max_fun : int >= 1, default=15000
+        Maximum number of objective evaluations (scikit-learn's ``max_fun``).
 
     Returns
     -------
@@ -1611,7 +1652,7 @@ def lbfgs(memory: int = 10) -> LBFGS:
     >>> lbfgs(memory=5).full_batch
     True
     """
-    return LBFGS(memory=memory)
+    return LBFGS(memory=memory, max_fun=max_fun)
 
 
 def fista(restart: bool = True) -> FISTA:
@@ -1679,6 +1720,6 @@ def get(identifier: Any, **kwargs: Any) -> Any:
     >>> get("SGD", momentum=0.9)
     SGD(momentum=0.9, nesterov=False)
     >>> get("l-bfgs")
-    LBFGS(memory=10)
+    LBFGS(max_fun=15000, memory=10)
     """
     return REGISTRY.get(identifier, **kwargs)

@@ -94,7 +94,10 @@ def _max_rel_err(actual, expected):
 
 
 def test_cases_cover_the_registry():
-    assert {case.name for case in CASES} == set(REGISTRY.entries)
+    # The regression losses, whose gradient is not predict - y, have their own
+    # table in test_regression_losses.py.
+    regression = {"poisson", "gamma", "huber", "absolute_error", "quantile"}
+    assert {case.name for case in CASES} | regression == set(REGISTRY.entries)
 
 
 @pytest.mark.parametrize("case", CASES, ids=IDS)
@@ -296,7 +299,7 @@ def test_clone(case):
     assert cloned.get_params() == {}
 
 
-@pytest.mark.parametrize("name", sorted(losses.REGISTRY.entries))
+@pytest.mark.parametrize("name", [case.name for case in CASES])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_pointwise_and_gradient_equals_the_separate_methods(name, dtype):
     rng = np.random.default_rng(7)
