@@ -103,6 +103,8 @@ class MLPRegressor(
     [(5, 16), (16, 1)]
     """
 
+    _ravel_column_y = True  # as scikit-learn's MLPRegressor
+
     def __init__(
         self,
         hidden_layer_sizes=(100,),
@@ -125,6 +127,7 @@ class MLPRegressor(
         warm_start=False,
         random_state=None,
         verbose=0,
+        on_divergence="raise",
         frozen_layers=(),
     ):
         store_params(self, locals())
@@ -185,6 +188,7 @@ class MLPClassifier(ClassifierOutputMixin, ClassifierMixin, _MLPMixin, BaseNetwo
         warm_start=False,
         random_state=None,
         verbose=0,
+        on_divergence="raise",
         frozen_layers=(),
     ):
         store_params(self, locals())
