@@ -8,6 +8,7 @@ and which hidden layers they have.
 
 from __future__ import annotations
 
+import inspect
 import numbers
 from typing import Any
 
@@ -203,7 +204,7 @@ class BaseNetwork(BaseEstimator):
         return _COMPONENT_MODULES[name].get(value)
 
     def __getstate__(self):
-        state = super().__getstate__()
+        state = dict(super().__getstate__())  # a copy: object's is self.__dict__
         training = state.get("_training_state")
         if training is not None and state.get("history_") is training.history:
             del state["history_"]  # saved once, in the training state
@@ -211,6 +212,11 @@ class BaseNetwork(BaseEstimator):
 
     def __setstate__(self, state):
         super().__setstate__(state)
+        # Models saved by an older version lack newer parameters: their defaults.
+        defaults = inspect.signature(type(self).__init__).parameters
+        for name in self._get_param_names():
+            if name not in self.__dict__:
+                setattr(self, name, defaults[name].default)
         training = self.__dict__.get("_training_state")
         if training is not None and "history_" not in self.__dict__:
             self.history_ = training.history
