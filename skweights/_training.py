@@ -393,8 +393,8 @@ def _train_minibatch(objective, coefs, intercepts, data, config, state, run) -> 
     outcome = Outcome()
     for _ in range(n_epochs):
         record = _minibatch_epoch(objective, coefs, intercepts, data, state, step)
-        progress.update(record)
         if record["event"] is not None:
+            progress.update(record)
             outcome.event = record["event"]
             if outcome.event == "diverged" and checkpoint.active:
                 _put_back(params, checkpoint.params)
@@ -402,6 +402,7 @@ def _train_minibatch(objective, coefs, intercepts, data, config, state, run) -> 
             break
         checkpoint.offer(params, record["loss"], record["epoch"])
         stop = end_epoch(record, state, config, params, validation_score)
+        progress.update(record)
         if stop and epochs is None:
             outcome.converged = outcome.stopped_early = True
             break
