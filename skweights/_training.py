@@ -627,16 +627,13 @@ def end_epoch(
     Without validation data, an epoch improves when its loss is below the best loss
     minus ``tol``; with it, when the validation score beats the best by ``tol`` (the
     best weights are kept). Training stops after more than ``n_iter_no_change``
-    epochs without improvement, or when an adaptive schedule runs out of rate. When
-    the schedule lowers the rate (``adaptive`` on a plateau), the count of epochs
+    epochs without improvement, or when an adaptive schedule runs out of rate. The
+    schedule observes the same quantity (the training loss, or minus the validation
+    score); when it lowers the rate (``adaptive`` on a plateau), the count of epochs
     without improvement starts again, as in scikit-learn: the lower rate gets its
     chance before the ``tol`` rule stops training.
     """
     loss = record["loss"]
-    schedule, before = config.schedule, state.schedule_state
-    state.schedule_state = schedule.observe(before, loss)
-    epoch = state.schedule_epoch
-    cut = schedule.value(state.schedule_state, epoch) < schedule.value(before, epoch)
     if validation_score is not None:
         score = validation_score()
         record["val_score"] = score
@@ -648,6 +645,12 @@ def end_epoch(
     else:
         improved = loss <= state.best_loss - config.tol
     state.best_loss = min(state.best_loss, loss)
+    # The schedule watches what the stopping rule watches (a lower value is better).
+    watched = loss if validation_score is None else -record["val_score"]
+    schedule, before = config.schedule, state.schedule_state
+    state.schedule_state = schedule.observe(before, watched)
+    epoch = state.schedule_epoch
+    cut = schedule.value(state.schedule_state, epoch) < schedule.value(before, epoch)
     state.no_improvement = 0 if improved or cut else state.no_improvement + 1
     return state.no_improvement > config.n_iter_no_change or schedule.exhausted(
         state.schedule_state

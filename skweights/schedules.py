@@ -426,8 +426,9 @@ class Adaptive(Component):
     ``n_iter_no_change`` epochs whose training loss (validation score with early
     stopping) did not improve by ``tol``, and it stops once the rate is at most
     ``1e-6``. Here the schedule is separate from the stopping rule and works with
-    every minibatch optimizer: it watches the training loss (also with early
-    stopping), cuts after ``patience`` bad epochs, and each cut restarts the
+    every minibatch optimizer: the estimators pass it the training loss (minus the
+    validation score with early stopping), it cuts after ``patience`` bad epochs,
+    and each cut restarts the
     estimator's count of epochs without improvement, so with the defaults
     (``patience=5`` below ``n_iter_no_change=10``, ``threshold`` equal to ``tol``)
     the rate is cut at every plateau and training ends when it falls under
