@@ -645,16 +645,26 @@ def end_epoch(
     else:
         improved = loss <= state.best_loss - config.tol
     state.best_loss = min(state.best_loss, loss)
-    # The schedule watches what the stopping rule watches (a lower value is better).
-    watched = loss if validation_score is None else -record["val_score"]
+    cut = _observe_schedule(record, state, config, validation_score is not None)
+    state.no_improvement = 0 if improved or cut else state.no_improvement + 1
+    return state.no_improvement > config.n_iter_no_change or (
+        state.schedule_state is not None
+        and config.schedule.exhausted(state.schedule_state)
+    )
+
+
+def _observe_schedule(record, state, config, validating: bool) -> bool:
+    """Show the schedule what the stopping rule watches; return True if it cut.
+
+    Full-batch solvers have no schedule (no state): nothing to observe.
+    """
     schedule, before = config.schedule, state.schedule_state
+    if before is None:
+        return False
+    watched = -record["val_score"] if validating else record["loss"]
     state.schedule_state = schedule.observe(before, watched)
     epoch = state.schedule_epoch
-    cut = schedule.value(state.schedule_state, epoch) < schedule.value(before, epoch)
-    state.no_improvement = 0 if improved or cut else state.no_improvement + 1
-    return state.no_improvement > config.n_iter_no_change or schedule.exhausted(
-        state.schedule_state
-    )
+    return schedule.value(state.schedule_state, epoch) < schedule.value(before, epoch)
 
 
 def _record(state, coefs, loss, grad_norms, learning_rate, event, start):
