@@ -82,6 +82,16 @@ def _check_bool(owner: str, name: str, value: Any) -> None:
     check_bool(owner, f"the {name!r} parameter", value)
 
 
+def _check_on_divergence(owner: str, value: Any) -> None:
+    if not (isinstance(value, str) and value in ("raise", "keep_best")):
+        raise ValueError(
+            f"{owner}: the 'on_divergence' parameter must be 'raise' (a diverging "
+            "fit raises ValueError and leaves the estimator unchanged) or "
+            "'keep_best' (restore the best epoch's weights and warn); got "
+            f"{value!r}."
+        )
+
+
 def _check_learning_rate(owner: str, value: Any) -> None:
     """A float; scikit-learn's schedule names get a pointer to ``schedule=``."""
     if isinstance(value, str):
@@ -250,13 +260,7 @@ class BaseNetwork(BaseEstimator):
         _check_number(owner, "verbose", self.verbose, low=0, integer=True)
         for name in ("shuffle", "early_stopping", "warm_start"):
             _check_bool(owner, name, getattr(self, name))
-        if getattr(self, "on_divergence", "raise") not in ("raise", "keep_best"):
-            raise ValueError(
-                f"{owner}: the 'on_divergence' parameter must be 'raise' (a diverging "
-                "fit raises ValueError and leaves the estimator unchanged) or "
-                "'keep_best' (restore the best epoch's weights and warn); got "
-                f"{self.on_divergence!r}."
-            )
+        _check_on_divergence(owner, self.on_divergence)
         if not (
             (isinstance(self.batch_size, str) and self.batch_size == "auto")
             or (
@@ -359,18 +363,7 @@ class BaseNetwork(BaseEstimator):
             )
             state = TrainingState(rng=rng)
         if not incremental:
-            # fit always starts counters, history and early stopping afresh; only
-            # the weights and the optimizer's state carry over with warm_start.
-            # The learning-rate schedule continues too, as scikit-learn's invscaling
-            # does (_training restarts it if schedule or learning_rate changed).
-            state = TrainingState(
-                rng=state.rng,
-                optimizer_state=state.optimizer_state,
-                trainable=state.trainable,
-                schedule_state=state.schedule_state,
-                schedule_epoch=state.schedule_epoch,
-                schedule_key=state.schedule_key,
-            )
+            state = state.for_new_fit()
         objective = self._objective(resolved, len(coefs))
         config = TrainingConfig(
             optimizer=resolved["optimizer"],
@@ -383,7 +376,7 @@ class BaseNetwork(BaseEstimator):
             shuffle=self.shuffle,
             verbose=self.verbose,
             name=owner,
-            on_divergence=getattr(self, "on_divergence", "raise"),
+            on_divergence=self.on_divergence,
         )
         data, validation_score = self._split(X, Y, y, weights, state, incremental)
         outcome = train(

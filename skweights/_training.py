@@ -207,6 +207,23 @@ class TrainingState:
     schedule_epoch: int = 0
     schedule_key: Any = None
 
+    def for_new_fit(self) -> TrainingState:
+        """The state a ``fit`` starts from (warm start included).
+
+        ``fit`` starts counters, history and early stopping afresh; the random
+        generator, the optimizer's state and the learning-rate schedule carry over
+        (the schedule continues, as scikit-learn's ``invscaling`` does; ``train``
+        starts a new one if ``schedule`` or ``learning_rate`` changed).
+        """
+        return TrainingState(
+            rng=self.rng,
+            optimizer_state=self.optimizer_state,
+            trainable=self.trainable,
+            schedule_state=self.schedule_state,
+            schedule_epoch=self.schedule_epoch,
+            schedule_key=self.schedule_key,
+        )
+
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
         state["history"] = self.history.to_columns()
@@ -396,7 +413,12 @@ def _train_minibatch(objective, coefs, intercepts, data, config, state, run) -> 
         if record["event"] is not None:
             progress.update(record)
             outcome.event = record["event"]
-            if outcome.event == "diverged" and checkpoint.active:
+            # keep_best: the best epoch by loss, unless early stopping restores
+            # the best one by validation score below.
+            restoring_val = (
+                validation_score is not None and state.best_params is not None
+            )
+            if outcome.event == "diverged" and checkpoint.active and not restoring_val:
                 _put_back(params, checkpoint.params)
                 state.best_epoch = checkpoint.epoch
             break
