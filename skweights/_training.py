@@ -494,11 +494,9 @@ class _Step:
         self.clipped = 0
 
     def __call__(self, state, coef_grads, intercept_grads, learning_rate) -> None:
-        per_array = [
-            g for g in interleave(coef_grads, intercept_grads) if g is not None
-        ]
-        grads = self.workspace.flat_grads or per_array
+        grads = self.workspace.flat_grads or _present(coef_grads, intercept_grads)
         if self.clipnorm is not None:
+            per_array = _present(coef_grads, intercept_grads)  # views when fused
             self.clipped += clip_gradients(
                 per_array, clipnorm=self.clipnorm, inplace=True
             )[1]
@@ -514,6 +512,11 @@ class _Step:
             penalty=self.objective.penalty,
             penalized=self.penalized,
         )
+
+
+def _present(coef_grads: list, intercept_grads: list) -> list:
+    """The gradients of the trainable arrays, in optimizer order."""
+    return [g for g in interleave(coef_grads, intercept_grads) if g is not None]
 
 
 def run_epoch(
