@@ -4,8 +4,8 @@ Reads top to bottom: :func:`train` records the state at initialization (epoch 0)
 picks the minibatch or the full-batch path; an epoch is :func:`run_epoch` (batches →
 gradients → clipping → optimizer step, with a divergence guard); :func:`end_epoch`
 records history and decides whether to stop. A diverging run raises ``ValueError``
-(:func:`diverged`) or, with ``on_divergence="keep_best"``, restores the best epoch's
-weights and warns. Nothing here validates input or knows about scikit-learn; the
+or, with ``on_divergence="keep_best"``, restores the best epoch's weights and warns
+with ``DivergenceWarning``. Nothing here validates input or knows about scikit-learn; the
 estimators in ``_base.py`` do that.
 """
 
