@@ -5,8 +5,8 @@ picks the minibatch or the full-batch path; an epoch is :func:`run_epoch` (batch
 gradients → clipping → optimizer step, with a divergence guard); :func:`end_epoch`
 records history and decides whether to stop. A diverging run raises ``ValueError``
 or, with ``on_divergence="keep_best"``, restores the best epoch's weights and warns
-with ``DivergenceWarning``. Nothing here validates input or knows about scikit-learn; the
-estimators in ``_base.py`` do that.
+with ``DivergenceWarning``. Nothing here validates input or knows about
+scikit-learn; the estimators in ``_base.py`` do that.
 """
 
 from __future__ import annotations
