@@ -27,7 +27,11 @@ l1_ratio : float in [0, 1], default=0.5
 optimizer : str or Optimizer, default={optimizer!r}
     ``"sgd"``, ``"adam"``, ``"adamw"``, ``"rmsprop"``, ``"adagrad"`` (minibatch), or
     ``"lbfgs"``, ``"fista"`` (full batch), or an object such as
-    ``skweights.optimizers.sgd(momentum=0.9, nesterov=True)``.{optimizer_note}
+    ``skweights.optimizers.sgd(momentum=0.9, nesterov=True)``. Its parameters can
+    be set and grid-searched as ``optimizer__momentum`` even when it is given by
+    name (``set_params`` then builds the object); ``"auto"`` names no optimizer
+    until ``fit``, so name one to set them. Every minibatch optimizer takes
+    ``clipnorm``/``global_clipnorm`` (gradient clipping).{optimizer_note}
 learning_rate : float, default=1e-3
     Initial step size of minibatch optimizers (full-batch solvers ignore it).
 schedule : str or Schedule, default="constant"
