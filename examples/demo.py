@@ -21,6 +21,9 @@ from sklearn.preprocessing import StandardScaler
 
 from skweights import LinearClassifier, LinearRegressor, MLPClassifier, MLPRegressor
 
+# The demo trains many models on small, fixed epoch budgets to show the API quickly;
+# several stop at max_iter before converging, which is intended, so that
+# ConvergenceWarning is silenced. (A diverging fit raises ValueError instead.)
 warnings.filterwarnings("ignore", category=ConvergenceWarning)
 pd.set_option("display.width", 120)
 

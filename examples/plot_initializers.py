@@ -55,6 +55,7 @@ for ax, activation in zip(axes, ["relu", "tanh"]):
             max_iter=1,
             random_state=0,
         )
+        # One negligible step, only to build the network: no convergence wanted.
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
             model.fit(X, y)
@@ -81,6 +82,8 @@ for ax, activation in zip(axes, ["relu", "tanh"]):
             max_iter=30,
             random_state=0,
         )
+        # The same 30-epoch budget for every initializer: stopping at max_iter
+        # is intended, so its warning is silenced.
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
             model.fit(X, y)

@@ -30,6 +30,9 @@ from sklearn.preprocessing import StandardScaler
 from skweights import LinearRegressor, MLPClassifier, MLPRegressor, explain
 from skweights.inspection import weight_importance
 
+# The networks are trained for 200 epochs, enough to explain them; their loss
+# still improves by more than ``tol``, so they stop at ``max_iter`` and warn about
+# it: intended here, so that ConvergenceWarning is silenced.
 warnings.filterwarnings("ignore", category=ConvergenceWarning)
 
 # %%

@@ -8,6 +8,7 @@ and which hidden layers they have.
 
 from __future__ import annotations
 
+import inspect
 import numbers
 from typing import Any
 
@@ -36,6 +37,17 @@ _FLOAT_DTYPES = (np.float64, np.float32)
 
 #: Training rows kept at fit as ``background_``, explain's default background.
 BACKGROUND_SIZE = 100
+
+# Parameters given as a registry name that ``set_params`` turns into an object when
+# a nested key (``optimizer__momentum``) is set. ``penalty`` is not among them: a
+# penalty object keeps its own alpha, which would silently override ``alpha``.
+_COMPONENT_MODULES = {
+    "optimizer": optimizers,
+    "schedule": schedules,
+    "initializer": initializers,
+    "activation": activations,
+    "loss": losses,
+}
 
 
 def _check_number(
@@ -101,6 +113,33 @@ def _check_loss_and_optimizer(owner: str, loss: Any, optimizer: Any) -> None:
             "optimizer such as optimizer='adam' or 'sgd' (optimizer='auto' picks "
             "one), or a smooth loss such as loss='huber'."
         )
+
+
+def _check_on_divergence(owner: str, value: Any) -> None:
+    if not (isinstance(value, str) and value in ("raise", "keep_best")):
+        raise ValueError(
+            f"{owner}: the 'on_divergence' parameter must be 'raise' (a diverging "
+            "fit raises ValueError and leaves the estimator unchanged) or "
+            "'keep_best' (restore the best epoch's weights and warn); got "
+            f"{value!r}."
+        )
+
+
+def _check_learning_rate(owner: str, value: Any) -> None:
+    """A float; scikit-learn's schedule names get a pointer to ``schedule=``."""
+    if isinstance(value, str):
+        hint = (
+            f" {value!r} is a learning-rate schedule: pass schedule={value!r} and "
+            "give the initial rate as learning_rate (scikit-learn's "
+            "learning_rate_init), e.g. learning_rate=0.001."
+            if value in schedules.REGISTRY
+            else ""
+        )
+        raise ValueError(
+            f"{owner}: the 'learning_rate' parameter is the initial step size, a "
+            f"real number in (0, inf); got {value!r}.{hint}"
+        )
+    _check_number(owner, "learning_rate", value, low=0, low_open=True)
 
 
 def _validate(estimator, X, y="no_validation", **kwargs):
@@ -180,6 +219,65 @@ class BaseNetwork(BaseEstimator):
     """
 
     # -- hyper-parameters ---------------------------------------------------------
+    def set_params(self, **params):
+        """Set parameters, with ``name__param`` for components given by name.
+
+        As for any scikit-learn estimator, ``optimizer__momentum=0.9`` sets a
+        parameter of the optimizer object. When the component is still a name (the
+        default ``optimizer="adam"``, ``schedule="cosine"``...), the name is first
+        replaced by the object it stands for, so ``GridSearchCV`` can search
+        ``optimizer__momentum`` with ``optimizer="sgd"``. ``optimizer="auto"``
+        names no optimizer until ``fit`` sees the data, so a nested key then raises
+        ``ValueError``: set ``optimizer`` too (``{"optimizer": ["sgd"],
+        "optimizer__momentum": [0.5, 0.9]}``). ``penalty`` is never resolved this
+        way: a penalty object keeps its own ``alpha``.
+
+        Parameters
+        ----------
+        **params : dict
+            Estimator parameters.
+
+        Returns
+        -------
+        self : estimator instance
+            The estimator.
+        """
+        for name in {key.partition("__")[0] for key in params if "__" in key}:
+            value = params.get(name, getattr(self, name, None))
+            if isinstance(value, str) and name in _COMPONENT_MODULES:
+                params[name] = self._component_from_name(name, value, params)
+        return super().set_params(**params)
+
+    def _component_from_name(self, name: str, value: str, params: dict):
+        if name == "optimizer" and value.lower() == "auto":
+            keys = sorted(key for key in params if key.startswith("optimizer__"))
+            raise ValueError(
+                f"{type(self).__name__}: cannot set {keys} while optimizer='auto': "
+                "'auto' picks the optimizer at fit time, so there is no optimizer "
+                "object to set them on yet. Name it as well, e.g. set_params("
+                "optimizer='sgd', optimizer__momentum=0.9), or in a grid "
+                "{'optimizer': ['sgd'], 'optimizer__momentum': [0.5, 0.9]}."
+            )
+        return _COMPONENT_MODULES[name].get(value)
+
+    def __getstate__(self):
+        state = dict(super().__getstate__())  # a copy: object's is self.__dict__
+        training = state.get("_training_state")
+        if training is not None and state.get("history_") is training.history:
+            del state["history_"]  # saved once, in the training state
+        return state
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        # Models saved by an older version lack newer parameters: their defaults.
+        defaults = inspect.signature(type(self).__init__).parameters
+        for name in self._get_param_names():
+            if name not in self.__dict__:
+                setattr(self, name, defaults[name].default)
+        training = self.__dict__.get("_training_state")
+        if training is not None and "history_" not in self.__dict__:
+            self.history_ = training.history
+
     def _hidden_sizes(self) -> tuple[int, ...]:
         return ()
 
@@ -191,7 +289,7 @@ class BaseNetwork(BaseEstimator):
         owner = type(self).__name__
         _check_number(owner, "alpha", self.alpha, low=0)
         _check_number(owner, "l1_ratio", self.l1_ratio, low=0, high=1)
-        _check_number(owner, "learning_rate", self.learning_rate, low=0, low_open=True)
+        _check_learning_rate(owner, self.learning_rate)
         _check_number(owner, "max_iter", self.max_iter, low=1, integer=True)
         _check_number(owner, "tol", self.tol, low=0)
         _check_n_iter_no_change(owner, self.n_iter_no_change)
@@ -207,6 +305,7 @@ class BaseNetwork(BaseEstimator):
         _check_number(owner, "verbose", self.verbose, low=0, integer=True)
         for name in ("shuffle", "early_stopping", "warm_start"):
             _check_bool(owner, name, getattr(self, name))
+        _check_on_divergence(owner, self.on_divergence)
         if not (
             (isinstance(self.batch_size, str) and self.batch_size == "auto")
             or (
@@ -298,6 +397,7 @@ class BaseNetwork(BaseEstimator):
             y_numeric=not self._is_classifier,
             reset=not continuing,
         )
+        y = self._column_y(y)
         y = self._check_target_shape(y)
         self._fitted_loss = resolved["loss"]
         Y = self._encode_targets(y, X.dtype, continuing, classes)
@@ -317,13 +417,7 @@ class BaseNetwork(BaseEstimator):
             )
             state = TrainingState(rng=rng)
         if not incremental:
-            # fit always starts counters, history and early stopping afresh; only
-            # the weights and the optimizer's state carry over with warm_start.
-            state = TrainingState(
-                rng=state.rng,
-                optimizer_state=state.optimizer_state,
-                trainable=state.trainable,
-            )
+            state = state.for_new_fit()
         objective = self._objective(resolved, len(coefs))
         config = TrainingConfig(
             optimizer=resolved["optimizer"],
@@ -336,6 +430,7 @@ class BaseNetwork(BaseEstimator):
             shuffle=self.shuffle,
             verbose=self.verbose,
             name=owner,
+            on_divergence=self.on_divergence,
         )
         data, validation_score = self._split(X, Y, y, weights, state, incremental)
         n_iter_before = state.n_iter
@@ -370,6 +465,9 @@ class BaseNetwork(BaseEstimator):
         # every sample once).
         self.t_ = seen_before + (state.n_iter - n_iter_before) * data.Y.shape[0]
         return self
+
+    def _column_y(self, y):
+        return y
 
     def _check_layer_sizes(self, needed: list[int]) -> None:
         current = layer_sizes(self.coefs_)
@@ -502,7 +600,12 @@ class BaseNetwork(BaseEstimator):
         history = state.history
         self.history_ = history
         self.n_iter_ = state.n_iter
-        self.loss_curve_ = [r["loss"] for r in history if r["event"] is None]
+        # One loss per completed epoch (epoch 0, the initialization, is only in
+        # history_), as scikit-learn's loss_curve_.
+        self.loss_curve_ = [
+            r["loss"] for r in history if r["event"] is None and r["epoch"] > 0
+        ]
+        self.loss_ = self.loss_curve_[-1] if self.loss_curve_ else history[-1]["loss"]
         self.best_loss_ = min(self.loss_curve_) if self.loss_curve_ else np.nan
         if self.early_stopping and any(r["val_score"] is not None for r in history):
             self.validation_scores_ = [
@@ -546,6 +649,14 @@ class RegressorOutputMixin:
 
     _is_classifier = False
     _multi_output_targets = True
+    # scikit-learn's MLPRegressor ravels a column-vector y (with a warning) and
+    # predicts 1-D; its linear models keep the column.
+    _ravel_column_y = False
+
+    def _column_y(self, y):
+        if self._ravel_column_y and np.ndim(y) == 2 and np.shape(y)[1] == 1:
+            return column_or_1d(y, warn=True)
+        return y
 
     def _resolve_loss(self):
         return losses.get(getattr(self, "loss", "squared_error"))

@@ -27,12 +27,20 @@ l1_ratio : float in [0, 1], default=0.5
 optimizer : str or Optimizer, default={optimizer!r}
     ``"sgd"``, ``"adam"``, ``"adamw"``, ``"rmsprop"``, ``"adagrad"`` (minibatch), or
     ``"lbfgs"``, ``"fista"`` (full batch), or an object such as
-    ``skweights.optimizers.sgd(momentum=0.9, nesterov=True)``.{optimizer_note}
+    ``skweights.optimizers.sgd(momentum=0.9, nesterov=True)``. Its parameters can
+    be set and grid-searched as ``optimizer__momentum`` even when it is given by
+    name (``set_params`` then builds the object); ``"auto"`` names no optimizer
+    until ``fit``, so name one to set them. Every minibatch optimizer takes
+    ``clipnorm``/``global_clipnorm`` (gradient clipping).{optimizer_note}
 learning_rate : float, default=1e-3
     Initial step size of minibatch optimizers (full-batch solvers ignore it).
 schedule : str or Schedule, default="constant"
     Learning-rate schedule per epoch: ``"constant"``, ``"invscaling"``, ``"step"``,
-    ``"exponential"``, ``"cosine"``, ``"adaptive"`` or a schedule object.
+    ``"exponential"``, ``"cosine"``, ``"adaptive"`` or a schedule object (see
+    :mod:`skweights.schedules`). ``"cosine"`` anneals over ``max_iter`` epochs;
+    ``"adaptive"`` divides the rate by 5 on a plateau, as scikit-learn's
+    ``learning_rate="adaptive"``, and training then stops once the rate falls
+    under its minimum rather than at the first ``tol`` plateau.
 batch_size : int or "auto", default="auto"
     Minibatch size; ``"auto"`` is ``min(200, n_samples)``.
 max_iter : int, default={max_iter!r}
@@ -50,11 +58,26 @@ validation_fraction : float in (0, 1), default=0.1
 shuffle : bool, default=True
     Shuffle the samples every epoch.
 warm_start : bool, default=False
-    Continue from the current weights (and optimizer state) on the next ``fit``.
+    Continue from the current weights, optimizer state and learning-rate schedule
+    on the next ``fit``: ``invscaling`` keeps decaying, ``adaptive`` keeps its
+    reduced rate and ``cosine`` keeps its horizon (as scikit-learn continues its
+    ``invscaling``). The schedule starts again when ``schedule`` or
+    ``learning_rate`` changed since; to restart everything but the weights, fit
+    with ``warm_start=False`` and
+    ``initializer=skweights.initializers.Pretrained.from_estimator(model)``.
 random_state : int, RandomState instance or None, default=None
     Seeds initialization, shuffling and the validation split.
 verbose : int, default=0
-    Print one progress line per epoch (a tqdm bar when tqdm is installed).
+    ``1``: a progress bar (tqdm, when installed) and, at the end, one line saying
+    why training stopped (converged, ``max_iter`` reached, early stopping restored
+    epoch k, or diverged). ``2``: one plain line per epoch (loss, validation score,
+    learning rate, time), readable in a log file, and the same final line.
+on_divergence : {{"raise", "keep_best"}}, default="raise"
+    What a diverging fit does (the loss or the weights stop being finite, or the
+    loss grows a million-fold). ``"raise"``: a ``ValueError`` like scikit-learn's
+    that says what to change, and the estimator is left exactly as it was.
+    ``"keep_best"``: restore the weights of the best epoch (the initial ones if
+    none was better) and warn with :class:`skweights.exceptions.DivergenceWarning`.
 """
 
 FITTED_ATTRIBUTES = """\
@@ -74,8 +97,11 @@ t_ : int
 out_activation_ : str
     The output link: ``"identity"``, ``"exp"`` (log-link losses),
     ``"logistic"`` (binary or multilabel) or ``"softmax"``.
+loss_ : float
+    Objective (loss + penalty) of the last completed epoch, as scikit-learn's MLP.
 loss_curve_ : list of float
-    Objective (loss + penalty) after each epoch.
+    Objective (loss + penalty) of each epoch (``n_iter_`` values; the objective at
+    initialization is epoch 0 of ``history_``).
 best_loss_ : float or None
     Lowest objective reached (None with early stopping).
 validation_scores_ : list of float or None
@@ -90,6 +116,10 @@ background_ : ndarray or sparse matrix of shape (n_background, ``n_features_in_`
     ``partial_fit`` batch), in the space the estimator sees: the default background
     of :func:`skweights.explain`. Set it to ``None`` to keep no training data in
     the model (e.g. before sharing it); ``explain`` then needs ``background=``.
+    Per-epoch records, from epoch 0 (the initialization): loss, validation score,
+    learning rate, each layer's weight and gradient norms, batches whose gradients
+    were clipped, and events (a diverged epoch); ``history_.to_frame()`` gives a
+    DataFrame.
 n_features_in_ : int
     Number of features seen during fit.
 feature_names_in_ : ndarray of shape (``n_features_in_``,)

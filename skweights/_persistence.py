@@ -1,14 +1,18 @@
 """Save and load fitted models in skops' secure format.
 
 A pickle can run any code when it is loaded; a skops file only rebuilds the types
-its loader is told to trust. :func:`load` trusts skweights' own classes and what
-skops already treats as safe (builtins, numpy, scipy and scikit-learn types) and
-refuses a file holding anything else unless the caller names it in ``trusted``.
+its loader is told to trust. :func:`load` trusts skweights' own classes, what skops
+already treats as safe (builtins, numpy, scipy and scikit-learn types), and the
+scikit-learn pieces a fitted search holds besides estimators (cross-validation
+splitters and scorers); it refuses a file holding anything else unless the caller
+names it in ``trusted``. Every name is resolved to the object it denotes before it
+is trusted, never matched by prefix.
 
 Everything a fitted estimator holds is saved, the private training state included
 (the random generator, the optimizer's moments, the schedule and the history), so
 ``partial_fit`` and ``warm_start`` continue after :func:`load` exactly as they would
-have without the round trip.
+have without the round trip. The history is saved once, as one array per column,
+and the file is compressed.
 """
 
 from __future__ import annotations
@@ -16,11 +20,13 @@ from __future__ import annotations
 import importlib
 import inspect
 import os
+import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 _OWN_PACKAGE = "skweights"
+_SKLEARN_PACKAGE = "sklearn"
 
 
 def _skops_io():
@@ -67,7 +73,7 @@ def save(model: Any, path: str | os.PathLike) -> Path:
     True
     """
     path = Path(path)
-    _skops_io().dump(model, path)
+    _skops_io().dump(model, path, compression=zipfile.ZIP_DEFLATED)
     return path
 
 
@@ -75,9 +81,12 @@ def load(path: str | os.PathLike, trusted: Sequence[str] | None = None) -> Any:
     """Load a model saved by :func:`save`, trusting only known types.
 
     skweights' own classes are trusted, and so are the builtin, numpy, scipy and
-    scikit-learn types that skops trusts by default. A file that holds any other
-    type (a user-defined initializer, a class from another package, or a tampered
-    file) is refused unless that type is listed in ``trusted``.
+    scikit-learn types that skops trusts by default, and scikit-learn's
+    cross-validation splitters and scorers (``KFold``, ``StratifiedKFold``, the
+    scorer of ``scoring=None``...), so a saved ``GridSearchCV`` of skweights
+    estimators loads. A file that holds any other type (a user-defined
+    initializer, a class from another package, or a tampered file) is refused
+    unless that type is listed in ``trusted``.
 
     Parameters
     ----------
@@ -123,7 +132,11 @@ def load(path: str | os.PathLike, trusted: Sequence[str] | None = None) -> Any:
     data = Path(path).read_bytes()
     untrusted = sio.get_untrusted_types(data=data)
     foreign = sorted(
-        name for name in untrusted if name not in extra and not _is_own_type(name)
+        name
+        for name in untrusted
+        if name not in extra
+        and not _is_own_type(name)
+        and not _is_sklearn_search_part(name)
     )
     if foreign:
         raise ValueError(
@@ -157,9 +170,61 @@ def _is_own_type(name: str) -> bool:
     Resolving the name (rather than matching its prefix) rejects names such as
     ``skweights._base.np`` that reach a foreign object through one of our modules.
     """
-    parts = name.split(".")
-    if parts[0] != _OWN_PACKAGE:
+    obj = _resolve(name, _OWN_PACKAGE)
+    return obj is not None and (inspect.isclass(obj) or inspect.isfunction(obj))
+
+
+def _is_sklearn_search_part(name: str) -> bool:
+    """Whether ``name`` is a scikit-learn splitter or scorer class.
+
+    skops trusts scikit-learn's estimators but not the other objects a fitted
+    search holds: its ``cv`` (``KFold``, ``StratifiedKFold``...) and its scorer
+    (``_PassthroughScorer`` for ``scoring=None``, ``_Scorer`` and its metric
+    function for ``scoring="accuracy"``). These classes only hold settings (their
+    state is plain data), so rebuilding them runs no code of the file's choosing.
+    The name must resolve to such a class defined in scikit-learn, or to the metric
+    of one of scikit-learn's named scorers (``sklearn.metrics.get_scorer_names``).
+    """
+    obj = _resolve(name, _SKLEARN_PACKAGE)
+    if inspect.isfunction(obj):
+        return obj in _named_scorer_functions()
+    if not inspect.isclass(obj):
         return False
+    from sklearn.metrics._scorer import (
+        _BaseScorer,
+        _MultimetricScorer,
+        _PassthroughScorer,
+    )
+    from sklearn.model_selection import BaseCrossValidator, BaseShuffleSplit
+    from sklearn.model_selection._split import _RepeatedSplits
+
+    safe = (
+        BaseCrossValidator,
+        BaseShuffleSplit,
+        _RepeatedSplits,
+        _BaseScorer,
+        _MultimetricScorer,
+        _PassthroughScorer,
+    )
+    return issubclass(obj, safe)
+
+
+def _named_scorer_functions() -> list:
+    from sklearn.metrics import get_scorer, get_scorer_names
+
+    functions = []
+    for scorer_name in get_scorer_names():
+        function = getattr(get_scorer(scorer_name), "_score_func", None)
+        if function is not None:
+            functions.append(function)
+    return functions
+
+
+def _resolve(name: str, package: str) -> Any:
+    """The class or function ``name`` denotes if it is defined in ``package``."""
+    parts = name.split(".")
+    if parts[0] != package:
+        return None
     for split in range(len(parts) - 1, 0, -1):
         module_name = ".".join(parts[:split])
         qualname = ".".join(parts[split:])
@@ -171,10 +236,10 @@ def _is_own_type(name: str) -> bool:
             for attribute in parts[split:]:
                 obj = getattr(obj, attribute)
         except AttributeError:
-            return False
-        return (
-            (inspect.isclass(obj) or inspect.isfunction(obj))
-            and obj.__module__ == module_name
-            and obj.__qualname__ == qualname
+            return None
+        defined_here = (
+            getattr(obj, "__module__", None) == module_name
+            and getattr(obj, "__qualname__", None) == qualname
         )
-    return False
+        return obj if defined_here else None
+    return None

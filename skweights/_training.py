@@ -1,19 +1,23 @@
 """The training loop shared by every estimator.
 
-Reads top to bottom: :func:`train` picks the minibatch or the full-batch path; an epoch
-is :func:`run_epoch` (batches → gradients → optimizer step, with a divergence guard);
-:func:`end_epoch` records history and decides whether to stop. Nothing here validates
-input or knows about scikit-learn; the estimators in ``_base.py`` do that.
+Reads top to bottom: :func:`train` records the state at initialization (epoch 0) and
+picks the minibatch or the full-batch path; an epoch is :func:`run_epoch` (batches →
+gradients → clipping → optimizer step, with a divergence guard); :func:`end_epoch`
+records history and decides whether to stop. A diverging run raises ``ValueError``
+or, with ``on_divergence="keep_best"``, restores the best epoch's weights and warns
+with ``DivergenceWarning``. Nothing here validates input or knows about
+scikit-learn; the estimators in ``_base.py`` do that.
 """
 
 from __future__ import annotations
 
 import copy
+import inspect
 import math
 import time
 import warnings
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 import numpy as np
@@ -22,7 +26,16 @@ import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
 
 from ._network import Objective, Workspace, interleave, layer_sizes, sample_scale
-from .optimizers import SGD, Adagrad, Adam, AdamW, RMSprop
+from .exceptions import DivergenceWarning
+from .optimizers import (
+    SGD,
+    Adagrad,
+    Adam,
+    AdamW,
+    RMSprop,
+    check_clipping,
+    clip_gradients,
+)
 
 # Warnings point at the user's fit call: warn <- loop <- train <- _fit_resolved
 # <- _fit <- fit/partial_fit <- user.
@@ -35,17 +48,26 @@ _BLOW_UP = 1e6
 class History(list):
     """Per-epoch training records: a list of dicts, also readable by column.
 
-    Each record has ``epoch``, ``loss`` (the objective, penalty included),
-    ``val_score`` (``None`` without a validation set), ``learning_rate``,
-    ``weight_norms`` and ``grad_norms`` (Frobenius norm per layer; the gradient norm is
-    averaged over the epoch's batches, NaN for frozen layers), ``seconds`` and
-    ``event`` (``None``, ``"diverged"`` or ``"interrupted"``).
+    Each record has ``epoch`` (0 is the state at initialization, before any update),
+    ``loss`` (the objective, penalty included), ``val_score`` (``None`` without a
+    validation set), ``learning_rate`` (``None`` at epoch 0 and for full-batch
+    solvers), ``weight_norms`` and ``grad_norms`` (Frobenius norm per layer; the
+    gradient norm is averaged over the epoch's batches, before clipping, NaN for
+    frozen layers), ``clipped`` (how many batches had their gradients clipped by the
+    optimizer's ``clipnorm``/``global_clipnorm``), ``seconds`` and ``event``
+    (``None``, ``"diverged"`` or ``"interrupted"``; a diverged record carries the
+    loss that blew up).
+
+    Saved models hold the history as one array per column
+    (:meth:`to_columns`), not as one dict per epoch.
 
     Examples
     --------
     >>> h = History([{"epoch": 1, "loss": 0.5}, {"epoch": 2, "loss": 0.25}])
     >>> h["loss"]
     array([0.5 , 0.25])
+    >>> History.from_columns(h.to_columns()) == h
+    True
     """
 
     def __getitem__(self, key: Any) -> Any:
@@ -70,6 +92,79 @@ class History(list):
             rows.append(row)
         return pd.DataFrame(rows)
 
+    def to_columns(self) -> dict[str, Any]:
+        """Return the records as one column per key, arrays where possible.
+
+        Numbers and strings become one array per key (``(n_epochs, n_layers)`` for
+        the norms), with a boolean ``"<key>:none"`` mask where a value was ``None``;
+        anything else stays a list. Saved models store their history this way.
+
+        Returns
+        -------
+        columns : dict
+            ``"keys"`` (the record keys, in order), ``"n"`` (the number of records)
+            and the columns.
+        """
+        keys = list(dict.fromkeys(key for record in self for key in record))
+        columns: dict[str, Any] = {"keys": keys, "n": len(self)}
+        for key in keys:
+            columns.update(_encode_column(key, [record.get(key) for record in self]))
+        return columns
+
+    @classmethod
+    def from_columns(cls, columns: dict[str, Any]) -> History:
+        """Rebuild the records from :meth:`to_columns`.
+
+        Parameters
+        ----------
+        columns : dict
+            The output of :meth:`to_columns`.
+
+        Returns
+        -------
+        history : History
+            The records, with Python numbers, strings and lists as recorded.
+        """
+        keys = list(columns["keys"])
+        decoded = {key: _decode_column(key, columns) for key in keys}
+        return cls(
+            {key: decoded[key][i] for key in keys} for i in range(int(columns["n"]))
+        )
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _encode_column(key: str, values: list) -> dict[str, Any]:
+    """One history column as an array (plus a ``None`` mask), or else a list."""
+    present = [v for v in values if v is not None]
+    if all(_is_number(v) for v in present) or all(isinstance(v, str) for v in present):
+        array = np.array(present) if present else np.array([], dtype=float)
+    elif (
+        len(present) == len(values)
+        and all(isinstance(v, list) and all(map(_is_number, v)) for v in present)
+        and len({len(v) for v in present}) == 1
+    ):
+        array = np.array(present, dtype=float)
+    else:
+        return {key: values}
+    column = {key: array}
+    if len(present) < len(values):
+        column[f"{key}:none"] = np.array([v is None for v in values])
+    return column
+
+
+def _decode_column(key: str, columns: dict[str, Any]) -> list:
+    column = columns[key]
+    if not isinstance(column, np.ndarray):
+        return list(column)
+    present = iter(column.tolist())
+    mask = columns.get(f"{key}:none")
+    if mask is None:
+        return list(present)
+    return [None if flag else next(present) for flag in mask.tolist()]
+
 
 @dataclass
 class TrainingConfig:
@@ -85,11 +180,18 @@ class TrainingConfig:
     shuffle: bool
     verbose: int = 0
     name: str = "model"
+    on_divergence: str = "raise"
 
 
 @dataclass
 class TrainingState:
-    """Everything that must survive between ``partial_fit`` calls and warm starts."""
+    """Everything that must survive between ``partial_fit`` calls and warm starts.
+
+    ``schedule_epoch`` counts the epochs spent in the current learning-rate schedule
+    (it continues across warm starts); ``schedule_key`` says what that schedule was
+    started from, so a changed ``schedule`` or ``learning_rate`` starts a new one.
+    Saved (pickled or skops) states hold the history as columns of arrays.
+    """
 
     rng: np.random.Generator
     optimizer_state: Any = None
@@ -101,6 +203,48 @@ class TrainingState:
     history: History = field(default_factory=History)
     best_params: list | None = None
     trainable: tuple | None = None
+    best_epoch: int = 0
+    schedule_epoch: int = 0
+    schedule_key: Any = None
+
+    def for_new_fit(self) -> TrainingState:
+        """The state a ``fit`` starts from (warm start included).
+
+        ``fit`` starts counters, history and early stopping afresh; the random
+        generator, the optimizer's state and the learning-rate schedule carry over
+        (the schedule continues, as scikit-learn's ``invscaling`` does; ``train``
+        starts a new one if ``schedule`` or ``learning_rate`` changed).
+        """
+        return TrainingState(
+            rng=self.rng,
+            optimizer_state=self.optimizer_state,
+            trainable=self.trainable,
+            schedule_state=self.schedule_state,
+            schedule_epoch=self.schedule_epoch,
+            schedule_key=self.schedule_key,
+        )
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state["history"] = self.history.to_columns()
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        # Files saved by older versions lack the newer fields and hold the history
+        # as a list of dicts: both still load.
+        for item in fields(self):
+            if item.name not in state:
+                default = (
+                    item.default_factory
+                    if item.default is item.default_factory
+                    else None
+                )
+                state[item.name] = item.default if default is None else default()
+        history = state["history"]
+        if isinstance(history, dict):
+            history = History.from_columns(history)
+        state["history"] = History(history)
+        self.__dict__.update(state)
 
 
 @dataclass
@@ -114,11 +258,27 @@ class TrainData:
 
 @dataclass
 class Outcome:
-    """How a training run ended."""
+    """How a training run ended; ``reason`` is the sentence ``verbose`` prints."""
 
     converged: bool = False
     stopped_early: bool = False
     event: str | None = None
+    reason: str = ""
+
+
+class _Checkpoint:
+    """The best weights seen in this run (for ``on_divergence="keep_best"``)."""
+
+    def __init__(self, params: list, loss: float, epoch: int, active: bool) -> None:
+        self.active = active
+        self.params = [p.copy() for p in params] if active else None
+        self.loss, self.epoch = loss, epoch
+
+    def offer(self, params: list, loss: float, epoch: int) -> None:
+        if self.active and loss < self.loss:
+            for kept, p in zip(self.params, params):
+                np.copyto(kept, p)
+            self.loss, self.epoch = loss, epoch
 
 
 def train(
@@ -143,7 +303,7 @@ def train(
     data : TrainData
         The training data.
     config : TrainingConfig
-        Optimizer, schedule and stopping rules.
+        Optimizer, schedule, stopping rules and what to do on divergence.
     state : TrainingState
         Optimizer/schedule state, counters and history; updated.
     validation_score : callable, optional
@@ -155,27 +315,57 @@ def train(
     Returns
     -------
     outcome : Outcome
+
+    Raises
+    ------
+    ValueError
+        If training diverges and ``config.on_divergence == "raise"``.
     """
+    progress = _Progress(config, epochs if epochs is not None else config.max_iter)
+    if not state.history:
+        progress.update(_record_initial(objective, coefs, intercepts, data, state))
     if not _trainable(objective, coefs, intercepts)[0]:
-        return _train_nothing(objective, coefs, intercepts, data, state)
-    if getattr(config.optimizer, "full_batch", False):
-        return _train_full_batch(
-            objective, coefs, intercepts, data, config, state, validation_score
+        outcome = Outcome(converged=True, reason="every layer is frozen")
+    elif getattr(config.optimizer, "full_batch", False):
+        outcome = _train_full_batch(
+            objective,
+            coefs,
+            intercepts,
+            data,
+            config,
+            state,
+            validation_score,
+            progress,
         )
-    return _train_minibatch(
-        objective, coefs, intercepts, data, config, state, validation_score, epochs
-    )
+    else:
+        outcome = _train_minibatch(
+            objective,
+            coefs,
+            intercepts,
+            data,
+            config,
+            state,
+            (validation_score, epochs, progress),
+        )
+    progress.close(_stop_line(config, state, outcome))
+    if outcome.event == "diverged" and config.on_divergence == "raise":
+        raise ValueError(_divergence_message(config, state))
+    if outcome.event is not None:
+        _warn_event(outcome, config, state)
+    return outcome
 
 
-def _train_nothing(objective, coefs, intercepts, data, state) -> Outcome:
-    """Every array is frozen: record the objective once, there is nothing to solve."""
+def _record_initial(objective, coefs, intercepts, data, state) -> dict:
+    """Epoch 0: the objective, weight and gradient norms before any update."""
     start = time.perf_counter()
     scale = data.sample_weight / data.sample_weight.sum()
-    loss = objective.smooth_value_and_grads(coefs, intercepts, data.X, data.Y, scale)[0]
-    if not objective.penalty.smooth:
-        loss += objective.penalty_value(coefs)
-    _record(state, objective, coefs, loss, [np.nan] * len(coefs), None, None, start)
-    return Outcome(converged=True)
+    blocks = _BlockEvaluator(objective, coefs, intercepts, data, scale)
+    with np.errstate(over="ignore", invalid="ignore"):
+        loss, coef_grads, _ = blocks.smooth_value_and_grads()
+        if not objective.penalty.smooth:
+            loss += objective.penalty_value(coefs)
+        norms = [np.nan if g is None else _norm(g) for g in coef_grads]
+    return _record(state, coefs, loss, norms, None, "initial", start)
 
 
 def _trainable(objective: Objective, coefs: list, intercepts: list):
@@ -192,9 +382,8 @@ def _trainable(objective: Objective, coefs: list, intercepts: list):
     return params, penalized
 
 
-def _train_minibatch(
-    objective, coefs, intercepts, data, config, state, validation_score, epochs
-) -> Outcome:
+def _train_minibatch(objective, coefs, intercepts, data, config, state, run) -> Outcome:
+    validation_score, epochs, progress = run
     params, penalized = _trainable(objective, coefs, intercepts)
     workspace = _workspace(coefs, config.batch_size, data)
     fused = _fusable(objective, config.optimizer)
@@ -209,73 +398,151 @@ def _train_minibatch(
         # Other arrays to train (layers frozen or unfrozen since): a fresh state.
         state.optimizer_state = config.optimizer.init(params)
         state.trainable = layout
-    if state.schedule_state is None:
-        state.schedule_state = config.schedule.init(config.learning_rate)
+    _start_schedule(config, state)
+    step = _Step(objective, params, penalized, config, workspace)
+    checkpoint = _Checkpoint(
+        params,
+        state.history[-1]["loss"] if state.n_iter == 0 else np.inf,
+        state.n_iter,
+        config.on_divergence == "keep_best",
+    )
     n_epochs = epochs if epochs is not None else config.max_iter
     outcome = Outcome()
-    progress = _Progress(config, n_epochs)
     for _ in range(n_epochs):
-        start = time.perf_counter()
-        learning_rate = config.schedule.value(state.schedule_state, state.n_iter)
-        try:
-            # Overflow is expected when training diverges; the guard reports it.
-            with np.errstate(over="ignore", invalid="ignore"):
-                loss, grad_norms, event = run_epoch(
-                    objective,
-                    coefs,
-                    intercepts,
-                    params,
-                    penalized,
-                    data,
-                    config,
-                    state,
-                    learning_rate,
-                    workspace,
-                )
-        except KeyboardInterrupt:
-            loss, grad_norms, event = np.nan, [np.nan] * len(coefs), "interrupted"
-        record = _record(
-            state, objective, coefs, loss, grad_norms, learning_rate, event, start
-        )
-        if event is not None:
-            outcome.event = event
-            _warn_event(event, config)
+        record = _minibatch_epoch(objective, coefs, intercepts, data, state, step)
+        if record["event"] is not None:
+            progress.update(record)
+            outcome.event = record["event"]
+            # keep_best: the best epoch by loss, unless early stopping restores
+            # the best one by validation score below.
+            restoring_val = (
+                validation_score is not None and state.best_params is not None
+            )
+            if outcome.event == "diverged" and checkpoint.active and not restoring_val:
+                _put_back(params, checkpoint.params)
+                state.best_epoch = checkpoint.epoch
             break
+        checkpoint.offer(params, record["loss"], record["epoch"])
         stop = end_epoch(record, state, config, params, validation_score)
         progress.update(record)
         if stop and epochs is None:
             outcome.converged = outcome.stopped_early = True
             break
-    progress.close()
+    if epochs is not None and outcome.event is None:
+        outcome.reason = f"ran the {epochs} epoch(s) asked for (partial_fit)"
     _restore_best(state, params, validation_score)
     return outcome
+
+
+def _minibatch_epoch(objective, coefs, intercepts, data, state, step) -> dict:
+    """Run one epoch at the schedule's rate and record it."""
+    start = time.perf_counter()
+    config = step.config
+    learning_rate = config.schedule.value(state.schedule_state, state.schedule_epoch)
+    try:
+        # Overflow is expected when training diverges; the guard reports it.
+        with np.errstate(over="ignore", invalid="ignore"):
+            loss, grad_norms, event = run_epoch(
+                objective, coefs, intercepts, data, state, learning_rate, step
+            )
+    except KeyboardInterrupt:
+        loss, grad_norms, event = np.nan, [np.nan] * len(coefs), "interrupted"
+    if event is None:
+        state.schedule_epoch += 1
+    record = _record(state, coefs, loss, grad_norms, learning_rate, event, start)
+    record["clipped"] = step.clipped
+    return record
+
+
+def _start_schedule(config: TrainingConfig, state: TrainingState) -> None:
+    """Continue the schedule of a warm start, or start one (its horizon: max_iter)."""
+    key = (repr(config.schedule), float(config.learning_rate))
+    if state.schedule_state is not None and state.schedule_key == key:
+        return
+    init = config.schedule.init
+    if "horizon" in inspect.signature(init).parameters:
+        state.schedule_state = init(config.learning_rate, horizon=config.max_iter)
+    else:  # a user-defined schedule without a horizon
+        state.schedule_state = init(config.learning_rate)
+    state.schedule_epoch, state.schedule_key = 0, key
+
+
+class _Step:
+    """What every batch needs: the arrays, the optimizer step and the clipping.
+
+    When the optimizer clips gradients (``clipnorm``/``global_clipnorm``), the loop
+    clips the gradient buffers itself, per array even when the parameters are fused
+    into one flat array (the per-array gradients are views into the flat one), counts
+    the batches clipped for the history, and steps with a copy of the optimizer that
+    does not clip again.
+    """
+
+    def __init__(self, objective, params, penalized, config, workspace) -> None:
+        self.objective, self.params, self.penalized = objective, params, penalized
+        self.config, self.workspace = config, workspace
+        optimizer = config.optimizer
+        self.clipnorm = getattr(optimizer, "clipnorm", None)
+        self.global_clipnorm = getattr(optimizer, "global_clipnorm", None)
+        self.optimizer = optimizer
+        if self.clipnorm is not None or self.global_clipnorm is not None:
+            check_clipping(
+                type(optimizer).__name__, self.clipnorm, self.global_clipnorm
+            )
+            self.optimizer = copy.copy(optimizer).set_params(
+                clipnorm=None, global_clipnorm=None
+            )
+        self.clipped = 0
+
+    def __call__(self, state, coef_grads, intercept_grads, learning_rate) -> None:
+        grads = self.workspace.flat_grads or _present(coef_grads, intercept_grads)
+        if self.clipnorm is not None:
+            per_array = _present(coef_grads, intercept_grads)  # views when fused
+            self.clipped += clip_gradients(
+                per_array, clipnorm=self.clipnorm, inplace=True
+            )[1]
+        elif self.global_clipnorm is not None:
+            self.clipped += clip_gradients(
+                grads, global_clipnorm=self.global_clipnorm, inplace=True
+            )[1]
+        state.optimizer_state = self.optimizer.update(
+            self.params,
+            grads,
+            state.optimizer_state,
+            learning_rate,
+            penalty=self.objective.penalty,
+            penalized=self.penalized,
+        )
+
+
+def _present(coef_grads: list, intercept_grads: list) -> list:
+    """The gradients of the trainable arrays, in optimizer order."""
+    return [g for g in interleave(coef_grads, intercept_grads) if g is not None]
 
 
 def run_epoch(
     objective: Objective,
     coefs: list,
     intercepts: list,
-    params: list,
-    penalized: list,
     data: TrainData,
-    config: TrainingConfig,
     state: TrainingState,
     learning_rate: float,
-    workspace: Workspace,
+    step: _Step,
 ) -> tuple[float, list[float], str | None]:
     """One pass over the data in minibatches.
 
     Returns the epoch's mean objective, the per-layer mean gradient norms, and
-    ``"diverged"`` if the loss or the weights stopped being finite; the weights are
-    then put back to their values at the start of the epoch (the last finite ones).
+    ``"diverged"`` if the loss or the weights stopped being finite, or the loss grew
+    ``_BLOW_UP``-fold over the best one so far (epoch 0 included); the weights are
+    then put back to their values at the start of the epoch (the last finite ones)
+    and the loss returned is the one that blew up.
     """
+    config, workspace, params = step.config, step.workspace, step.params
     n_samples = data.Y.shape[0]
     order = state.rng.permutation(n_samples) if config.shuffle else np.arange(n_samples)
     mean_weight = float(data.sample_weight.mean())
     snapshot = [p.copy() for p in params]
     grad_sums = [0.0] * len(coefs)
-    n_batches = 0
-    total = 0.0
+    n_batches, total, step.clipped = 0, 0.0, 0
     for begin in range(0, n_samples, config.batch_size):
         rows = order[begin : begin + config.batch_size]
         rows.sort()  # contiguous-ish gathers are faster, order within a batch is moot
@@ -290,34 +557,27 @@ def run_epoch(
         )
         objective.add_penalty_grad(coefs, coef_grads, workspace)
         if not math.isfinite(value):
-            _put_back(params, snapshot)
-            return np.nan, [np.nan] * len(coefs), "diverged"
+            return _diverged(params, snapshot, coefs, value)
         total += value * len(rows)
         for layer, grad in enumerate(coef_grads):
             grad_sums[layer] += np.nan if grad is None else _norm(grad)
         n_batches += 1
-        grads = workspace.flat_grads or [
-            g for g in interleave(coef_grads, intercept_grads) if g is not None
-        ]
-        state.optimizer_state = config.optimizer.update(
-            params,
-            grads,
-            state.optimizer_state,
-            learning_rate,
-            penalty=objective.penalty,
-            penalized=penalized,
-        )
+        step(state, coef_grads, intercept_grads, learning_rate)
     if not all(np.isfinite(p).all() for p in params):
-        _put_back(params, snapshot)
-        return np.nan, [np.nan] * len(coefs), "diverged"
+        return _diverged(params, snapshot, coefs, np.inf)
     # The penalty is added once per epoch, at the epoch's final weights.
     loss = total / n_samples + objective.penalty_value(coefs)
-    if not np.isfinite(loss) or loss > _BLOW_UP * state.best_loss:
+    best = min(state.best_loss, state.history[0]["loss"]) if state.history else np.inf
+    if not np.isfinite(loss) or loss > _BLOW_UP * best:
         # Finite batch losses can still add up to inf, or grow by orders of
         # magnitude without overflowing: both are divergence, not progress.
-        _put_back(params, snapshot)
-        return np.nan, [np.nan] * len(coefs), "diverged"
+        return _diverged(params, snapshot, coefs, loss)
     return loss, [g / max(n_batches, 1) for g in grad_sums], None
+
+
+def _diverged(params, snapshot, coefs, loss) -> tuple[float, list[float], str]:
+    _put_back(params, snapshot)
+    return float(loss), [np.nan] * len(coefs), "diverged"
 
 
 def _workspace(coefs: list, batch_size: int, data: TrainData) -> Workspace:
@@ -392,10 +652,13 @@ def end_epoch(
     Without validation data, an epoch improves when its loss is below the best loss
     minus ``tol``; with it, when the validation score beats the best by ``tol`` (the
     best weights are kept). Training stops after more than ``n_iter_no_change``
-    epochs without improvement, or when an adaptive schedule runs out of rate.
+    epochs without improvement, or when an adaptive schedule runs out of rate. The
+    schedule observes the same quantity (the training loss, or minus the validation
+    score); when it lowers the rate (``adaptive`` on a plateau), the count of epochs
+    without improvement starts again, as in scikit-learn: the lower rate gets its
+    chance before the ``tol`` rule stops training.
     """
     loss = record["loss"]
-    state.schedule_state = config.schedule.observe(state.schedule_state, loss)
     if validation_score is not None:
         score = validation_score()
         record["val_score"] = score
@@ -403,24 +666,49 @@ def end_epoch(
         if score > state.best_val_score:
             state.best_val_score = score
             state.best_params = [p.copy() for p in params]
+            state.best_epoch = record["epoch"]
     else:
         improved = loss <= state.best_loss - config.tol
     state.best_loss = min(state.best_loss, loss)
-    state.no_improvement = 0 if improved else state.no_improvement + 1
-    return state.no_improvement > config.n_iter_no_change or config.schedule.exhausted(
-        state.schedule_state
+    cut = _observe_schedule(record, state, config, validation_score is not None)
+    state.no_improvement = 0 if improved or cut else state.no_improvement + 1
+    return state.no_improvement > config.n_iter_no_change or (
+        state.schedule_state is not None
+        and config.schedule.exhausted(state.schedule_state)
     )
 
 
-def _record(state, objective, coefs, loss, grad_norms, learning_rate, event, start):
-    state.n_iter += event is None
+def _observe_schedule(record, state, config, validating: bool) -> bool:
+    """Show the schedule what the stopping rule watches; return True if it cut.
+
+    Full-batch solvers have no schedule (no state): nothing to observe.
+    """
+    schedule, before = config.schedule, state.schedule_state
+    if before is None:
+        return False
+    watched = -record["val_score"] if validating else record["loss"]
+    state.schedule_state = schedule.observe(before, watched)
+    epoch = state.schedule_epoch
+    return schedule.value(state.schedule_state, epoch) < schedule.value(before, epoch)
+
+
+def _record(state, coefs, loss, grad_norms, learning_rate, event, start):
+    """Append one history record; ``event="initial"`` is epoch 0."""
+    if event == "initial":
+        epoch, event = 0, None
+    elif event is None:
+        state.n_iter += 1
+        epoch = state.n_iter
+    else:  # the epoch that diverged or was interrupted did not complete
+        epoch = state.n_iter + 1
     record = {
-        "epoch": state.n_iter,
+        "epoch": epoch,
         "loss": float(loss),
         "val_score": None,
         "learning_rate": learning_rate,
         "weight_norms": _norms(coefs),
         "grad_norms": [float(g) for g in grad_norms],
+        "clipped": 0,
         "seconds": time.perf_counter() - start,
         "event": event,
     }
@@ -443,28 +731,76 @@ def _restore_best(state, params, validation_score) -> None:
         _put_back(params, state.best_params)
 
 
-def _warn_event(event: str, config: TrainingConfig) -> None:
-    if event == "diverged":
+def _divergence_message(config: TrainingConfig, state: TrainingState) -> str:
+    record = state.history[-1]
+    rate = record["learning_rate"]
+    at = f"learning_rate={rate:.3g}" if rate is not None else "the full-batch solver"
+    return (
+        f"{config.name}: training diverged in epoch {record['epoch']} with {at} "
+        f"(loss {record['loss']:.3g}): the solver produced non-finite or exploding "
+        "parameter weights. Lower learning_rate, scale the features (e.g. "
+        "StandardScaler in a Pipeline), or clip the gradients with the optimizer's "
+        "clipnorm or global_clipnorm (e.g. optimizer=skweights.optimizers.sgd("
+        "clipnorm=1.0)). The estimator was left unchanged; pass "
+        "on_divergence='keep_best' to keep the best epoch's weights instead."
+    )
+
+
+def _warn_event(outcome: Outcome, config: TrainingConfig, state) -> None:
+    if outcome.event == "diverged":
         warnings.warn(
-            f"{config.name}: the loss became non-finite (training diverged); the last "
-            "finite weights were kept. Lower the learning rate, scale the features "
-            "(e.g. StandardScaler) or use a stronger penalty.",
-            ConvergenceWarning,
-            stacklevel=_USER_FRAME,
+            f"{config.name}: training diverged in epoch {state.history[-1]['epoch']}"
+            f"; the weights of epoch {state.best_epoch} (the best one) were restored "
+            "(on_divergence='keep_best'). Lower learning_rate, scale the features "
+            "(e.g. StandardScaler) or set the optimizer's clipnorm/global_clipnorm.",
+            DivergenceWarning,
+            stacklevel=_USER_FRAME - 1,
         )
     else:
         warnings.warn(
             f"{config.name}: training was interrupted; the weights trained so far "
             "were kept.",
             UserWarning,
-            stacklevel=_USER_FRAME,
+            stacklevel=_USER_FRAME - 1,
         )
 
 
+def _stop_line(config: TrainingConfig, state: TrainingState, outcome: Outcome) -> str:
+    """Why training stopped, in one sentence (printed when ``verbose`` is set)."""
+    if outcome.event == "diverged":
+        what = f"diverged in epoch {state.history[-1]['epoch']}"
+        if config.on_divergence == "raise":
+            return f"{what}; raising ValueError, the estimator is left unchanged"
+        return f"{what}; restored the weights of epoch {state.best_epoch}"
+    if outcome.event == "interrupted":
+        return "interrupted; the weights trained so far were kept"
+    if outcome.reason:
+        return outcome.reason
+    if not outcome.converged:
+        return f"max_iter reached ({config.max_iter} epochs) before converging"
+    if state.best_params is not None:
+        return (
+            f"early stopping: the validation score did not improve by more than "
+            f"tol={config.tol:g} for {config.n_iter_no_change} epochs; restored the "
+            f"weights of epoch {state.best_epoch} (validation score "
+            f"{state.best_val_score:.6g})"
+        )
+    if config.schedule.exhausted(state.schedule_state):
+        return "converged: the adaptive learning rate fell below its min_lr"
+    return (
+        f"converged: the training loss did not improve by more than "
+        f"tol={config.tol:g} for {config.n_iter_no_change} consecutive epochs"
+    )
+
+
 def _train_full_batch(
-    objective, coefs, intercepts, data, config, state, validation_score
+    objective, coefs, intercepts, data, config, state, validation_score, progress
 ) -> Outcome:
-    """L-BFGS / FISTA on the whole objective; each solver iteration is an epoch."""
+    """L-BFGS / FISTA on the whole objective; each solver iteration is an epoch.
+
+    The solvers decrease the objective at every accepted iterate, so on divergence
+    the last finite iterate is also the best one (``on_divergence="keep_best"``).
+    """
     params, penalized = _trainable(objective, coefs, intercepts)
     scale = data.sample_weight / data.sample_weight.sum()
     last_grads: dict[str, list] = {"coef": [None] * len(coefs)}
@@ -479,7 +815,6 @@ def _train_full_batch(
         return value, grads
 
     outcome = Outcome()
-    progress = _Progress(config, config.max_iter)
     timer = {"start": time.perf_counter()}
 
     def callback(n_iter, values, value):
@@ -494,9 +829,7 @@ def _train_full_batch(
                 value += objective.penalty_value(coefs)
         loss = value  # the solvers report the objective with the non-smooth penalty
         norms = [np.nan if g is None else np.linalg.norm(g) for g in last_grads["coef"]]
-        record = _record(
-            state, objective, coefs, loss, norms, None, None, timer["start"]
-        )
+        record = _record(state, coefs, loss, norms, None, None, timer["start"])
         timer["start"] = time.perf_counter()
         stop = validation_score is not None and end_epoch(
             record, state, config, params, validation_score
@@ -518,20 +851,40 @@ def _train_full_batch(
         )
         _put_back(params, result.params)
         outcome.converged = bool(result.converged) or outcome.stopped_early
+        outcome.reason = _solver_reason(config, result, outcome)
     except KeyboardInterrupt:
         outcome.event = "interrupted"
-    progress.close()
     if not all(np.isfinite(p).all() for p in params):
         outcome.event = "diverged"
     if outcome.event is not None:
         _put_back(params, last_finite)
-        if state.history:
+        state.best_epoch = state.n_iter
+        if state.n_iter:
             state.history[-1]["event"] = outcome.event
-        _warn_event(outcome.event, config)
+        else:
+            nan = [np.nan] * len(coefs)
+            _record(state, coefs, np.nan, nan, None, outcome.event, time.perf_counter())
     _restore_best(state, params, validation_score)
-    if not state.history:  # converged before the first iteration finished
+    if state.n_iter == 0 and outcome.event is None:
+        # converged before the first iteration finished: record it as epoch 1
         callback(0, [p.copy() for p in params], None)
     return outcome
+
+
+def _solver_reason(config: TrainingConfig, result: Any, outcome: Outcome) -> str:
+    if outcome.stopped_early:
+        return ""  # early stopping: _stop_line words it
+    if result.converged:
+        return (
+            f"converged: the solver met its tolerance tol={config.tol:g} after "
+            f"{result.n_iter} iterations"
+        )
+    if result.n_iter < config.max_iter:
+        return (
+            f"the solver stopped after {result.n_iter} iterations without meeting "
+            f"tol={config.tol:g} (its line search could make no further progress)"
+        )
+    return ""
 
 
 class _BlockEvaluator:
@@ -599,12 +952,18 @@ class _BlockEvaluator:
 
 
 class _Progress:
-    """One line per epoch when ``verbose`` is set: tqdm if installed, else print."""
+    """What ``verbose`` shows.
+
+    ``verbose=1``: a tqdm progress bar (one line per epoch without tqdm) and, at the
+    end, one line saying why training stopped. ``verbose>=2``: one plain line per
+    epoch (loss, validation score, learning rate, time), readable in a log file,
+    then the same final line.
+    """
 
     def __init__(self, config: TrainingConfig, total: int) -> None:
-        self.verbose = config.verbose
+        self.verbose, self.name = config.verbose, config.name
         self.bar = None
-        if self.verbose:
+        if self.verbose == 1:
             try:
                 from tqdm.auto import tqdm
 
@@ -618,17 +977,22 @@ class _Progress:
         parts = {"loss": f"{record['loss']:.6g}"}
         if record.get("val_score") is not None:
             parts["val_score"] = f"{record['val_score']:.6g}"
+        if record.get("learning_rate") is not None:
+            parts["learning_rate"] = f"{record['learning_rate']:.3g}"
         parts["seconds"] = f"{record['seconds']:.3f}"
         if self.bar is not None:
-            self.bar.set_postfix(parts, refresh=False)
-            self.bar.update(1)
+            if record["epoch"] > 0:  # epoch 0 is not a step of the bar
+                self.bar.set_postfix(parts, refresh=False)
+                self.bar.update(1)
         else:
             items = ", ".join(f"{k}={v}" for k, v in parts.items())
-            print(f"Epoch {record['epoch']}: {items}", flush=True)
+            print(f"{self.name} epoch {record['epoch']}: {items}", flush=True)
 
-    def close(self) -> None:
+    def close(self, reason: str) -> None:
         if self.bar is not None:
             self.bar.close()
+        if self.verbose:
+            print(f"{self.name}: stopped: {reason}.", flush=True)
 
 
 def copy_state(state: TrainingState) -> TrainingState:

@@ -133,6 +133,7 @@ class LinearRegressor(
         warm_start=False,
         random_state=None,
         verbose=0,
+        on_divergence="raise",
         frozen_layers=(),
     ):
         store_params(self, locals())
@@ -227,6 +228,7 @@ class LinearClassifier(
         warm_start=False,
         random_state=None,
         verbose=0,
+        on_divergence="raise",
         frozen_layers=(),
     ):
         store_params(self, locals())

@@ -137,6 +137,8 @@ class MLPRegressor(
     [(5, 16), (16, 1)]
     """
 
+    _ravel_column_y = True  # as scikit-learn's MLPRegressor
+
     def __init__(
         self,
         hidden_layer_sizes=(100,),
@@ -160,6 +162,7 @@ class MLPRegressor(
         warm_start=False,
         random_state=None,
         verbose=0,
+        on_divergence="raise",
         frozen_layers=(),
     ):
         store_params(self, locals())
@@ -225,6 +228,7 @@ class MLPClassifier(ClassifierOutputMixin, ClassifierMixin, _MLPMixin, BaseNetwo
         warm_start=False,
         random_state=None,
         verbose=0,
+        on_divergence="raise",
         frozen_layers=(),
     ):
         store_params(self, locals())

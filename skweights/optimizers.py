@@ -71,6 +71,8 @@ __all__ = [
     "fista",
     "REGISTRY",
     "get",
+    "clip_gradients",
+    "check_clipping",
 ]
 
 
@@ -108,6 +110,135 @@ def _uses_prox(penalty: Any) -> bool:
 def _apply_prox(param: np.ndarray, penalty: Any, step: float | np.ndarray) -> None:
     """Replace ``param`` in place by ``penalty.prox(param, step)``."""
     param[...] = penalty.prox(param, step)
+
+
+# --------------------------------------------------------------------------------------
+# Gradient clipping (``clipnorm`` / ``global_clipnorm`` of every minibatch optimizer)
+# --------------------------------------------------------------------------------------
+
+
+def check_clipping(owner: str, clipnorm: Any, global_clipnorm: Any) -> None:
+    """Check the clipping arguments of a minibatch optimizer.
+
+    Parameters
+    ----------
+    owner : str
+        The name used in the error message.
+    clipnorm : float > 0 or None
+        The largest norm of each gradient array.
+    global_clipnorm : float > 0 or None
+        The largest norm of all gradient arrays together.
+
+    Raises
+    ------
+    ValueError
+        If a value is not a positive real number or ``None``, or both are set (as
+        in Keras, one clipping rule at a time).
+
+    Examples
+    --------
+    >>> from skweights.optimizers import check_clipping
+    >>> check_clipping("SGD", 1.0, None)
+    >>> check_clipping("SGD", 1.0, 1.0)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: SGD: set clipnorm or global_clipnorm, not both; ...
+    """
+    for name, value in (("clipnorm", clipnorm), ("global_clipnorm", global_clipnorm)):
+        if value is not None:
+            _check_real(owner, name, value, 0.0, low_closed=False)
+    if clipnorm is not None and global_clipnorm is not None:
+        raise ValueError(
+            f"{owner}: set clipnorm or global_clipnorm, not both; got "
+            f"clipnorm={clipnorm!r} and global_clipnorm={global_clipnorm!r}."
+        )
+
+
+def _norm(array: np.ndarray) -> float:
+    flat = np.ravel(array)
+    with np.errstate(over="ignore", invalid="ignore"):
+        squared = float(np.dot(flat, flat))
+    if math.isfinite(squared):
+        return math.sqrt(squared)
+    return float(np.linalg.norm(flat))  # scaled: no overflow for finite values
+
+
+def clip_gradients(
+    grads: Sequence[np.ndarray],
+    clipnorm: float | None = None,
+    global_clipnorm: float | None = None,
+    *,
+    inplace: bool = False,
+) -> tuple[list[np.ndarray], bool]:
+    r"""Rescale gradients whose norm exceeds a bound (Keras's and optax's clipping).
+
+    With ``clipnorm`` :math:`c`, each array is rescaled on its own; with
+    ``global_clipnorm`` :math:`C`, all arrays are rescaled by the same factor, which
+    keeps the direction of the whole update:
+
+    .. math::
+
+        g_i \leftarrow g_i \min\Bigl(1, \frac{c}{\|g_i\|}\Bigr), \qquad
+        g_i \leftarrow g_i \min\Bigl(1, \frac{C}{\sqrt{\sum_j \|g_j\|^2}}\Bigr).
+
+    Parameters
+    ----------
+    grads : list of ndarray
+        The gradient arrays.
+    clipnorm : float > 0, default=None
+        Largest norm of each array (Keras's ``clipnorm``, optax's
+        ``clip_by_block_rms`` in norm form).
+    global_clipnorm : float > 0, default=None
+        Largest norm of all arrays together (Keras's ``global_clipnorm``, optax's
+        ``clip_by_global_norm``).
+    inplace : bool, default=False
+        Rescale the given arrays instead of returning new ones.
+
+    Returns
+    -------
+    grads : list of ndarray
+        The (possibly rescaled) gradients; the input arrays themselves when nothing
+        was clipped or ``inplace=True``.
+    clipped : bool
+        Whether any array was rescaled.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skweights.optimizers import clip_gradients
+    >>> grads = [np.array([3.0, 4.0]), np.array([0.5])]
+    >>> clipped, hit = clip_gradients(grads, clipnorm=1.0)
+    >>> clipped[0], clipped[1], hit
+    (array([0.6, 0.8]), array([0.5]), True)
+    >>> clip_gradients(grads, global_clipnorm=100.0)[1]
+    False
+    """
+    check_clipping("clip_gradients", clipnorm, global_clipnorm)
+    grads = list(grads)
+    if clipnorm is not None:
+        factors = [min(1.0, clipnorm / n) if n > 0 else 1.0 for n in map(_norm, grads)]
+    elif global_clipnorm is not None:
+        total = math.sqrt(math.fsum(_norm(g) ** 2 for g in grads))
+        factor = min(1.0, global_clipnorm / total) if total > 0 else 1.0
+        factors = [factor] * len(grads)
+    else:
+        return grads, False
+    if all(f == 1.0 for f in factors):
+        return grads, False
+    out = []
+    for g, f in zip(grads, factors, strict=True):
+        if inplace:
+            if f != 1.0:
+                g *= f
+            out.append(g)
+        else:
+            out.append(g * g.dtype.type(f) if f != 1.0 else g)
+    return out, True
+
+
+def _clip(optimizer: Any, grads: Sequence[np.ndarray]) -> list[np.ndarray]:
+    """The gradients as ``optimizer.update`` uses them: clipped if it says so."""
+    return clip_gradients(grads, optimizer.clipnorm, optimizer.global_clipnorm)[0]
 
 
 # --------------------------------------------------------------------------------------
@@ -285,6 +416,12 @@ class SGD(Component):
         Momentum coefficient :math:`\mu`.
     nesterov : bool, default=False
         Use Nesterov's accelerated gradient.
+    clipnorm : float > 0, default=None
+        Clip each gradient array to this norm before the step (Keras's
+        ``clipnorm``); see :func:`clip_gradients`.
+    global_clipnorm : float > 0, default=None
+        Clip all gradient arrays together to this norm before the step (Keras's
+        ``global_clipnorm``). At most one of the two may be set.
 
     Attributes
     ----------
@@ -312,14 +449,23 @@ class SGD(Component):
 
     full_batch = False
 
-    def __init__(self, momentum: float = 0.0, nesterov: bool = False) -> None:
+    def __init__(
+        self,
+        momentum: float = 0.0,
+        nesterov: bool = False,
+        clipnorm: float | None = None,
+        global_clipnorm: float | None = None,
+    ) -> None:
         self.momentum = momentum
         self.nesterov = nesterov
+        self.clipnorm = clipnorm
+        self.global_clipnorm = global_clipnorm
 
     def _validated(self) -> tuple[float, bool]:
         momentum = _check_real(
             "SGD", "momentum", self.momentum, 0.0, 1.0, high_closed=False
         )
+        check_clipping("SGD", self.clipnorm, self.global_clipnorm)
         return momentum, _check_bool("SGD", "nesterov", self.nesterov)
 
     def init(self, params: Sequence[np.ndarray]) -> SGDState:
@@ -373,6 +519,7 @@ class SGD(Component):
         momentum, nesterov = self._validated()
         lr = _check_real("SGD", "learning_rate", learning_rate, 0.0)
         penalized = _check_arguments("SGD", params, grads, penalized)
+        grads = _clip(self, grads)
         prox = _uses_prox(penalty)
         prox_step = lr / (1.0 - momentum)
         for p, g, v, pen in zip(params, grads, state.velocity, penalized, strict=True):
@@ -405,10 +552,12 @@ def _adam_update(
     beta_2: float,
     epsilon: float,
     weight_decay: float,
+    clipping: tuple = (None, None),
 ) -> AdamState:
     """The shared step of Adam (``weight_decay=0``) and AdamW."""
     lr = _check_real(owner, "learning_rate", learning_rate, 0.0)
     penalized = _check_arguments(owner, params, grads, penalized)
+    grads = clip_gradients(grads, *clipping)[0]
     prox = _uses_prox(penalty)
     count = state.count + 1
     correction_1 = 1.0 - beta_1**count
@@ -468,6 +617,12 @@ class Adam(Component):
         Decay rate of the second moment.
     epsilon : float > 0, default=1e-8
         Added to :math:`\sqrt{\hat v}` for numerical stability.
+    clipnorm : float > 0, default=None
+        Clip each gradient array to this norm before the step (Keras's
+        ``clipnorm``); see :func:`clip_gradients`.
+    global_clipnorm : float > 0, default=None
+        Clip all gradient arrays together to this norm before the step (Keras's
+        ``global_clipnorm``). At most one of the two may be set.
 
     Attributes
     ----------
@@ -498,14 +653,22 @@ class Adam(Component):
     full_batch = False
 
     def __init__(
-        self, beta_1: float = 0.9, beta_2: float = 0.999, epsilon: float = 1e-8
+        self,
+        beta_1: float = 0.9,
+        beta_2: float = 0.999,
+        epsilon: float = 1e-8,
+        clipnorm: float | None = None,
+        global_clipnorm: float | None = None,
     ) -> None:
         self.beta_1 = beta_1
         self.beta_2 = beta_2
         self.epsilon = epsilon
+        self.clipnorm = clipnorm
+        self.global_clipnorm = global_clipnorm
 
     def _validated(self) -> tuple[float, float, float]:
         name = type(self).__name__
+        check_clipping(name, self.clipnorm, self.global_clipnorm)
         return (
             _check_real(name, "beta_1", self.beta_1, 0.0, 1.0, high_closed=False),
             _check_real(name, "beta_2", self.beta_2, 0.0, 1.0, high_closed=False),
@@ -574,6 +737,7 @@ class Adam(Component):
             beta_2,
             epsilon,
             0.0,
+            (self.clipnorm, self.global_clipnorm),
         )
 
 
@@ -602,6 +766,12 @@ class AdamW(Adam):
         Added to :math:`\sqrt{\hat v}` for numerical stability.
     weight_decay : float >= 0, default=0.01
         Decoupled decay rate :math:`\lambda`.
+    clipnorm : float > 0, default=None
+        Clip each gradient array to this norm before the step (Keras's
+        ``clipnorm``); see :func:`clip_gradients`.
+    global_clipnorm : float > 0, default=None
+        Clip all gradient arrays together to this norm before the step (Keras's
+        ``global_clipnorm``). At most one of the two may be set.
 
     Attributes
     ----------
@@ -632,11 +802,15 @@ class AdamW(Adam):
         beta_2: float = 0.999,
         epsilon: float = 1e-8,
         weight_decay: float = 0.01,
+        clipnorm: float | None = None,
+        global_clipnorm: float | None = None,
     ) -> None:
         self.beta_1 = beta_1
         self.beta_2 = beta_2
         self.epsilon = epsilon
         self.weight_decay = weight_decay
+        self.clipnorm = clipnorm
+        self.global_clipnorm = global_clipnorm
 
     def update(
         self,
@@ -685,6 +859,7 @@ class AdamW(Adam):
             beta_2,
             epsilon,
             weight_decay,
+            (self.clipnorm, self.global_clipnorm),
         )
 
 
@@ -714,6 +889,12 @@ class RMSprop(Component):
         Added to :math:`\sqrt{v}` for numerical stability.
     momentum : float in [0, 1), default=0.0
         Momentum coefficient :math:`\mu`.
+    clipnorm : float > 0, default=None
+        Clip each gradient array to this norm before the step (Keras's
+        ``clipnorm``); see :func:`clip_gradients`.
+    global_clipnorm : float > 0, default=None
+        Clip all gradient arrays together to this norm before the step (Keras's
+        ``global_clipnorm``). At most one of the two may be set.
 
     Attributes
     ----------
@@ -741,13 +922,21 @@ class RMSprop(Component):
     full_batch = False
 
     def __init__(
-        self, rho: float = 0.9, epsilon: float = 1e-8, momentum: float = 0.0
+        self,
+        rho: float = 0.9,
+        epsilon: float = 1e-8,
+        momentum: float = 0.0,
+        clipnorm: float | None = None,
+        global_clipnorm: float | None = None,
     ) -> None:
         self.rho = rho
         self.epsilon = epsilon
         self.momentum = momentum
+        self.clipnorm = clipnorm
+        self.global_clipnorm = global_clipnorm
 
     def _validated(self) -> tuple[float, float, float]:
+        check_clipping("RMSprop", self.clipnorm, self.global_clipnorm)
         return (
             _check_real("RMSprop", "rho", self.rho, 0.0, 1.0, high_closed=False),
             _check_real("RMSprop", "epsilon", self.epsilon, 0.0, low_closed=False),
@@ -810,6 +999,7 @@ class RMSprop(Component):
         rho, epsilon, momentum = self._validated()
         lr = _check_real("RMSprop", "learning_rate", learning_rate, 0.0)
         penalized = _check_arguments("RMSprop", params, grads, penalized)
+        grads = _clip(self, grads)
         prox = _uses_prox(penalty)
         for p, g, v, b, pen in zip(
             params, grads, state.nu, state.velocity, penalized, strict=True
@@ -860,6 +1050,12 @@ class Adagrad(Component):
         Added to :math:`\sqrt{G}` for numerical stability.
     initial_accumulator : float >= 0, default=0.0
         Starting value of :math:`G`.
+    clipnorm : float > 0, default=None
+        Clip each gradient array to this norm before the step (Keras's
+        ``clipnorm``); see :func:`clip_gradients`.
+    global_clipnorm : float > 0, default=None
+        Clip all gradient arrays together to this norm before the step (Keras's
+        ``global_clipnorm``). At most one of the two may be set.
 
     Attributes
     ----------
@@ -886,11 +1082,20 @@ class Adagrad(Component):
 
     full_batch = False
 
-    def __init__(self, epsilon: float = 1e-8, initial_accumulator: float = 0.0) -> None:
+    def __init__(
+        self,
+        epsilon: float = 1e-8,
+        initial_accumulator: float = 0.0,
+        clipnorm: float | None = None,
+        global_clipnorm: float | None = None,
+    ) -> None:
         self.epsilon = epsilon
         self.initial_accumulator = initial_accumulator
+        self.clipnorm = clipnorm
+        self.global_clipnorm = global_clipnorm
 
     def _validated(self) -> tuple[float, float]:
+        check_clipping("Adagrad", self.clipnorm, self.global_clipnorm)
         return (
             _check_real("Adagrad", "epsilon", self.epsilon, 0.0, low_closed=False),
             _check_real(
@@ -950,6 +1155,7 @@ class Adagrad(Component):
         epsilon, _ = self._validated()
         lr = _check_real("Adagrad", "learning_rate", learning_rate, 0.0)
         penalized = _check_arguments("Adagrad", params, grads, penalized)
+        grads = _clip(self, grads)
         prox = _uses_prox(penalty)
         for p, g, acc, pen in zip(
             params, grads, state.sum_of_squares, penalized, strict=True
@@ -1496,7 +1702,12 @@ class FISTA(Component):
 # --------------------------------------------------------------------------------------
 
 
-def sgd(momentum: float = 0.0, nesterov: bool = False) -> SGD:
+def sgd(
+    momentum: float = 0.0,
+    nesterov: bool = False,
+    clipnorm: float | None = None,
+    global_clipnorm: float | None = None,
+) -> SGD:
     """Stochastic gradient descent; see :class:`SGD`.
 
     Parameters
@@ -1505,6 +1716,12 @@ def sgd(momentum: float = 0.0, nesterov: bool = False) -> SGD:
         Momentum coefficient.
     nesterov : bool, default=False
         Use Nesterov's accelerated gradient.
+    clipnorm : float > 0, default=None
+        Clip each gradient array to this norm before the step (Keras's
+        ``clipnorm``); see :func:`clip_gradients`.
+    global_clipnorm : float > 0, default=None
+        Clip all gradient arrays together to this norm before the step (Keras's
+        ``global_clipnorm``). At most one of the two may be set.
 
     Returns
     -------
@@ -1514,13 +1731,24 @@ def sgd(momentum: float = 0.0, nesterov: bool = False) -> SGD:
     Examples
     --------
     >>> from skweights.optimizers import sgd
-    >>> sgd(momentum=0.9, nesterov=True)
-    SGD(momentum=0.9, nesterov=True)
+    >>> sgd(momentum=0.9, nesterov=True, clipnorm=1.0)
+    SGD(clipnorm=1.0, global_clipnorm=None, momentum=0.9, nesterov=True)
     """
-    return SGD(momentum=momentum, nesterov=nesterov)
+    return SGD(
+        momentum=momentum,
+        nesterov=nesterov,
+        clipnorm=clipnorm,
+        global_clipnorm=global_clipnorm,
+    )
 
 
-def adam(beta_1: float = 0.9, beta_2: float = 0.999, epsilon: float = 1e-8) -> Adam:
+def adam(
+    beta_1: float = 0.9,
+    beta_2: float = 0.999,
+    epsilon: float = 1e-8,
+    clipnorm: float | None = None,
+    global_clipnorm: float | None = None,
+) -> Adam:
     """Adam; see :class:`Adam`.
 
     Parameters
@@ -1531,6 +1759,12 @@ def adam(beta_1: float = 0.9, beta_2: float = 0.999, epsilon: float = 1e-8) -> A
         Decay rate of the second moment.
     epsilon : float > 0, default=1e-8
         Numerical stability constant.
+    clipnorm : float > 0, default=None
+        Clip each gradient array to this norm before the step (Keras's
+        ``clipnorm``); see :func:`clip_gradients`.
+    global_clipnorm : float > 0, default=None
+        Clip all gradient arrays together to this norm before the step (Keras's
+        ``global_clipnorm``). At most one of the two may be set.
 
     Returns
     -------
@@ -1540,10 +1774,16 @@ def adam(beta_1: float = 0.9, beta_2: float = 0.999, epsilon: float = 1e-8) -> A
     Examples
     --------
     >>> from skweights.optimizers import adam
-    >>> adam(beta_2=0.99)
-    Adam(beta_1=0.9, beta_2=0.99, epsilon=1e-08)
+    >>> adam(beta_2=0.99, global_clipnorm=5.0).get_params()["global_clipnorm"]
+    5.0
     """
-    return Adam(beta_1=beta_1, beta_2=beta_2, epsilon=epsilon)
+    return Adam(
+        beta_1=beta_1,
+        beta_2=beta_2,
+        epsilon=epsilon,
+        clipnorm=clipnorm,
+        global_clipnorm=global_clipnorm,
+    )
 
 
 def adamw(
@@ -1551,6 +1791,8 @@ def adamw(
     beta_2: float = 0.999,
     epsilon: float = 1e-8,
     weight_decay: float = 0.01,
+    clipnorm: float | None = None,
+    global_clipnorm: float | None = None,
 ) -> AdamW:
     """Adam with decoupled weight decay; see :class:`AdamW`.
 
@@ -1564,6 +1806,12 @@ def adamw(
         Numerical stability constant.
     weight_decay : float >= 0, default=0.01
         Decoupled decay rate of the penalized arrays.
+    clipnorm : float > 0, default=None
+        Clip each gradient array to this norm before the step (Keras's
+        ``clipnorm``); see :func:`clip_gradients`.
+    global_clipnorm : float > 0, default=None
+        Clip all gradient arrays together to this norm before the step (Keras's
+        ``global_clipnorm``). At most one of the two may be set.
 
     Returns
     -------
@@ -1577,11 +1825,22 @@ def adamw(
     0.1
     """
     return AdamW(
-        beta_1=beta_1, beta_2=beta_2, epsilon=epsilon, weight_decay=weight_decay
+        beta_1=beta_1,
+        beta_2=beta_2,
+        epsilon=epsilon,
+        weight_decay=weight_decay,
+        clipnorm=clipnorm,
+        global_clipnorm=global_clipnorm,
     )
 
 
-def rmsprop(rho: float = 0.9, epsilon: float = 1e-8, momentum: float = 0.0) -> RMSprop:
+def rmsprop(
+    rho: float = 0.9,
+    epsilon: float = 1e-8,
+    momentum: float = 0.0,
+    clipnorm: float | None = None,
+    global_clipnorm: float | None = None,
+) -> RMSprop:
     """RMSprop; see :class:`RMSprop`.
 
     Parameters
@@ -1592,6 +1851,12 @@ def rmsprop(rho: float = 0.9, epsilon: float = 1e-8, momentum: float = 0.0) -> R
         Numerical stability constant.
     momentum : float in [0, 1), default=0.0
         Momentum coefficient.
+    clipnorm : float > 0, default=None
+        Clip each gradient array to this norm before the step (Keras's
+        ``clipnorm``); see :func:`clip_gradients`.
+    global_clipnorm : float > 0, default=None
+        Clip all gradient arrays together to this norm before the step (Keras's
+        ``global_clipnorm``). At most one of the two may be set.
 
     Returns
     -------
@@ -1604,10 +1869,21 @@ def rmsprop(rho: float = 0.9, epsilon: float = 1e-8, momentum: float = 0.0) -> R
     >>> rmsprop(momentum=0.9).momentum
     0.9
     """
-    return RMSprop(rho=rho, epsilon=epsilon, momentum=momentum)
+    return RMSprop(
+        rho=rho,
+        epsilon=epsilon,
+        momentum=momentum,
+        clipnorm=clipnorm,
+        global_clipnorm=global_clipnorm,
+    )
 
 
-def adagrad(epsilon: float = 1e-8, initial_accumulator: float = 0.0) -> Adagrad:
+def adagrad(
+    epsilon: float = 1e-8,
+    initial_accumulator: float = 0.0,
+    clipnorm: float | None = None,
+    global_clipnorm: float | None = None,
+) -> Adagrad:
     """Adagrad; see :class:`Adagrad`.
 
     Parameters
@@ -1616,6 +1892,12 @@ def adagrad(epsilon: float = 1e-8, initial_accumulator: float = 0.0) -> Adagrad:
         Numerical stability constant.
     initial_accumulator : float >= 0, default=0.0
         Starting value of the squared-gradient sums.
+    clipnorm : float > 0, default=None
+        Clip each gradient array to this norm before the step (Keras's
+        ``clipnorm``); see :func:`clip_gradients`.
+    global_clipnorm : float > 0, default=None
+        Clip all gradient arrays together to this norm before the step (Keras's
+        ``global_clipnorm``). At most one of the two may be set.
 
     Returns
     -------
@@ -1625,10 +1907,15 @@ def adagrad(epsilon: float = 1e-8, initial_accumulator: float = 0.0) -> Adagrad:
     Examples
     --------
     >>> from skweights.optimizers import adagrad
-    >>> adagrad(initial_accumulator=0.1)
-    Adagrad(epsilon=1e-08, initial_accumulator=0.1)
+    >>> adagrad(initial_accumulator=0.1).initial_accumulator
+    0.1
     """
-    return Adagrad(epsilon=epsilon, initial_accumulator=initial_accumulator)
+    return Adagrad(
+        epsilon=epsilon,
+        initial_accumulator=initial_accumulator,
+        clipnorm=clipnorm,
+        global_clipnorm=global_clipnorm,
+    )
 
 
 def lbfgs(memory: int = 10, max_fun: int = 15000) -> LBFGS:
@@ -1718,7 +2005,7 @@ def get(identifier: Any, **kwargs: Any) -> Any:
     --------
     >>> from skweights.optimizers import get
     >>> get("SGD", momentum=0.9)
-    SGD(momentum=0.9, nesterov=False)
+    SGD(clipnorm=None, global_clipnorm=None, momentum=0.9, nesterov=False)
     >>> get("l-bfgs")
     LBFGS(max_fun=15000, memory=10)
     """

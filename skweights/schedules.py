@@ -3,13 +3,20 @@
 A schedule is four functions of an explicit state, so the object itself only holds
 hyper-parameters and clones like an estimator::
 
-    state = schedule.init(learning_rate)
+    state = schedule.init(learning_rate, horizon=max_iter)
     lr = schedule.value(state, epoch)       # epoch is 0-based
     state = schedule.observe(state, loss)   # once per epoch, with the training loss
     schedule.exhausted(state)               # True once an adaptive rate ran out
 
 Only :class:`Adaptive` uses ``observe`` and ``exhausted``; the others are functions of
 the epoch, their ``observe`` returns the state unchanged and ``exhausted`` is False.
+
+``horizon`` is the number of epochs the schedule is planned for: the estimators pass
+their ``max_iter``, and a schedule that needs a length (:class:`Cosine` with its
+default ``t_max=None``) anneals over it. ``epoch`` counts the epochs since the
+schedule started: the estimators keep counting across warm starts and
+``partial_fit`` calls, as scikit-learn's ``invscaling`` does, and start a new
+schedule when ``schedule`` or ``learning_rate`` changed.
 """
 
 from __future__ import annotations
@@ -49,15 +56,18 @@ class ScheduleState(NamedTuple):
     ----------
     learning_rate : float
         The initial learning rate :math:`\\eta_0`.
+    horizon : int or None
+        The planned number of epochs (the fit's ``max_iter``), or None.
 
     Examples
     --------
     >>> from skweights.schedules import exponential
-    >>> exponential(gamma=0.5).init(0.1)
-    ScheduleState(learning_rate=0.1)
+    >>> exponential(gamma=0.5).init(0.1, horizon=50)
+    ScheduleState(learning_rate=0.1, horizon=50)
     """
 
     learning_rate: float
+    horizon: int | None = None
 
 
 class AdaptiveState(NamedTuple):
@@ -92,13 +102,15 @@ class _Schedule(Component, ABC):
     def _validated(self) -> tuple:
         return ()
 
-    def init(self, learning_rate: float) -> ScheduleState:
+    def init(self, learning_rate: float, horizon: int | None = None) -> ScheduleState:
         """Return the state for the initial rate ``learning_rate``.
 
         Parameters
         ----------
         learning_rate : float > 0
             The initial learning rate.
+        horizon : int >= 1, default=None
+            The planned number of epochs (estimators pass their ``max_iter``).
 
         Returns
         -------
@@ -106,10 +118,11 @@ class _Schedule(Component, ABC):
             The state.
         """
         self._validated()
-        lr = _check_real(
-            type(self).__name__, "learning_rate", learning_rate, 0.0, low_closed=False
-        )
-        return ScheduleState(learning_rate=lr)
+        name = type(self).__name__
+        lr = _check_real(name, "learning_rate", learning_rate, 0.0, low_closed=False)
+        if horizon is not None:
+            horizon = _check_int(name, "horizon", horizon, 1)
+        return ScheduleState(learning_rate=lr, horizon=horizon)
 
     def value(self, state: ScheduleState, epoch: int) -> float:
         """Return the learning rate to use during ``epoch`` (0-based).
@@ -126,9 +139,13 @@ class _Schedule(Component, ABC):
         learning_rate : float
             The rate.
         """
-        params = self._validated()
+        params = self._parameters(state)
         epoch = _check_int(type(self).__name__, "epoch", epoch, 0)
         return float(self._rate(state.learning_rate, epoch, *params))
+
+    def _parameters(self, state: ScheduleState) -> tuple:
+        """The validated hyper-parameters ``_rate`` needs for this state."""
+        return self._validated()
 
     @abstractmethod
     def _rate(self, lr: float, epoch: int, *params: float) -> float:
@@ -308,12 +325,18 @@ class Cosine(_Schedule):
         \eta_t = \eta_{\min} + (\eta_0 - \eta_{\min})
         \frac{1 + \cos(\pi \min(t, T) / T)}{2}
 
-    The rate stays at :math:`\eta_{\min}` after :math:`T` epochs (no restart).
+    The rate stays at :math:`\eta_{\min}` after :math:`T` epochs (no restart). With
+    the default ``t_max=None``, :math:`T` is the horizon given to :meth:`init`, which
+    estimators set to their ``max_iter``: a fit that runs all ``max_iter`` epochs
+    anneals over exactly those epochs, its last one (``t = T - 1``) at a rate just
+    above :math:`\eta_{\min}`, and the minimum is reached at ``t = T =
+    max_iter``. A warm-started fit continues where the previous one stopped.
 
     Parameters
     ----------
-    t_max : int >= 1, default=100
-        The annealing length :math:`T`, in epochs.
+    t_max : int >= 1 or None, default=None
+        The annealing length :math:`T`, in epochs; None uses the horizon (the
+        estimator's ``max_iter``).
     min_lr : float >= 0, default=0.0
         The final rate :math:`\eta_{\min}`; at most the initial rate.
 
@@ -331,30 +354,45 @@ class Cosine(_Schedule):
     [1.0, 0.55, 0.1, 0.1]
     """
 
-    def __init__(self, t_max: int = 100, min_lr: float = 0.0) -> None:
+    def __init__(self, t_max: int | None = None, min_lr: float = 0.0) -> None:
         self.t_max = t_max
         self.min_lr = min_lr
 
-    def _validated(self) -> tuple[int, float]:
-        return (
-            _check_int("Cosine", "t_max", self.t_max, 1),
-            _check_real("Cosine", "min_lr", self.min_lr, 0.0),
-        )
+    def _validated(self) -> tuple[int | None, float]:
+        t_max = self.t_max
+        if t_max is not None:
+            t_max = _check_int("Cosine", "t_max", t_max, 1)
+        return t_max, _check_real("Cosine", "min_lr", self.min_lr, 0.0)
 
-    def init(self, learning_rate: float) -> ScheduleState:
+    def _parameters(self, state: ScheduleState) -> tuple[int, float]:
+        t_max, min_lr = self._validated()
+        if t_max is None:
+            t_max = getattr(state, "horizon", None)
+        if t_max is None:
+            raise ValueError(
+                "Cosine: with t_max=None the annealing length is the horizon given "
+                "to init (an estimator's max_iter); pass init(learning_rate, "
+                "horizon=...) or set t_max."
+            )
+        return t_max, min_lr
+
+    def init(self, learning_rate: float, horizon: int | None = None) -> ScheduleState:
         """Return the state for the initial rate ``learning_rate``.
 
         Parameters
         ----------
         learning_rate : float > 0
             The initial learning rate; at least ``min_lr``.
+        horizon : int >= 1, default=None
+            The annealing length when ``t_max`` is None (estimators pass their
+            ``max_iter``).
 
         Returns
         -------
         state : ScheduleState
             The state.
         """
-        state = super().init(learning_rate)
+        state = super().init(learning_rate, horizon)
         _, min_lr = self._validated()
         if min_lr > state.learning_rate:
             raise ValueError(
@@ -382,6 +420,20 @@ class Adaptive(Component):
 
     after which the counter restarts. The schedule is exhausted (training should
     stop) once :math:`\eta < \eta_{\min}`.
+
+    **Against scikit-learn.** scikit-learn's ``learning_rate="adaptive"`` (SGD only)
+    divides the rate by 5 where training would otherwise stop: after more than
+    ``n_iter_no_change`` epochs whose training loss (validation score with early
+    stopping) did not improve by ``tol``, and it stops once the rate is at most
+    ``1e-6``. Here the schedule is separate from the stopping rule and works with
+    every minibatch optimizer: the estimators pass it the training loss (minus the
+    validation score with early stopping), it cuts after ``patience`` bad epochs,
+    and each cut restarts the
+    estimator's count of epochs without improvement, so with the defaults
+    (``patience=5`` below ``n_iter_no_change=10``, ``threshold`` equal to ``tol``)
+    the rate is cut at every plateau and training ends when it falls under
+    ``min_lr`` (or at ``max_iter``), as in scikit-learn. A ``patience`` above
+    ``n_iter_no_change`` lets the ``tol`` rule stop training first.
 
     Parameters
     ----------
@@ -433,13 +485,15 @@ class Adaptive(Component):
             _check_real("Adaptive", "min_lr", self.min_lr, 0.0),
         )
 
-    def init(self, learning_rate: float) -> AdaptiveState:
+    def init(self, learning_rate: float, horizon: int | None = None) -> AdaptiveState:
         """Return the state for the initial rate ``learning_rate``.
 
         Parameters
         ----------
         learning_rate : float > 0
             The initial learning rate.
+        horizon : int, default=None
+            Accepted for a uniform interface; the plateaus decide, not a length.
 
         Returns
         -------
@@ -597,13 +651,14 @@ def exponential(gamma: float = 0.95) -> Exponential:
     return Exponential(gamma=gamma)
 
 
-def cosine(t_max: int = 100, min_lr: float = 0.0) -> Cosine:
+def cosine(t_max: int | None = None, min_lr: float = 0.0) -> Cosine:
     """Cosine annealing to ``min_lr`` at ``t_max``; see :class:`Cosine`.
 
     Parameters
     ----------
-    t_max : int >= 1, default=100
-        The annealing length, in epochs.
+    t_max : int >= 1 or None, default=None
+        The annealing length, in epochs; None anneals over the estimator's
+        ``max_iter``.
     min_lr : float >= 0, default=0.0
         The final rate.
 

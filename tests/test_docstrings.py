@@ -27,6 +27,7 @@ MODULES = [
     "skweights.losses",
     "skweights.inspection",
     "skweights.plotting",
+    "skweights.exceptions",
 ]
 
 # numpydoc codes -> what is missing.

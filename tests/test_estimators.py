@@ -96,7 +96,8 @@ def test_components_as_objects_survive_clone_and_grid_search():
     )
     cloned = clone(model)
     assert cloned.optimizer is not model.optimizer
-    assert cloned.optimizer.get_params() == {"momentum": 0.9, "nesterov": True}
+    assert cloned.optimizer.get_params() == model.optimizer.get_params()
+    assert cloned.optimizer.get_params()["momentum"] == 0.9
     search = GridSearchCV(model, {"optimizer__momentum": [0.5, 0.9]}, cv=3).fit(X, y)
     assert search.best_params_["optimizer__momentum"] in (0.5, 0.9)
     assert model.optimizer.momentum == 0.9  # the original is untouched
@@ -157,12 +158,18 @@ def test_minibatch_l1_gives_exact_zeros_in_an_mlp(optimizer, learning_rate):
 
 
 def test_diverging_fit_keeps_finite_weights_warns_and_records_it():
+    from skweights.exceptions import DivergenceWarning
+
     X, y = _regression()
     X = X * 1000
     model = MLPRegressor(
-        hidden_layer_sizes=(8,), optimizer="sgd", learning_rate=1e3, random_state=0
+        hidden_layer_sizes=(8,),
+        optimizer="sgd",
+        learning_rate=1e3,
+        random_state=0,
+        on_divergence="keep_best",
     )
-    with pytest.warns(ConvergenceWarning, match="learning rate"):
+    with pytest.warns(DivergenceWarning, match="learning_rate"):
         model.fit(X, y)
     assert all(np.isfinite(W).all() for W in model.coefs_ + model.intercepts_)
     assert np.isfinite(model.predict(X)).all()
@@ -274,11 +281,12 @@ def test_history_records_norms_per_layer():
         X, y
     )
     frame = model.history_.to_frame()
-    assert len(frame) == model.n_iter_ == 5
+    assert len(frame) == model.n_iter_ + 1 == 6  # epoch 0 is the initialization
+    assert frame["epoch"].tolist() == list(range(6))
     for layer in range(3):
         assert (frame[f"grad_norm_{layer}"] > 0).all()
         assert (frame[f"weight_norm_{layer}"] > 0).all()
-    np.testing.assert_allclose(model.history_["loss"], model.loss_curve_)
+    np.testing.assert_allclose(model.history_["loss"][1:], model.loss_curve_)
 
 
 def test_sparse_input_matches_dense():
@@ -350,8 +358,10 @@ def test_verbose_prints_one_line_per_epoch(capsys, monkeypatch):
     MLPClassifier(hidden_layer_sizes=(4,), max_iter=3, verbose=1, random_state=0).fit(
         X, y
     )
-    lines = [line for line in capsys.readouterr().out.splitlines() if "loss=" in line]
-    assert len(lines) == 3
+    out = capsys.readouterr().out.splitlines()
+    lines = [line for line in out if "loss=" in line]
+    assert len(lines) == 4  # epochs 0 (initialization) to 3
+    assert out[-1].startswith("MLPClassifier: stopped: max_iter reached")
 
 
 @pytest.mark.parametrize(

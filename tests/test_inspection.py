@@ -85,6 +85,7 @@ NETWORKS = {
         optimizer="sgd",
         learning_rate=0.1,
         max_iter=20,
+        on_divergence="keep_best",
     ),
     "healthy": dict(
         hidden_layer_sizes=(32,) * 4,
@@ -124,7 +125,8 @@ def test_diagnose_gradients_flags_divergence_event():
 def test_diagnose_gradients_growth_and_ratio_columns():
     rng = np.random.default_rng(0)
     X, y = rng.normal(size=(80, 4)), rng.normal(size=80)
-    model = MLPRegressor((5,), max_iter=3, random_state=0).fit(X, y)
+    model = MLPRegressor((5,), max_iter=2, random_state=0).fit(X, y)
+    assert len(model.history_) == 3  # epochs 0 (initialization), 1 and 2
     # Rewrite the history: layer 0's gradient grows 1e4-fold, then collapses.
     for record, norms in zip(model.history_, ([1.0, 1.0], [1e4, 1.0], [1e-5, 1.0])):
         record["grad_norms"] = norms

@@ -472,7 +472,12 @@ def test_clone_keeps_params_and_set_params():
     opt = optimizers.sgd(momentum=0.9, nesterov=True)
     cloned = clone(opt)
     assert cloned is not opt
-    assert cloned.get_params() == {"momentum": 0.9, "nesterov": True}
+    assert cloned.get_params() == {
+        "momentum": 0.9,
+        "nesterov": True,
+        "clipnorm": None,
+        "global_clipnorm": None,
+    }
     assert optimizers.get("sgd", momentum=0.5).momentum == 0.5
     assert cloned.set_params(momentum=0.1).momentum == 0.1
 

@@ -141,7 +141,7 @@ def test_a_tampered_file_is_refused(tmp_path, module, name):
     model, X, _ = _fitted("LinearRegressor")
     path = skweights.save(model, tmp_path / "model.skops")
     _tamper(path, b'"skweights._training"', f'"{module}"'.encode())
-    _tamper(path, b'"History"', f'"{name}"'.encode())
+    _tamper(path, b'"TrainingState"', f'"{name}"'.encode())
     with pytest.raises(ValueError, match=f"{module}.{name}"):
         skweights.load(path)
 

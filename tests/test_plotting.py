@@ -130,11 +130,11 @@ def test_training_history_panels(mlp, tmp_path):
     ax_loss, ax_lr, ax_grad, ax_weight = fig.axes[:4]
     assert len(ax_grad.lines) == len(mlp.coefs_) == len(ax_weight.lines)
     assert ax_grad.get_yscale() == "log"
-    assert len(ax_loss.lines[0].get_xdata()) == mlp.n_iter_
+    assert len(ax_loss.lines[0].get_xdata()) == mlp.n_iter_ + 1  # with epoch 0
     assert len(fig.axes) == 5  # the validation score's twin axis
     assert fig.axes[4].get_ylabel() == "validation score"
     rates = ax_lr.lines[0].get_ydata()
-    assert rates[0] > rates[-1]  # cosine schedule
+    assert np.isnan(rates[0]) and rates[1] > rates[-1]  # epoch 0, then cosine
     for ax in (ax_loss, ax_lr, ax_grad, ax_weight):
         assert ax.get_ylabel()
     assert ax_grad.get_xlabel() == "epoch"
@@ -150,6 +150,7 @@ def test_training_history_full_batch_and_divergence(diabetes, tmp_path):
     model = MLPRegressor(
         (32,) * 4, activation="identity", initializer=random_normal(stddev=3.0),
         optimizer="sgd", learning_rate=0.1, max_iter=20, random_state=0,
+        on_divergence="keep_best",
     ).fit(scale(X), scale(y))  # fmt: skip
     assert model.history_[-1]["event"] == "diverged"
     fig = plot_training_history(model)

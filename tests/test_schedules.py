@@ -106,7 +106,7 @@ def test_registry_names_resolve(name, cls):
     assert type(schedule) is cls
     assert schedules.get(schedule) is schedule
     assert clone(schedule) == schedule
-    assert schedule.value(schedule.init(0.1), 0) == pytest.approx(0.1)
+    assert schedule.value(schedule.init(0.1, horizon=10), 0) == pytest.approx(0.1)
 
 
 def test_unknown_name_lists_valid_names():

@@ -169,19 +169,20 @@ def test_lbfgs_maxfun(Estimator, X, y, activation):
     assert max_fun >= mlp.n_iter_
 
 
-def test_learning_rate_warmstart_differs():
-    """skweights' schedule is a function of the epoch, kept across warm starts.
+def test_learning_rate_warmstart():
+    """A warm-started fit continues the schedule, as scikit-learn's does.
 
-    scikit-learn reads ``mlp._optimizer.learning_rate``; skweights records the
-    rate of each epoch in ``history_``.
+    scikit-learn reads ``mlp._optimizer.learning_rate`` and counts samples;
+    skweights' schedule is a function of the epoch, recorded in ``history_``.
     """
     X = [[3, 2], [1, 6], [5, 6], [-2, -4]]
     y = [1, 1, 1, 0]
-    for schedule in ["invscaling", "constant"]:
+    for name in ["invscaling", "constant"]:
+        schedule = schedules.get(name)
         mlp = MLPClassifier(
             optimizer="sgd",
             hidden_layer_sizes=4,
-            schedule=schedules.get(schedule),
+            schedule=schedule,
             max_iter=1,
             warm_start=True,
         )
@@ -191,7 +192,10 @@ def test_learning_rate_warmstart_differs():
             prev_eta = mlp.history_[-1]["learning_rate"]
             mlp.fit(X, y)
             post_eta = mlp.history_[-1]["learning_rate"]
-        assert prev_eta == post_eta == mlp.learning_rate  # fit restarts epochs
+        assert prev_eta == mlp.learning_rate
+        # The second fit runs epoch 1 of the same schedule.
+        assert post_eta == schedule.value(schedule.init(mlp.learning_rate), 1)
+        assert (post_eta < prev_eta) == (name == "invscaling")
 
 
 def test_multilabel_classification():
