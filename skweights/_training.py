@@ -158,6 +158,10 @@ def train(
     """
     if not _trainable(objective, coefs, intercepts)[0]:
         return _train_nothing(objective, coefs, intercepts, data, state)
+    if getattr(config.optimizer, "solves_linear", False):
+        return _train_linear(
+            objective, coefs, intercepts, data, config, state, validation_score
+        )
     if getattr(config.optimizer, "full_batch", False):
         return _train_full_batch(
             objective, coefs, intercepts, data, config, state, validation_score
@@ -176,6 +180,22 @@ def _train_nothing(objective, coefs, intercepts, data, state) -> Outcome:
         loss += objective.penalty_value(coefs)
     _record(state, objective, coefs, loss, [np.nan] * len(coefs), None, None, start)
     return Outcome(converged=True)
+
+
+def _train_linear(
+    objective, coefs, intercepts, data, config, state, validation_score
+) -> Outcome:
+    """A direct or coordinate-descent solve (``solves_linear``): one record."""
+    start = time.perf_counter()
+    solution = config.optimizer.solve(objective, coefs, intercepts, data, config)
+    grad_norms = [np.nan] * len(coefs)
+    record = _record(
+        state, objective, coefs, solution.value, grad_norms, None, None, start
+    )
+    state.n_iter = record["epoch"] = solution.n_iter
+    if validation_score is not None:
+        record["val_score"] = validation_score()
+    return Outcome(converged=solution.converged)
 
 
 def _trainable(objective: Objective, coefs: list, intercepts: list):

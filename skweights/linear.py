@@ -13,19 +13,56 @@ from ._base import (
     _check_bool,
     store_params,
 )
+from . import penalties
 from ._docs import FITTED_ATTRIBUTES, TRAINING_PARAMETERS, indent_doc
 
-_LINEAR_PARAMETERS = indent_doc(TRAINING_PARAMETERS).format(
-    initializer="zeros",
-    initializer_note=" Zeros suit convex problems and make fits deterministic.",
-    penalty="l2",
-    alpha=1e-4,
-    optimizer="auto",
-    optimizer_note=(
-        ' ``"auto"``: L-BFGS for smooth penalties, FISTA (accelerated proximal '
-        "gradient) when the penalty has an L1 part, Adam in ``partial_fit``."
-    ),
-    max_iter=1000,
+_TOL_DOC = """\
+tol : float, default=1e-4
+    Improvement below which an epoch counts as no progress; the gradient tolerance
+    of full-batch solvers.
+"""
+
+_POSITIVE_DOC = """\
+positive : bool, default=False
+    Constrain the weights (not the intercepts) to be non-negative, as scikit-learn's
+    ``positive=True``. Every optimizer honours it: a projected step for the
+    minibatch optimizers and FISTA, bounds for L-BFGS, positive coordinate descent,
+    NNLS for ``"direct"``.
+"""
+
+
+def _linear_parameters(optimizer_note: str, tol_doc: str) -> str:
+    text = TRAINING_PARAMETERS.format(
+        initializer="zeros",
+        initializer_note=" Zeros suit convex problems and make fits deterministic.",
+        penalty="l2",
+        alpha=1e-4,
+        optimizer="auto",
+        optimizer_note=optimizer_note,
+        max_iter=1000,
+    )
+    assert _TOL_DOC in text  # the shared fragment's tol paragraph is replaced
+    return indent_doc(text.replace(_TOL_DOC, tol_doc) + _POSITIVE_DOC)
+
+
+_REGRESSOR_PARAMETERS = _linear_parameters(
+    ' ``"auto"``: ``"direct"`` for penalties without an L1 part (the exact '
+    "solution, as ``Ridge``/``LinearRegression``), ``\"cd\"`` (coordinate descent, "
+    "as ``Lasso``/``ElasticNet``) for ``\"l1\"`` and ``\"elasticnet\"``, Adam in "
+    "``partial_fit``. ``\"direct\"`` and ``\"cd\"`` solve the squared error only.",
+    """\
+tol : float, default=1e-4
+    Coordinate descent (``"cd"``, the default for ``"l1"``/``"elasticnet"``): as in
+    scikit-learn's ``Lasso``, a target is solved when the duality gap is below
+    ``tol`` times the weighted sum of squares of its centred targets. ``"direct"``
+    does not iterate. Minibatch optimizers: improvement below which an epoch counts
+    as no progress; L-BFGS/FISTA: the gradient tolerance.
+""",
+)
+_CLASSIFIER_PARAMETERS = _linear_parameters(
+    ' ``"auto"``: L-BFGS for smooth penalties, FISTA (accelerated proximal '
+    "gradient) when the penalty has an L1 part, Adam in ``partial_fit``.",
+    _TOL_DOC,
 )
 
 _EQUIVALENCES = indent_doc("""\
@@ -51,6 +88,9 @@ class _LinearMixin:
         return ()
 
     def _auto_optimizer(self, penalty) -> str:
+        if getattr(self._loss(), "quadratic", False):
+            # Exact or coordinate-descent solutions, as scikit-learn's.
+            return "direct" if penalty.l1_strength == 0 else "cd"
         return "lbfgs" if penalty.smooth else "fista"
 
     def _intercept_trainable(self, layer: int, frozen: bool) -> bool:
@@ -58,8 +98,13 @@ class _LinearMixin:
         return bool(self.fit_intercept)
 
     def _resolve(self, incremental: bool = False):
-        _check_bool(type(self).__name__, "fit_intercept", self.fit_intercept)
-        return super()._resolve(incremental)
+        owner = type(self).__name__
+        _check_bool(owner, "fit_intercept", self.fit_intercept)
+        _check_bool(owner, "positive", self.positive)
+        resolved = super()._resolve(incremental)
+        if self.positive:
+            resolved["penalty"] = penalties.NonNegative(resolved["penalty"])
+        return resolved
 
 
 class LinearRegressor(
@@ -79,7 +124,7 @@ class LinearRegressor(
     ----------
     fit_intercept : bool, default=True
         Fit an (unpenalized) intercept.
-{_LINEAR_PARAMETERS}    frozen_layers : tuple of int, default=()
+{_REGRESSOR_PARAMETERS}    frozen_layers : tuple of int, default=()
         ``(0,)`` keeps ``coef_`` fixed and fits only the intercept.
 
     Attributes
@@ -126,6 +171,7 @@ class LinearRegressor(
         random_state=None,
         verbose=0,
         frozen_layers=(),
+        positive=False,
     ):
         store_params(self, locals())
 
@@ -166,7 +212,7 @@ class LinearClassifier(
     ----------
     fit_intercept : bool, default=True
         Fit an (unpenalized) intercept per output.
-{_LINEAR_PARAMETERS}    class_weight : dict, "balanced" or None, default=None
+{_CLASSIFIER_PARAMETERS}    class_weight : dict, "balanced" or None, default=None
         Weights per class, multiplied into ``sample_weight``.
     frozen_layers : tuple of int, default=()
         ``(0,)`` keeps ``coef_`` fixed and fits only the intercept.
@@ -218,6 +264,7 @@ class LinearClassifier(
         random_state=None,
         verbose=0,
         frozen_layers=(),
+        positive=False,
     ):
         store_params(self, locals())
 
