@@ -57,6 +57,8 @@ class LinearSolution:
     ----------
     value : float
         The objective :math:`J` at the solution.
+    grad_norm : float
+        Norm of the gradient of its smooth part (loss and L2 term) w.r.t. ``W``.
     n_iter : int
         Iterations (coordinate-descent epochs; 1 for a direct solve), the largest
         over targets.
@@ -65,6 +67,7 @@ class LinearSolution:
     """
 
     value: float
+    grad_norm: float
     n_iter: int
     converged: bool
 
@@ -84,6 +87,7 @@ class _Problem:
     l2: float
     positive: bool
     fit_intercept: bool
+    normal: tuple | None = None  # (G, B) of gram(), once computed
 
 
 def _check(objective: Any, coefs: list, name: str) -> None:
@@ -149,6 +153,7 @@ def gram(problem: _Problem) -> tuple[np.ndarray, np.ndarray]:
     -------
     G : ndarray of shape (n_features, n_features)
     B : ndarray of shape (n_features, n_targets)
+        Also kept in ``problem.normal``; callers must not modify them.
     """
     X = problem.X
     if sp.issparse(X):
@@ -162,6 +167,7 @@ def gram(problem: _Problem) -> tuple[np.ndarray, np.ndarray]:
     if problem.fit_intercept:
         G -= problem.sw * np.outer(problem.mu, problem.mu)
         B -= problem.sw * np.outer(problem.mu, problem.ybar)
+    problem.normal = (G, B)
     return G, B
 
 
@@ -169,12 +175,20 @@ def _centred_targets(problem: _Problem) -> np.ndarray:
     return problem.Y - problem.ybar
 
 
-def _objective_value(problem: _Problem, W: np.ndarray, penalty: Any) -> float:
-    residual = _centred_targets(problem) - (
-        _dense(problem.X @ W) - problem.mu @ W
-    )
-    loss = 0.5 * float(problem.w @ np.einsum("ij,ij->i", residual, residual))
-    return loss / problem.sw + float(penalty.value(W))
+def _value_and_grad_norm(problem: _Problem, W: np.ndarray, penalty: Any):
+    """:math:`J(W)` and the norm of its smooth part's gradient (for ``history_``)."""
+    residual = _centred_targets(problem) - (_dense(problem.X @ W) - problem.mu @ W)
+    weighted = problem.w[:, None] * residual
+    value = 0.5 * float(np.vdot(weighted, residual)) / problem.sw
+    if problem.normal is not None:  # the Gram matrix saves a pass over X
+        G, B = problem.normal
+        grad = (G @ W - B) / problem.sw
+    else:
+        grad = np.asarray(problem.X.T @ weighted, dtype=np.float64)
+        grad -= np.outer(problem.mu, weighted.sum(axis=0))
+        grad /= -problem.sw
+    grad += problem.l2 * W
+    return value + float(penalty.value(W)), float(np.linalg.norm(grad))
 
 
 def _write(coefs, intercepts, problem: _Problem, W: np.ndarray, fit_coef: bool):
@@ -224,11 +238,11 @@ class _LinearSolver(Component):
             W, n_iter, converged = self._weights(problem, coefs[0], config)
         else:
             W, n_iter, converged = coefs[0].astype(np.float64), 0, True
-            problem.Y = problem.Y - _dense(problem.X @ W)  # intercept of the rest
-            problem.ybar = problem.ybar - problem.mu @ W
         _write(coefs, intercepts, problem, W, fit_coef)
-        value = _objective_value(problem, coefs[0].astype(np.float64), objective.penalty)
-        return LinearSolution(value, n_iter, converged)
+        value, grad_norm = _value_and_grad_norm(
+            problem, coefs[0].astype(np.float64), objective.penalty
+        )
+        return LinearSolution(value, grad_norm, n_iter, converged)
 
 
 class DirectSolve(_LinearSolver):
@@ -286,14 +300,21 @@ class DirectSolve(_LinearSolver):
 def _solve_spd(A: np.ndarray, B: np.ndarray) -> np.ndarray:
     """``A^{-1} B`` for symmetric positive semi-definite ``A``; lstsq if singular."""
     try:
-        return scipy.linalg.solve(A, B, assume_a="pos", overwrite_a=True)
+        return scipy.linalg.solve(A, B, assume_a="pos")
     except (np.linalg.LinAlgError, scipy.linalg.LinAlgError):
         return scipy.linalg.lstsq(A, B)[0]
 
 
-def _primal(problem: _Problem) -> np.ndarray:
+def _ridge_system(problem: _Problem) -> tuple[np.ndarray, np.ndarray]:
+    """``(G + lambda_2 s I, B)``: the primal normal equations."""
     G, B = gram(problem)
-    G.flat[:: G.shape[0] + 1] += problem.l2 * problem.sw
+    A = G.copy()
+    A.flat[:: A.shape[0] + 1] += problem.l2 * problem.sw
+    return A, B
+
+
+def _primal(problem: _Problem) -> np.ndarray:
+    G, B = _ridge_system(problem)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", scipy.linalg.LinAlgWarning)
         return _solve_spd(G, B)
@@ -341,8 +362,7 @@ def _nnls(problem: _Problem) -> np.ndarray:
     when ``G`` is singular (no penalty, rank-deficient data) NNLS runs on the
     weighted, centred data itself.
     """
-    G, B = gram(problem)
-    G.flat[:: G.shape[0] + 1] += problem.l2 * problem.sw
+    G, B = _ridge_system(problem)
     try:
         R = scipy.linalg.cholesky(G, lower=False)
         A, targets = R, scipy.linalg.solve_triangular(R, B, trans="T")

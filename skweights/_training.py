@@ -188,7 +188,7 @@ def _train_linear(
     """A direct or coordinate-descent solve (``solves_linear``): one record."""
     start = time.perf_counter()
     solution = config.optimizer.solve(objective, coefs, intercepts, data, config)
-    grad_norms = [np.nan] * len(coefs)
+    grad_norms = [solution.grad_norm]
     record = _record(
         state, objective, coefs, solution.value, grad_norms, None, None, start
     )

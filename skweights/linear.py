@@ -88,7 +88,7 @@ class _LinearMixin:
         return ()
 
     def _auto_optimizer(self, penalty) -> str:
-        if getattr(self._loss(), "quadratic", False):
+        if not self._is_classifier and getattr(self._loss(), "quadratic", False):
             # Exact or coordinate-descent solutions, as scikit-learn's.
             return "direct" if penalty.l1_strength == 0 else "cd"
         return "lbfgs" if penalty.smooth else "fista"

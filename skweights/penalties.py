@@ -568,7 +568,7 @@ class NonNegative(Penalty):
         return False
 
     def prox(self, W: Any, step: Any, out: np.ndarray | None = None) -> np.ndarray:
-        """The base penalty's prox, then the projection on non-negative weights.
+        r"""The base penalty's prox, then the projection on non-negative weights.
 
         Parameters
         ----------
