@@ -87,6 +87,7 @@ class _Problem:
     l2: float
     positive: bool
     fit_intercept: bool
+    XtDY: np.ndarray  # X^T diag(w) Y, uncentred
     normal: tuple | None = None  # (G, B) of gram(), once computed
 
 
@@ -104,9 +105,10 @@ def _problem(objective: Any, data: Any) -> _Problem:
     Y = np.asarray(data.Y, dtype=np.float64)
     sw = float(w.sum())
     fit_intercept = bool(objective.intercept_trainable[0])
+    # One pass over X for the column means and X^T D Y (the Gram's right side).
+    moments = np.asarray(X.T @ np.column_stack([w, w[:, None] * Y]), dtype=np.float64)
     if fit_intercept:
-        mu = np.asarray(X.T @ w, dtype=np.float64).ravel() / sw
-        ybar = w @ Y / sw
+        mu, ybar = moments[:, 0] / sw, w @ Y / sw
     else:
         mu, ybar = np.zeros(X.shape[1]), np.zeros(Y.shape[1])
     penalty = objective.penalty
@@ -122,6 +124,7 @@ def _problem(objective: Any, data: Any) -> _Problem:
         l2=float(penalty.l2_strength),
         positive=bool(getattr(penalty, "positive", False)),
         fit_intercept=fit_intercept,
+        XtDY=moments[:, 1:],
     )
 
 
@@ -163,7 +166,7 @@ def gram(problem: _Problem) -> tuple[np.ndarray, np.ndarray]:
         G = X64.T @ X64 if problem.uniform else X64.T @ (problem.w[:, None] * X64)
         if problem.uniform:
             G *= problem.w[0]
-    B = np.asarray(X.T @ (problem.w[:, None] * problem.Y), dtype=np.float64)
+    B = problem.XtDY.copy()
     if problem.fit_intercept:
         G -= problem.sw * np.outer(problem.mu, problem.mu)
         B -= problem.sw * np.outer(problem.mu, problem.ybar)
@@ -176,13 +179,26 @@ def _centred_targets(problem: _Problem) -> np.ndarray:
 
 
 def _value_and_grad_norm(problem: _Problem, W: np.ndarray, penalty: Any):
-    """:math:`J(W)` and the norm of its smooth part's gradient (for ``history_``)."""
-    residual = _centred_targets(problem) - (_dense(problem.X @ W) - problem.mu @ W)
+    """:math:`J(W)` and the norm of its smooth part's gradient (for ``history_``).
+
+    With the Gram matrix at hand both come without a pass over ``X``, unless the
+    residual is so small that ``y'y - 2 W'B + W'GW`` would lose its digits.
+    """
+    Yc = _centred_targets(problem)
+    total = float(problem.w @ np.einsum("ij,ij->i", Yc, Yc))
+    if problem.normal is not None:
+        G, B = problem.normal
+        GW = G @ W
+        squares = total - 2 * float(np.vdot(W, B)) + float(np.vdot(W, GW))
+        if squares > 1e-6 * total:
+            grad = (GW - B) / problem.sw + problem.l2 * W
+            value = 0.5 * squares / problem.sw + float(penalty.value(W))
+            return value, float(np.linalg.norm(grad))
+    residual = Yc - (_dense(problem.X @ W) - problem.mu @ W)
     weighted = problem.w[:, None] * residual
     value = 0.5 * float(np.vdot(weighted, residual)) / problem.sw
-    if problem.normal is not None:  # the Gram matrix saves a pass over X
-        G, B = problem.normal
-        grad = (G @ W - B) / problem.sw
+    if problem.normal is not None:
+        grad = (problem.normal[0] @ W - problem.normal[1]) / problem.sw
     else:
         grad = np.asarray(problem.X.T @ weighted, dtype=np.float64)
         grad -= np.outer(problem.mu, weighted.sum(axis=0))
