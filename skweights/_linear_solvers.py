@@ -260,6 +260,52 @@ class _LinearSolver(Component):
         )
         return LinearSolution(value, grad_norm, n_iter, converged)
 
+    def solve_path(
+        self, objective: Any, data: Any, config: Any, alphas: Any, W0: np.ndarray
+    ) -> list[tuple[np.ndarray, np.ndarray, int, bool]]:
+        """Solve along decreasing ``alphas``, each from the previous solution.
+
+        The penalty keeps the ``l1_ratio`` of ``objective.penalty``; the data is
+        prepared (means, Gram matrix) once for the whole path.
+
+        Parameters
+        ----------
+        objective : Objective
+            As for :meth:`solve`; every array trainable.
+        data : TrainData
+            The training data.
+        config : TrainingConfig
+            ``max_iter`` and ``tol``.
+        alphas : array-like
+            Penalty strengths, decreasing.
+        W0 : ndarray of shape (n_features, n_targets)
+            Starting weights for the first alpha.
+
+        Returns
+        -------
+        path : list of tuple
+            ``(W, b, n_iter, converged)`` per alpha.
+        """
+        _check(objective, [W0], self.name)
+        problem = _problem(objective, data)
+        l1_ratio = float(objective.penalty.l1_ratio)
+        out = []
+        for W, n_iter, converged in self._path_weights(
+            problem, W0, config, np.asarray(alphas, dtype=np.float64), l1_ratio
+        ):
+            b = problem.ybar - problem.mu @ W if problem.fit_intercept else 0 * W[0]
+            out.append((W.astype(W0.dtype), b.astype(W0.dtype), n_iter, converged))
+        return out
+
+    def _weights(self, problem: _Problem, W0: np.ndarray, config: Any):
+        alpha = problem.l1 + problem.l2
+        l1_ratio = problem.l1 / alpha if alpha > 0 else 1.0
+        return self._path_weights(problem, W0, config, np.array([alpha]), l1_ratio)[0]
+
+    def _path_weights(self, problem, W0, config, alphas, l1_ratio):
+        """``(W, n_iter, converged)`` per alpha of a decreasing grid."""
+        raise NotImplementedError
+
 
 class DirectSolve(_LinearSolver):
     r"""Exact least squares / ridge by the normal equations (no iterations).
@@ -294,7 +340,14 @@ class DirectSolve(_LinearSolver):
 
     name = "direct"
 
-    def _weights(self, problem: _Problem, W0: np.ndarray, config: Any):
+    def _path_weights(self, problem, W0, config, alphas, l1_ratio):
+        out = []
+        for alpha in alphas:
+            problem.l1, problem.l2 = alpha * l1_ratio, alpha * (1 - l1_ratio)
+            out.append(self._solve_one(problem, config))
+        return out
+
+    def _solve_one(self, problem: _Problem, config: Any):
         if problem.l1 != 0.0:
             raise ValueError(
                 "optimizer='direct' solves penalties without an L1 part ('l2', "
@@ -473,11 +526,10 @@ class CoordinateDescent(_LinearSolver):
             return n > p and p <= _GRAM_LIMIT
         return bool(self.precompute)
 
-    def _weights(self, problem: _Problem, W0: np.ndarray, config: Any):
-        alpha = problem.l1 + problem.l2
+    def _path_weights(self, problem, W0, config, alphas, l1_ratio):
         settings = dict(
-            l1_ratio=problem.l1 / alpha if alpha > 0 else 1.0,
-            alphas=[alpha],
+            l1_ratio=l1_ratio,
+            alphas=alphas,
             positive=problem.positive,
             check_input=False,
             return_n_iter=True,
@@ -485,23 +537,24 @@ class CoordinateDescent(_LinearSolver):
             max_iter=int(config.max_iter),
         )
         targets = self._targets(problem, settings)
-        W = np.empty((problem.X.shape[1], problem.Y.shape[1]))
-        n_iter, converged = 0, True
-        dtype = W0.dtype
+        W = np.empty((len(alphas), problem.X.shape[1], problem.Y.shape[1]))
+        iters = np.zeros((len(alphas), len(targets)), dtype=int)
         for k, (X, y, extra) in enumerate(targets):
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", ConvergenceWarning)
-                _, coef, _, iters = enet_path(
+                _, coef, _, iters[:, k] = enet_path(
                     X,
                     y,
-                    coef_init=np.asfortranarray(W0[:, k], dtype=dtype),
+                    coef_init=np.asfortranarray(W0[:, k], dtype=X.dtype),
                     **settings,
                     **extra,
                 )
-            W[:, k] = coef[:, 0]
-            n_iter = max(n_iter, int(iters[0]))
-            converged = converged and iters[0] < settings["max_iter"]
-        return W, n_iter, converged
+            W[:, :, k] = coef.T
+        n_iter = iters.max(axis=1)
+        return [
+            (W[i], int(n_iter[i]), n_iter[i] < config.max_iter)
+            for i in range(len(alphas))
+        ]
 
     def _targets(self, problem: _Problem, settings: dict):
         """``(X, y, extra enet_path arguments)`` per target, on ``enet_path``'s scale.
@@ -518,7 +571,9 @@ class CoordinateDescent(_LinearSolver):
             G, B = gram(problem)
             G = np.ascontiguousarray(G * scale, dtype=dtype)
             B = np.asfortranarray(B * scale, dtype=dtype)
-            ys = np.asfortranarray(np.sqrt(problem.w * scale)[:, None] * Yc, dtype=dtype)
+            ys = np.asfortranarray(
+                np.sqrt(problem.w * scale)[:, None] * Yc, dtype=dtype
+            )
             shape_only = np.broadcast_to(np.zeros((), dtype=dtype), (n, p))
             return [
                 (shape_only, ys[:, k], dict(precompute=G, Xy=B[:, k]))

@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 from sklearn.base import ClassifierMixin, RegressorMixin
+from sklearn.utils import check_random_state
 
+from . import penalties
 from ._base import (
+    _FLOAT_DTYPES,
     BaseNetwork,
     ClassifierOutputMixin,
     RegressorOutputMixin,
     RegressorPartialFitMixin,
     _check_bool,
+    _validate,
     store_params,
 )
-from . import penalties
 from ._docs import FITTED_ATTRIBUTES, TRAINING_PARAMETERS, indent_doc
+from ._training import TrainData
 
 _TOL_DOC = """\
 tol : float, default=1e-4
@@ -47,9 +53,9 @@ def _linear_parameters(optimizer_note: str, tol_doc: str) -> str:
 
 _REGRESSOR_PARAMETERS = _linear_parameters(
     ' ``"auto"``: ``"direct"`` for penalties without an L1 part (the exact '
-    "solution, as ``Ridge``/``LinearRegression``), ``\"cd\"`` (coordinate descent, "
-    "as ``Lasso``/``ElasticNet``) for ``\"l1\"`` and ``\"elasticnet\"``, Adam in "
-    "``partial_fit``. ``\"direct\"`` and ``\"cd\"`` solve the squared error only.",
+    'solution, as ``Ridge``/``LinearRegression``), ``"cd"`` (coordinate descent, '
+    'as ``Lasso``/``ElasticNet``) for ``"l1"`` and ``"elasticnet"``, Adam in '
+    '``partial_fit``. ``"direct"`` and ``"cd"`` solve the squared error only.',
     """\
 tol : float, default=1e-4
     Coordinate descent (``"cd"``, the default for ``"l1"``/``"elasticnet"``): as in
@@ -96,6 +102,45 @@ class _LinearMixin:
     def _intercept_trainable(self, layer: int, frozen: bool) -> bool:
         # frozen_layers=(0,) keeps coef_ fixed but still fits the intercept.
         return bool(self.fit_intercept)
+
+    def _solve_path(self, X, y, alphas, sample_weight=None):
+        """Coefficients along decreasing ``alphas`` by one solver path, or None.
+
+        For :func:`skweights.inspection.regularization_path`: when the optimizer
+        ``solves_linear`` (``"auto"``, ``"cd"``, ``"direct"`` on the squared error),
+        the data is validated and prepared once and coordinate descent warm-starts
+        along the grid as :func:`sklearn.linear_model.enet_path` does. Returns
+        ``(path, single_output)`` with ``path`` a list of ``(W, b, n_iter,
+        converged)``; None when the model needs the general loop (other optimizers,
+        frozen or early-stopped fits).
+        """
+        resolved = self._resolve()
+        optimizer = resolved["optimizer"]
+        if not getattr(optimizer, "solves_linear", False) or self._frozen():
+            return None
+        if self.early_stopping:
+            return None
+        X, y = _validate(
+            self,
+            X,
+            y,
+            accept_sparse="csr",
+            dtype=_FLOAT_DTYPES,
+            multi_output=True,
+            y_numeric=True,
+        )
+        Y = self._encode_targets(y, X.dtype, False, None)
+        data = TrainData(X, Y, self._sample_weight(sample_weight, X, y))
+        config = SimpleNamespace(tol=float(self.tol), max_iter=self.max_iter)
+        rng = np.random.default_rng(
+            check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
+        )
+        coefs, _ = self._initialize(
+            resolved["initializer"], [X.shape[1], Y.shape[1]], rng, X.dtype
+        )
+        objective = self._objective(resolved, 1)
+        path = optimizer.solve_path(objective, data, config, alphas, coefs[0])
+        return path, self._y_was_1d
 
     def _resolve(self, incremental: bool = False):
         owner = type(self).__name__
