@@ -366,12 +366,25 @@ class DirectSolve(_LinearSolver):
         return _lsqr(problem, config.max_iter)
 
 
-def _solve_spd(A: np.ndarray, B: np.ndarray) -> np.ndarray:
-    """``A^{-1} B`` for symmetric positive semi-definite ``A``; lstsq if singular."""
-    try:
-        return scipy.linalg.solve(A, B, assume_a="pos")
-    except (np.linalg.LinAlgError, scipy.linalg.LinAlgError):
-        return scipy.linalg.lstsq(A, B)[0]
+# Relative singular-value cut-offs of the minimum-norm solutions: LinearRegression's
+# default ``tol`` (``lstsq``'s ``cond``) on the data, its square on X'X or XX'.
+_DATA_COND = 1e-6
+_GRAM_COND = _DATA_COND**2
+
+
+def _solve_spd(A: np.ndarray, B: np.ndarray, ridge: float) -> np.ndarray:
+    """``A^{-1} B`` for symmetric positive semi-definite ``A``.
+
+    Cholesky when ``ridge > 0`` makes ``A`` definite, else (or if Cholesky fails)
+    the minimum-norm least-squares solution, singular directions cut as
+    ``LinearRegression`` cuts them.
+    """
+    if ridge > 0:
+        try:
+            return scipy.linalg.solve(A, B, assume_a="pos")
+        except (np.linalg.LinAlgError, scipy.linalg.LinAlgError):
+            pass
+    return scipy.linalg.lstsq(A, B, cond=_GRAM_COND)[0]
 
 
 def _ridge_system(problem: _Problem) -> tuple[np.ndarray, np.ndarray]:
@@ -386,7 +399,7 @@ def _primal(problem: _Problem) -> np.ndarray:
     G, B = _ridge_system(problem)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", scipy.linalg.LinAlgWarning)
-        return _solve_spd(G, B)
+        return _solve_spd(G, B, problem.l2)
 
 
 def _dual(problem: _Problem) -> np.ndarray:
@@ -404,7 +417,7 @@ def _dual(problem: _Problem) -> np.ndarray:
     K.flat[:: K.shape[0] + 1] += problem.l2 * problem.sw
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", scipy.linalg.LinAlgWarning)
-        dual = _solve_spd(K, d[:, None] * _centred_targets(problem))
+        dual = _solve_spd(K, d[:, None] * _centred_targets(problem), problem.l2)
     dual *= d[:, None]
     return np.asarray(X.T @ dual, dtype=np.float64) - np.outer(mu, dual.sum(axis=0))
 
@@ -418,9 +431,9 @@ def _scaled_centred(problem: _Problem) -> np.ndarray:
 def _lstsq(problem: _Problem) -> np.ndarray:
     """``LinearRegression``'s solve: lstsq on the weighted, centred data."""
     d = np.sqrt(problem.w)[:, None]
-    return scipy.linalg.lstsq(_scaled_centred(problem), d * _centred_targets(problem))[
-        0
-    ]
+    return scipy.linalg.lstsq(
+        _scaled_centred(problem), d * _centred_targets(problem), cond=_DATA_COND
+    )[0]
 
 
 def _nnls(problem: _Problem) -> np.ndarray:
