@@ -310,3 +310,28 @@ def test_mlp_path_weights_enter_as_alpha_falls():
     assert counts[0] == 0  # the strongest penalty zeroes the network
     assert (np.diff(counts) >= 0).all() and counts[-1] > counts[1] > 0
     assert counts[-1] > 40
+
+
+# -- LinearClassifier's default tol --------------------------------------------------
+@pytest.mark.parametrize("loader", ["breast_cancer", "iris"])
+def test_classifier_default_tol_follows_logistic_regression(loader):
+    """At the defaults, LinearClassifier is as close to LogisticRegression's default
+    fit as that fit is to the exact optimum (in fact it follows the same iterates)."""
+    from sklearn import datasets
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.preprocessing import StandardScaler
+
+    X, y = getattr(datasets, f"load_{loader}")(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    C = 100.0
+    alpha = 1 / (C * len(y))
+
+    def params(model):
+        return np.hstack([model.coef_.ravel(), model.intercept_.ravel()])
+
+    default = params(LogisticRegression(C=C).fit(X, y))
+    exact = params(LogisticRegression(C=C, tol=1e-12, max_iter=10**5).fit(X, y))
+    ours = params(LinearClassifier(alpha=alpha).fit(X, y))
+    distance = np.linalg.norm(default - exact) / np.linalg.norm(exact)
+    assert distance > 1e-3  # scikit-learn's default stops well short of the optimum
+    assert np.linalg.norm(ours - default) / np.linalg.norm(default) < 1e-6 * distance
