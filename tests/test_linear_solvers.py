@@ -335,3 +335,22 @@ def test_classifier_default_tol_follows_logistic_regression(loader):
     distance = np.linalg.norm(default - exact) / np.linalg.norm(exact)
     assert distance > 1e-3  # scikit-learn's default stops well short of the optimum
     assert np.linalg.norm(ours - default) / np.linalg.norm(default) < 1e-6 * distance
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_sparse_data_too_large_for_a_square_system_uses_lsqr(monkeypatch, weighted):
+    """Past the size of a dense Gram or dual matrix, sparse ridge iterates (LSQR,
+    implicitly centred) to Ridge's exact solution."""
+    from skweights import _linear_solvers
+
+    monkeypatch.setattr(_linear_solvers, "_GRAM_LIMIT", 5)
+    X, y = load_diabetes(return_X_y=True)
+    sample_weight = np.linspace(0.5, 2.0, len(y)) if weighted else None
+    total = len(y) if sample_weight is None else sample_weight.sum()
+    model = LinearRegressor(alpha=0.01).fit(
+        sp.csr_matrix(X + 1.0), y, sample_weight=sample_weight
+    )
+    reference = Ridge(alpha=0.01 * total).fit(X + 1.0, y, sample_weight=sample_weight)
+    assert model.n_iter_ > 1  # it did iterate
+    assert _rel(model.coef_, reference.coef_) < RTOL
+    assert model.intercept_ == pytest.approx(reference.intercept_, rel=RTOL)
