@@ -197,12 +197,25 @@ def mlp_sections(args, settings) -> list[str]:
                 "timed at the loosest tol of "
                 f"{', '.join(f'{t:g}' for t in _linear.TOL_GRID)} whose fit is within "
                 f"{_linear.REL_GAP:g} relative of J*; medians of "
-                f"{settings['linear_repeats']} alternating repeats. scikit-learn: "
+                f"{settings['linear_repeats']} alternating repeats (the ratio is the "
+                "median of the per-repeat ratios). scikit-learn: "
                 "LogisticRegression(C=1/(alpha*n), lbfgs), Ridge(alpha*n, solver "
                 "'auto' = Cholesky, tol unused), Lasso/ElasticNet (coordinate "
-                "descent); skweights' optimizer 'auto' (lbfgs for L2, fista for L1 "
-                "and elastic net).",
+                "descent); skweights' optimizer 'auto' (lbfgs for logistic "
+                "regression, 'direct' for L2 regression, 'cd' for L1 and elastic "
+                "net).",
                 table(rows),
+            )
+        )
+        path_rows = _linear.path_rows(args.quick, settings["linear_repeats"], log)
+        out.append(
+            section(
+                "Case 4b: regularization paths",
+                "regularization_path of a LinearRegressor against enet_path on the "
+                "same 100-alpha grid (alpha_max to 1e-3 alpha_max) and pre-centred "
+                "data; make_regression with noise 10. Ratio: median of per-repeat "
+                "ratios, alternating.",
+                table(path_rows),
             )
         )
     if 5 in cases:

@@ -326,6 +326,10 @@ def train(
         progress.update(_record_initial(objective, coefs, intercepts, data, state))
     if not _trainable(objective, coefs, intercepts)[0]:
         outcome = Outcome(converged=True, reason="every layer is frozen")
+    elif getattr(config.optimizer, "solves_linear", False):
+        outcome = _train_linear(
+            objective, coefs, intercepts, data, config, state, validation_score
+        )
     elif getattr(config.optimizer, "full_batch", False):
         outcome = _train_full_batch(
             objective,
@@ -366,6 +370,26 @@ def _record_initial(objective, coefs, intercepts, data, state) -> dict:
             loss += objective.penalty_value(coefs)
         norms = [np.nan if g is None else _norm(g) for g in coef_grads]
     return _record(state, coefs, loss, norms, None, "initial", start)
+
+
+def _train_linear(
+    objective, coefs, intercepts, data, config, state, validation_score
+) -> Outcome:
+    """A direct or coordinate-descent solve (``solves_linear``): one record."""
+    start = time.perf_counter()
+    solution = config.optimizer.solve(objective, coefs, intercepts, data, config)
+    grad_norms = [solution.grad_norm]
+    record = _record(state, coefs, solution.value, grad_norms, None, None, start)
+    state.n_iter = record["epoch"] = solution.n_iter
+    if validation_score is not None:
+        record["val_score"] = validation_score()
+    solver = type(config.optimizer).__name__
+    reason = (
+        f"converged: {solver} solved the problem to its tolerance"
+        if solution.converged
+        else f"{solver} stopped at max_iter before reaching tol"
+    )
+    return Outcome(converged=solution.converged, reason=reason)
 
 
 def _trainable(objective: Objective, coefs: list, intercepts: list):

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 from sklearn.base import ClassifierMixin, RegressorMixin
+from sklearn.utils import check_random_state
 
+from . import penalties
 from ._base import (
+    _FLOAT_DTYPES,
     BaseNetwork,
     ClassifierOutputMixin,
     RegressorOutputMixin,
     RegressorPartialFitMixin,
     _check_bool,
+    _validate,
     store_params,
 )
 from ._docs import (
@@ -19,18 +25,63 @@ from ._docs import (
     TRAINING_PARAMETERS,
     indent_doc,
 )
+from ._training import TrainData
 
-_LINEAR_PARAMETERS = indent_doc(TRAINING_PARAMETERS).format(
-    initializer="zeros",
-    initializer_note=" Zeros suit convex problems and make fits deterministic.",
-    penalty="l2",
-    alpha=1e-4,
-    optimizer="auto",
-    optimizer_note=(
-        ' ``"auto"``: L-BFGS for smooth penalties, FISTA (accelerated proximal '
-        "gradient) when the penalty has an L1 part, Adam in ``partial_fit``."
-    ),
-    max_iter=1000,
+_TOL_DOC = """\
+tol : float, default=1e-4
+    Improvement below which an epoch counts as no progress; the gradient tolerance
+    of full-batch solvers.
+"""
+
+_POSITIVE_DOC = """\
+positive : bool, default=False
+    Constrain the weights (not the intercepts) to be non-negative, as scikit-learn's
+    ``positive=True``. Every optimizer honours it: a projected step for the
+    minibatch optimizers and FISTA, bounds for L-BFGS, positive coordinate descent,
+    NNLS for ``"direct"``.
+"""
+
+
+def _linear_parameters(optimizer_note: str, tol_doc: str) -> str:
+    text = TRAINING_PARAMETERS.format(
+        initializer="zeros",
+        initializer_note=" Zeros suit convex problems and make fits deterministic.",
+        penalty="l2",
+        alpha=1e-4,
+        optimizer="auto",
+        optimizer_note=optimizer_note,
+        max_iter=1000,
+    )
+    assert _TOL_DOC in text  # the shared fragment's tol paragraph is replaced
+    return indent_doc(text.replace(_TOL_DOC, tol_doc) + _POSITIVE_DOC)
+
+
+_REGRESSOR_PARAMETERS = _linear_parameters(
+    ' ``"auto"``: ``"direct"`` for penalties without an L1 part (the exact '
+    'solution, as ``Ridge``/``LinearRegression``), ``"cd"`` (coordinate descent, '
+    'as ``Lasso``/``ElasticNet``) for ``"l1"`` and ``"elasticnet"``, Adam in '
+    '``partial_fit``. ``"direct"`` and ``"cd"`` solve the squared error only.',
+    """\
+tol : float, default=1e-4
+    Coordinate descent (``"cd"``, the default for ``"l1"``/``"elasticnet"``): as in
+    scikit-learn's ``Lasso``, a target is solved when the duality gap is below
+    ``tol`` times the weighted sum of squares of its centred targets. ``"direct"``
+    does not iterate. Minibatch optimizers: improvement below which an epoch counts
+    as no progress; L-BFGS/FISTA: the gradient tolerance.
+""",
+)
+_CLASSIFIER_PARAMETERS = _linear_parameters(
+    ' ``"auto"``: L-BFGS for smooth penalties, FISTA (accelerated proximal '
+    "gradient) when the penalty has an L1 part, Adam in ``partial_fit``.",
+    """\
+tol : float, default=1e-4
+    L-BFGS/FISTA: the gradient tolerance (scipy's ``gtol``); minibatch optimizers:
+    improvement below which an epoch counts as no progress. At the default, L-BFGS
+    follows ``LogisticRegression``'s default fit of the same objective (relative
+    differences of 1e-15 to 1e-10 on standardized scikit-learn data sets, where that
+    fit itself is 1e-3 to 0.3 away from the exact optimum); lower it (e.g. 1e-7)
+    for solutions closer to the optimum.
+""",
 )
 
 _EQUIVALENCES = indent_doc("""\
@@ -39,7 +90,7 @@ The objective is the (sample-weighted) mean loss plus the penalty, so:
 ================================================  ==================================
 skweights                                          scikit-learn
 ================================================  ==================================
-``LinearRegressor(penalty="l2", alpha=a)``         ``Ridge(alpha=a * n_samples)``
+``LinearRegressor(penalty="l2", alpha=a)``         ``Ridge(alpha=a * sum(weights))``
 ``LinearRegressor(penalty="l1", alpha=a)``         ``Lasso(alpha=a)``
 ``LinearRegressor(penalty="elasticnet", ...)``     ``ElasticNet(alpha=a, l1_ratio=r)``
 ``LinearClassifier(penalty="l2", alpha=a)``        ``LogisticRegression(C=1/(a*n))``
@@ -58,15 +109,62 @@ class _LinearMixin:
         return ()
 
     def _auto_optimizer(self, penalty) -> str:
+        if not self._is_classifier and getattr(self._loss(), "quadratic", False):
+            # Exact or coordinate-descent solutions, as scikit-learn's.
+            return "direct" if penalty.l1_strength == 0 else "cd"
         return "lbfgs" if penalty.smooth else "fista"
 
     def _intercept_trainable(self, layer: int, frozen: bool) -> bool:
         # frozen_layers=(0,) keeps coef_ fixed but still fits the intercept.
         return bool(self.fit_intercept)
 
+    def _solve_path(self, X, y, alphas, sample_weight=None):
+        """Coefficients along decreasing ``alphas`` by one solver path, or None.
+
+        For :func:`skweights.inspection.regularization_path`: when the optimizer
+        ``solves_linear`` (``"auto"``, ``"cd"``, ``"direct"`` on the squared error),
+        the data is validated and prepared once and coordinate descent warm-starts
+        along the grid as :func:`sklearn.linear_model.enet_path` does. Returns
+        ``(path, single_output)`` with ``path`` a list of ``(W, b, n_iter,
+        converged)``; None when the model needs the general loop (other optimizers,
+        frozen or early-stopped fits).
+        """
+        resolved = self._resolve()
+        optimizer = resolved["optimizer"]
+        if not getattr(optimizer, "solves_linear", False) or self._frozen():
+            return None
+        if self.early_stopping:
+            return None
+        X, y = _validate(
+            self,
+            X,
+            y,
+            accept_sparse="csr",
+            dtype=_FLOAT_DTYPES,
+            multi_output=True,
+            y_numeric=True,
+        )
+        Y = self._encode_targets(y, X.dtype, False, None)
+        data = TrainData(X, Y, self._sample_weight(sample_weight, X, y))
+        config = SimpleNamespace(tol=float(self.tol), max_iter=self.max_iter)
+        rng = np.random.default_rng(
+            check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
+        )
+        coefs, _ = self._initialize(
+            resolved["initializer"], [X.shape[1], Y.shape[1]], rng, X.dtype
+        )
+        objective = self._objective(resolved, 1)
+        path = optimizer.solve_path(objective, data, config, alphas, coefs[0])
+        return path, self._y_was_1d
+
     def _resolve(self, incremental: bool = False):
-        _check_bool(type(self).__name__, "fit_intercept", self.fit_intercept)
-        return super()._resolve(incremental)
+        owner = type(self).__name__
+        _check_bool(owner, "fit_intercept", self.fit_intercept)
+        _check_bool(owner, "positive", self.positive)
+        resolved = super()._resolve(incremental)
+        if self.positive:
+            resolved["penalty"] = penalties.NonNegative(resolved["penalty"])
+        return resolved
 
 
 class LinearRegressor(
@@ -86,7 +184,7 @@ class LinearRegressor(
     ----------
 {indent_doc(REGRESSION_LOSS)}    fit_intercept : bool, default=True
         Fit an (unpenalized) intercept.
-{_LINEAR_PARAMETERS}    frozen_layers : tuple of int, default=()
+{_REGRESSOR_PARAMETERS}    frozen_layers : tuple of int, default=()
         ``(0,)`` keeps ``coef_`` fixed and fits only the intercept.
 
     Attributes
@@ -135,6 +233,7 @@ class LinearRegressor(
         verbose=0,
         on_divergence="raise",
         frozen_layers=(),
+        positive=False,
     ):
         store_params(self, locals())
 
@@ -175,7 +274,7 @@ class LinearClassifier(
     ----------
     fit_intercept : bool, default=True
         Fit an (unpenalized) intercept per output.
-{_LINEAR_PARAMETERS}    class_weight : dict, "balanced" or None, default=None
+{_CLASSIFIER_PARAMETERS}    class_weight : dict, "balanced" or None, default=None
         Weights per class, multiplied into ``sample_weight``.
     frozen_layers : tuple of int, default=()
         ``(0,)`` keeps ``coef_`` fixed and fits only the intercept.
@@ -230,6 +329,7 @@ class LinearClassifier(
         verbose=0,
         on_divergence="raise",
         frozen_layers=(),
+        positive=False,
     ):
         store_params(self, locals())
 

@@ -352,6 +352,8 @@ class SquaredError(Loss):
     """
 
     output_activation = "identity"
+    #: Least squares: linear models can use the direct and coordinate-descent solvers.
+    quadratic = True
 
     def _pointwise(self, y: np.ndarray, raw: np.ndarray) -> np.ndarray:
         residual = np.subtract(raw, y)

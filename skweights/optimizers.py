@@ -44,6 +44,7 @@ import numpy as np
 import scipy.optimize
 from sklearn.exceptions import ConvergenceWarning
 
+from ._linear_solvers import cd, direct
 from ._registry import Component, Registry
 from ._validation import check_bool as _check_bool
 from ._validation import check_int as _check_int
@@ -1294,6 +1295,8 @@ class LBFGS(Component):
 
     which has the same minimizers (at the optimum :math:`U \odot V = 0`) and gives
     exact zeros where both bounds are active.
+    A penalty with ``positive = True`` (``positive=True`` on the linear models)
+    fixes :math:`V = 0`: bound-constrained L-BFGS on :math:`W = U \geq 0`.
 
     Parameters
     ----------
@@ -1362,7 +1365,8 @@ class LBFGS(Component):
         penalty : Penalty, optional
             A non-smooth penalty is handled by the ``U - V`` split (it needs
             ``l1_strength`` and ``l2_strength``, or ``alpha`` and ``l1_ratio``); a
-            smooth one is ignored (``fun`` includes it).
+            smooth one is ignored (``fun`` includes it). ``positive = True`` on the
+            penalty bounds the penalized arrays below by 0.
         penalized : list of bool, optional
             Which arrays the penalty applies to (default: all).
         max_iter : int, default=200
@@ -1434,7 +1438,10 @@ class LBFGS(Component):
         z0 = np.concatenate([w0[free], np.maximum(w0[mask], 0.0)])
         z0 = np.concatenate([z0, np.maximum(-w0[mask], 0.0)])
         lower = np.concatenate([np.full(n_free, -np.inf), np.zeros(2 * n_pen)])
-        bounds = scipy.optimize.Bounds(lower, np.full(z0.size, np.inf))
+        upper = np.full(z0.size, np.inf)
+        if getattr(penalty, "positive", False):  # non-negative weights: V = 0
+            upper[n_free + n_pen :] = z0[n_free + n_pen :] = 0.0
+        bounds = scipy.optimize.Bounds(lower, upper)
         good = {"z": z0, "n_iter": 0}
 
         def scipy_callback(zk: np.ndarray) -> None:
@@ -1974,8 +1981,10 @@ REGISTRY = Registry(
         "adagrad": adagrad,
         "lbfgs": lbfgs,
         "fista": fista,
+        "cd": cd,
+        "direct": direct,
     },
-    aliases={"l-bfgs": "lbfgs"},
+    aliases={"l-bfgs": "lbfgs", "coordinate_descent": "cd", "exact": "direct"},
 )
 
 
@@ -1986,8 +1995,10 @@ def get(identifier: Any, **kwargs: Any) -> Any:
     ----------
     identifier : str or optimizer
         One of ``"sgd"``, ``"adam"``, ``"adamw"``, ``"rmsprop"``, ``"adagrad"``,
-        ``"lbfgs"`` (alias ``"l-bfgs"``), ``"fista"`` (case-insensitive), or an
-        optimizer object, returned unchanged.
+        ``"lbfgs"`` (alias ``"l-bfgs"``), ``"fista"``, and for squared-loss linear
+        models ``"cd"`` (coordinate descent, alias ``"coordinate_descent"``) and
+        ``"direct"`` (normal equations, alias ``"exact"``) (case-insensitive), or
+        an optimizer object, returned unchanged.
     **kwargs : dict
         Hyper-parameters passed to the factory when ``identifier`` is a name.
 

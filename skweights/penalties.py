@@ -48,6 +48,7 @@ __all__ = [
     "L2",
     "ElasticNet",
     "NoPenalty",
+    "NonNegative",
     "Penalty",
     "elasticnet",
     "get",
@@ -511,6 +512,80 @@ def elasticnet(alpha: float = 1.0, l1_ratio: float = 0.5) -> ElasticNet:
     ElasticNet(alpha=0.1, l1_ratio=0.7)
     """
     return ElasticNet(alpha=alpha, l1_ratio=l1_ratio)
+
+
+class NonNegative(Penalty):
+    r"""A penalty restricted to non-negative weights (``positive=True``).
+
+    :math:`R_+(W) = R(W) + \iota_{W \geq 0}(W)`, with :math:`\iota` the indicator
+    (0 on the constraint set, :math:`+\infty` outside). Its proximal operator is
+    the base one followed by the projection on :math:`W \geq 0`,
+
+    .. math::
+
+        \operatorname{prox}_{s R_+}(W) = \max(\operatorname{prox}_{s R}(W), 0),
+
+    (exact for the elastic net, whose prox is monotone and odd), so every proximal
+    optimizer takes a projected step. Never smooth; ``positive`` tells the solvers
+    that bound the weights instead (L-BFGS-B, coordinate descent, NNLS).
+
+    Parameters
+    ----------
+    penalty : Penalty
+        The base penalty; ``alpha`` and ``l1_ratio`` are its own.
+
+    Attributes
+    ----------
+    positive : bool
+        Always True.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skweights.penalties import L1, NonNegative
+    >>> NonNegative(L1(0.5)).prox(np.array([-2.0, 0.3, 1.0]), step=1.0)
+    array([0. , 0. , 0.5])
+    """
+
+    positive = True
+
+    def __init__(self, penalty: Any = None) -> None:
+        self.penalty = penalty
+
+    @property
+    def alpha(self) -> float:
+        """The base penalty's ``alpha``."""
+        return self.penalty.alpha
+
+    @property
+    def l1_ratio(self) -> float:
+        """The base penalty's ``l1_ratio``."""
+        return self.penalty.l1_ratio
+
+    @property
+    def smooth(self) -> bool:
+        """Always False: the constraint is applied by the proximal step."""
+        return False
+
+    def prox(self, W: Any, step: Any, out: np.ndarray | None = None) -> np.ndarray:
+        r"""The base penalty's prox, then the projection on non-negative weights.
+
+        Parameters
+        ----------
+        W : array-like
+            A weight array.
+        step : float or array-like
+            Non-negative step, scalar or per coordinate.
+        out : ndarray, optional
+            Where to write the result; by default a new array.
+
+        Returns
+        -------
+        X : ndarray
+            :math:`\max(\operatorname{prox}_{s R}(W), 0)`.
+        """
+        out = self.penalty.prox(W, step, out=out)
+        return np.maximum(out, 0, out=out)
 
 
 REGISTRY = Registry(
