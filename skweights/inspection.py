@@ -156,6 +156,8 @@ class GradientDiagnosis(pd.DataFrame):
         ``"vanishing and exploding"``.
     verdict : str
         A few sentences: what was found, and what to change.
+    **kwargs
+        Passed to :class:`pandas.DataFrame` (``index``, ``columns``...).
 
     Attributes
     ----------
