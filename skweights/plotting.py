@@ -387,7 +387,7 @@ def plot_training_history(model: Any, *, fig: Any = None) -> Any:
     model : fitted estimator or Pipeline
         A fitted skweights estimator.
     fig : matplotlib Figure or SubFigure, default=None
-        Where to draw (it should be empty); a new 10 x 7 inch figure when None. A
+        Where to draw (it should be empty); a new 8 x 6 inch figure when None. A
         Figure without a layout engine is switched to constrained layout.
 
     Returns
@@ -413,7 +413,7 @@ def plot_training_history(model: Any, *, fig: Any = None) -> Any:
     if frame.empty:
         raise ValueError("plot_training_history: the model has an empty history_.")
     if fig is None:
-        fig = plt.figure(figsize=(10, 7), layout="constrained")
+        fig = plt.figure(figsize=(8, 6), layout="constrained")
     elif isinstance(fig, Figure) and fig.get_layout_engine() is None:
         fig.set_layout_engine("constrained")
     (ax_loss, ax_lr), (ax_grad, ax_weight) = fig.subplots(2, 2, sharex=True)
@@ -462,7 +462,7 @@ def _rate_panel(ax, frame, epochs) -> None:
         if finite.max() / finite.min() > 10:
             ax.set_yscale("log")
         else:
-            ax.ticklabel_format(axis="y", style="sci", scilimits=(-2, 3))
+            ax.ticklabel_format(axis="y", style="plain", useOffset=False)
     else:
         ax.text(
             0.5, 0.5, "full-batch solver:\nno learning rate",
