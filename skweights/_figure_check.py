@@ -164,6 +164,23 @@ def _text_boxes(fig, renderer) -> list[tuple[str, Any, Any]]:
     return boxes
 
 
+def _ink_box(text, renderer):
+    """The window box of ``text`` without its leading or trailing blank lines."""
+    from matplotlib.transforms import Bbox
+
+    box = text.get_window_extent(renderer)
+    content = text.get_text()
+    n_lines = content.count("\n") + 1
+    above = len(content) - len(content.lstrip("\n"))
+    below = len(content) - len(content.rstrip("\n"))
+    if n_lines == 1 or above + below >= n_lines:
+        return box
+    line = box.height / n_lines
+    return Bbox.from_extents(
+        box.x0, box.y0 + below * line, box.x1, box.y1 - above * line
+    )
+
+
 def _overlap(a, b) -> bool:
     width = min(a.x1, b.x1) - max(a.x0, b.x0)
     height = min(a.y1, b.y1) - max(a.y0, b.y0)
@@ -174,10 +191,29 @@ def _overlap_problems(texts) -> list[str]:
     problems = []
     for i, (name_a, artist_a, box_a) in enumerate(texts):
         for name_b, artist_b, box_b in texts[i + 1 :]:
-            if _inside_legend(artist_a, artist_b) or not _overlap(box_a, box_b):
+            if _inside_legend(artist_a, artist_b) or _overlay(artist_a, artist_b):
                 continue
-            problems.append(f"text {name_a} overlaps {name_b}")
+            if _overlap(box_a, box_b):
+                problems.append(f"text {name_a} overlaps {name_b}")
     return problems
+
+
+def _overlay(a, b) -> bool:
+    """Whether ``a`` and ``b`` are one label drawn in two layers (as shap does).
+
+    The same text written twice, or a text written over the end or the start of a
+    longer one (``"0.8 = age"`` over ``" age"``, to colour part of a label), on the
+    same baseline.
+    """
+    if not (hasattr(a, "get_position") and hasattr(b, "get_position")):
+        return False
+    text_a, text_b = a.get_text().strip(), b.get_text().strip()
+    short, long = sorted((text_a, text_b), key=len)
+    if not (long.endswith(short) or long.startswith(short)):
+        return False
+    ya = a.get_transform().transform(a.get_position())[1]
+    yb = b.get_transform().transform(b.get_position())[1]
+    return abs(ya - yb) <= _TOLERANCE_PX
 
 
 def _inside_legend(a, b) -> bool:

@@ -241,3 +241,21 @@ def test_regularization_path_passes_the_check(estimator, given):
     drawn = plot_regularization_path(estimator, scale(X), scale(y), n_alphas=6, ax=ax)
     assert drawn is ax if given else True
     assert_figure_ok(drawn.figure, "regularization path")
+
+
+def test_one_label_drawn_in_two_layers_is_not_an_overlap():
+    # shap colours part of a label by writing "0.8 = age" over " age", writes some
+    # labels twice, and puts a label under a tick with a leading blank line
+    fig, ax = _clean_figure()
+    ax.text(0.5, 2.5, "0.8 = age", ha="right")
+    ax.text(0.5, 2.5, " age", ha="right")
+    ax.text(1.5, 1.5, "s5")
+    ax.text(1.5, 1.5, "s5")
+    ax.set_xticks([0, 1, 2])
+    ax.text(0.0, -0.1, "\nE[f(X)]", transform=ax.get_xaxis_transform(), va="top")
+    assert figure_problems(fig) == []
+    ax.text(1.5, 1.52, "s6")  # a different label on top is still caught
+    assert figure_problems(fig) == [
+        "text 's5' overlaps 's6'",
+        "text 's5' overlaps 's6'",
+    ]
