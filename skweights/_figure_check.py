@@ -154,9 +154,7 @@ def _text_boxes(fig, renderer) -> list[tuple[str, Any, Any]]:
         if artist is None or id(artist) in seen or not _visible_text(artist):
             continue
         seen.add(id(artist))
-        boxes.append(
-            (repr(artist.get_text()), artist, artist.get_window_extent(renderer))
-        )
+        boxes.append((repr(artist.get_text()), artist, _ink_box(artist, renderer)))
     for legend in legends:
         if legend.get_visible():
             box = legend.get_window_extent(renderer)
