@@ -23,7 +23,7 @@ X, y = load_digits(return_X_y=True)
 X = MinMaxScaler().fit_transform(X)
 X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=0)
 
-fig, axes = plt.subplots(1, 3, figsize=(8, 5), layout="constrained")
+fig, axes = plt.subplots(1, 3, figsize=(7.5, 5), layout="constrained")
 for ax, (initializer, activation) in zip(
     axes, [("zeros", "tanh"), ("glorot_uniform", "tanh"), ("he_normal", "relu")]
 ):

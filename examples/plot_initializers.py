@@ -44,7 +44,7 @@ def layer_stds(model, X):
 # -----------------------------
 # One epoch with a learning rate of 1e-12 leaves the weights where the initializer
 # put them (to within rounding) and gives us a fitted model to read them from.
-fig, axes = plt.subplots(1, 2, figsize=(8, 3.8), sharey=True, layout="constrained")
+fig, axes = plt.subplots(1, 2, figsize=(7.5, 3.8), sharey=True, layout="constrained")
 for ax, activation in zip(axes, ["relu", "tanh"]):
     for name in names:
         model = MLPClassifier(
@@ -69,7 +69,7 @@ axes[1].legend(fontsize=8)
 # ---------------
 # The same networks trained for 30 epochs with Adam. Initializers that keep the
 # signal's scale start learning at once.
-fig, axes = plt.subplots(1, 2, figsize=(8, 3.8), sharey=True, layout="constrained")
+fig, axes = plt.subplots(1, 2, figsize=(7.5, 3.8), sharey=True, layout="constrained")
 for ax, activation in zip(axes, ["relu", "tanh"]):
     for name in names:
         model = MLPClassifier(

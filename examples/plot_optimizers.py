@@ -91,7 +91,7 @@ ax.legend()
 # -----------------------
 # SGD with momentum under each schedule: decaying the rate lets the loss settle
 # lower than a constant rate.
-fig, (ax0, ax1) = plt.subplots(1, 2, figsize=(8, 3.8), layout="constrained")
+fig, (ax0, ax1) = plt.subplots(1, 2, figsize=(7.5, 3.8), layout="constrained")
 for schedule in ["constant", "invscaling", "step", "exponential", "cosine", "adaptive"]:
     model = fit(
         MLPClassifier(

@@ -65,7 +65,7 @@ print("coefs_ shapes:", [W.shape for W in net.coefs_])
 frame = net.history_.to_frame()
 print(frame[["epoch", "loss", "grad_norm_0", "weight_norm_0"]].tail(3))
 
-fig, (ax0, ax1) = plt.subplots(1, 2, figsize=(8, 3.6), layout="constrained")
+fig, (ax0, ax1) = plt.subplots(1, 2, figsize=(7.5, 3.6), layout="constrained")
 ax0.plot(frame["epoch"], frame["loss"])
 ax0.set_xlabel("epoch")
 ax0.set_ylabel("training objective")

@@ -39,7 +39,7 @@ print(layer_summary(model).round(3).to_string())
 
 fig, axes = plt.subplot_mosaic(
     [["heatmap", "coefficients"], ["histogram", "histogram"]],
-    figsize=(8, 7.5),
+    figsize=(7.5, 7.5),
     layout="constrained",
 )
 plot_weight_heatmap(model, layer=0, ax=axes["heatmap"])

@@ -387,7 +387,7 @@ def plot_training_history(model: Any, *, fig: Any = None) -> Any:
     model : fitted estimator or Pipeline
         A fitted skweights estimator.
     fig : matplotlib Figure or SubFigure, default=None
-        Where to draw (it should be empty); a new 8 x 6 inch figure when None. A
+        Where to draw (it should be empty); a new 7.5 x 5.6 inch figure when None. A
         Figure without a layout engine is switched to constrained layout.
 
     Returns
@@ -413,7 +413,7 @@ def plot_training_history(model: Any, *, fig: Any = None) -> Any:
     if frame.empty:
         raise ValueError("plot_training_history: the model has an empty history_.")
     if fig is None:
-        fig = plt.figure(figsize=(8, 6), layout="constrained")
+        fig = plt.figure(figsize=(7.5, 5.6), layout="constrained")
     elif isinstance(fig, Figure) and fig.get_layout_engine() is None:
         fig.set_layout_engine("constrained")
     (ax_loss, ax_lr), (ax_grad, ax_weight) = fig.subplots(2, 2, sharex=True)
