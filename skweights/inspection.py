@@ -206,7 +206,7 @@ class GradientDiagnosis(pd.DataFrame):
         return self.attrs.get("verdict", "")
 
     def __repr__(self) -> str:
-        text = textwrap.fill(self.verdict, width=88)
+        text = textwrap.fill(self.verdict, width=80)  # as wide as pandas prints
         return f"{text}\n\n{super().__repr__()}" if text else super().__repr__()
 
     def _repr_html_(self) -> str | None:

@@ -379,8 +379,9 @@ def plot_training_history(model: Any, *, fig: Any = None) -> Any:
 
     The loss panel also shows the validation score (right axis, orange) when the
     model was trained with early stopping; gradient and weight norms are drawn one
-    line per layer on a log scale; epochs that diverged are marked by red dashed
-    lines. The learning rate is on a log axis when it spans more than a factor of 10.
+    line per layer on a log scale, with one legend for both under the panels;
+    epochs that diverged are marked by red dashed lines. The learning rate is on a
+    log axis when it spans more than a factor of 10.
 
     Parameters
     ----------
@@ -428,6 +429,14 @@ def plot_training_history(model: Any, *, fig: Any = None) -> Any:
         _norm_panel(axis, frame, epochs, prefix, n_layers)
         axis.set_xlabel("epoch")
         axis.set_title(title)
+    if ax_grad.lines or ax_weight.lines:  # one legend for both, under the panels
+        handles = (ax_grad if ax_grad.lines else ax_weight).get_lines()
+        fig.legend(
+            handles=handles,
+            loc="outside lower center",
+            ncols=min(len(handles), 5),
+            fontsize="small",
+        )
     events = frame.get("event")
     if events is not None:
         for epoch in frame.loc[events == "diverged", "epoch"]:
@@ -488,7 +497,6 @@ def _norm_panel(ax, frame, epochs, prefix, n_layers) -> None:
         )  # fmt: skip
         return
     ax.set_yscale("log")
-    ax.legend(fontsize="small")
 
 
 def plot_regularization_path(
