@@ -312,6 +312,11 @@ def diagnose_gradients(
         ],
         dtype=float,
     )
+    # An epoch without gradient norms (e.g. the state at initialization) is not a
+    # non-finite one: it takes no part in the flags.
+    recorded = np.array(
+        [any(g is not None for g in (r.get("grad_norms") or [])) for r in history]
+    )
     events = [r.get("event") for r in history]
     diverged = np.array([e == "diverged" for e in events])
     frozen = _frozen_layers(model, n_layers)
@@ -351,7 +356,7 @@ def diagnose_gradients(
     with np.errstate(divide="ignore", invalid="ignore"):
         loss_growth = losses / losses[np.argmax(ok)] if ok.any() else losses * np.nan
     exploding = (
-        ~finite_rows
+        (recorded & ~finite_rows)
         | diverged
         | (np.nan_to_num(growth) > exploding_growth)
         | (np.nan_to_num(loss_growth) > exploding_growth)
@@ -396,10 +401,9 @@ def _verdict(
     n_layers = len(model.coefs_)
     activation = getattr(model, "activation", "identity")
     if is_exploding:
-        if diverged.any() or not np.isfinite(frame.filter(like="grad_norm_")).all(
-            axis=None
-        ):
-            epoch = frame.index[np.flatnonzero(~ok)[0]]
+        broken = ~ok & frame["exploding"].to_numpy()  # diverged or non-finite
+        if broken.any():
+            epoch = frame.index[np.flatnonzero(broken)[0]]
             what = f"training diverged at epoch {epoch} (non-finite loss or gradients)"
         else:
             epoch = frame.index[int(np.nanargmax(growth))]

@@ -63,3 +63,21 @@ def test_exploding_verdict_suggests_gradient_clipping(data):
     assert "global_clipnorm" in diagnosis.verdict
     assert "clipnorm" in diagnosis.verdict.replace("global_clipnorm", "")
     assert "1e+05 times its first-epoch value" in diagnosis.verdict
+
+
+def test_an_epoch_without_gradient_norms_is_not_flagged(data):
+    # e.g. a record of the state at initialization, before any gradient
+    model = MLPRegressor((16, 16), max_iter=10, random_state=0).fit(*data)
+    healthy = diagnose_gradients(model)
+    model.history_[0]["grad_norms"] = None
+    diagnosis = diagnose_gradients(model)
+    assert diagnosis.status == healthy.status == "healthy"
+    assert not diagnosis["exploding"].any()
+    assert np.isnan(diagnosis["grad_norm_0"].iloc[0])
+    # a recorded non-finite norm still is exploding, and the verdict names its epoch
+    model.history_[3]["grad_norms"] = [np.nan] * len(model.coefs_)
+    diagnosis = diagnose_gradients(model)
+    assert diagnosis.status == "exploding"
+    assert diagnosis["exploding"].tolist() == [i == 3 for i in range(len(diagnosis))]
+    epoch = diagnosis.index[3]
+    assert f"training diverged at epoch {epoch}" in diagnosis.verdict
