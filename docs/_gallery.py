@@ -25,6 +25,20 @@ ORDER = [
 ]
 
 
+def full_width_matplotlib_scraper(block, block_vars, gallery_conf):
+    """sphinx-gallery's matplotlib scraper, every figure shown at full width.
+
+    By default a code block that draws several figures shows them side by side as
+    small thumbnails; here each is a full-width image, one below the other (as the
+    ``sphinx_gallery_multi_image = "single"`` file setting does).
+    """
+    from sphinx_gallery.scrapers import matplotlib_scraper
+
+    if block_vars.get("multi_image") is None:
+        block_vars["multi_image"] = "single"
+    return matplotlib_scraper(block, block_vars, gallery_conf)
+
+
 class ExampleOrder:
     """Sort key: position in :data:`ORDER`, then the file name."""
 

@@ -29,6 +29,9 @@ extensions = [
     "sphinx.ext.autosummary",
     "sphinx.ext.intersphinx",
     "sphinx.ext.mathjax",
+    # MathJax from the build's own _static/mathjax, not a CDN: formulas render
+    # offline (sphinx-mathjax-offline sets mathjax_path and copies the files).
+    "sphinx-mathjax-offline",
     "numpydoc",
     "sphinx_gallery.gen_gallery",
     "matplotlib.sphinxext.plot_directive",
@@ -65,10 +68,10 @@ intersphinx_timeout = 5
 sphinx_gallery_conf = {
     "examples_dirs": "../examples",
     "gallery_dirs": "auto_examples",
-    # Every examples/plot_*.py runs during the build; demo.py is `make demo`'s
-    # script (not a gallery example), so it is neither run nor listed.
-    "filename_pattern": r"/plot_",
-    "ignore_pattern": r"(__init__|/demo)\.py",
+    # Every examples/plot_*.py runs during the build, and so does demo.py (`make
+    # demo`'s script, "skweights in one minute"), so its output shows too.
+    "filename_pattern": r"/(plot_|demo)",
+    "ignore_pattern": r"__init__\.py",
     "within_subsection_order": "_gallery.ExampleOrder",
     "doc_module": ("skweights",),
     "backreferences_dir": "api/generated/backreferences",
@@ -77,7 +80,8 @@ sphinx_gallery_conf = {
     "download_all_examples": False,
     "show_memory": False,
     "plot_gallery": "True",
-    "image_scrapers": ("matplotlib",),
+    # matplotlib's scraper, each figure at full width (not side-by-side thumbnails)
+    "image_scrapers": ("_gallery.full_width_matplotlib_scraper",),
     "matplotlib_animations": False,
     "abort_on_example_error": False,
 }
@@ -87,7 +91,11 @@ plot_include_source = True
 plot_html_show_source_link = False
 plot_html_show_formats = False
 plot_formats = [("png", 100)]
-plot_rcparams = {"figure.figsize": (6.4, 3.6), "figure.dpi": 100}
+plot_rcparams = {
+    "figure.figsize": (6.4, 3.6),
+    "figure.dpi": 100,
+    "figure.constrained_layout.use": True,
+}
 plot_apply_rcparams = True
 plot_pre_code = "import numpy as np\nimport matplotlib.pyplot as plt\n"
 
@@ -105,6 +113,58 @@ html_theme_options = {
     "footer_end": ["sphinx-version"],
 }
 html_context = {"default_mode": "light"}
+
+
+# -- every figure is checked before it is saved -----------------------------------
+# The user guide's `.. plot::` figures and the gallery's figures are all written by
+# Figure.savefig during the build. The wrapper below runs skweights' figure check
+# first (no overlapping or clipped text, no empty panel, a sane size, no text under
+# 6.5 pt as the page shows it) and raises on a bad figure; the plot directive turns
+# that into a warning and sphinx-gallery into a failed example, and -W / the
+# gallery's error summary fail the build. build-finished lists every bad figure.
+# The content column of a page with an "On this page" sidebar is about 620 px
+# wide in a 1280 px browser window: 6.2 inches at the figures' 100 dpi.
+FIGURE_CHECK = {"display_width": 6.2, "min_fontsize": 6.5}
+_bad_figures: list[str] = []
+
+
+def _install_figure_check() -> None:
+    from matplotlib.figure import Figure
+
+    from skweights._figure_check import FigureCheckError, figure_problems
+
+    if getattr(Figure.savefig, "_skweights_checked", False):
+        return
+    save = Figure.savefig
+
+    def checked_savefig(self, fname, *args, **kwargs):
+        problems = figure_problems(self, **FIGURE_CHECK)
+        if problems:
+            message = f"{fname}: " + "; ".join(problems)
+            _bad_figures.append(message)
+            raise FigureCheckError(message)
+        return save(self, fname, *args, **kwargs)
+
+    checked_savefig._skweights_checked = True
+    Figure.savefig = checked_savefig
+
+
+def _report_bad_figures(app, exception) -> None:
+    from sphinx.errors import ExtensionError
+
+    if _bad_figures:
+        raise ExtensionError(
+            f"{len(_bad_figures)} figure(s) failed the figure check:\n"
+            + "\n".join(_bad_figures)
+        )
+
+
+_install_figure_check()
+
+
+def setup(app):
+    """Fail the build when a figure failed the check."""
+    app.connect("build-finished", _report_bad_figures)
 
 
 # -- API pages, generated from ``__all__`` ------------------------------------------

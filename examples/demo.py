@@ -140,3 +140,13 @@ summary = pd.DataFrame(
 )
 print(summary.round(4).to_string(index=False))
 print(f"test accuracy {model.score(X_test, y_test):.3f} after {model.n_iter_} epochs")
+
+# 6. The same model's training history as a figure: the docs gallery shows it; under
+# `make demo` (a non-interactive matplotlib backend) it is drawn but not displayed.
+import matplotlib.pyplot as plt  # noqa: E402  (the [plot] extra, which make demo installs)
+
+from skweights.plotting import plot_training_history  # noqa: E402
+
+fig = plot_training_history(model)
+fig.suptitle("MLPClassifier((64, 32)) on digits: loss, learning rate, norms")
+plt.show()

@@ -40,7 +40,7 @@ print("best:", search.best_params_, f"R2 = {search.best_score_:.3f}")
 # ----------------------
 # ``cv_results_`` is a dict of arrays; as a DataFrame it groups by penalty.
 results = pd.DataFrame(search.cv_results_)
-fig, ax = plt.subplots()
+fig, ax = plt.subplots(layout="constrained")
 for penalty, group in results.groupby("param_linearregressor__penalty"):
     alphas = group["param_linearregressor__alpha"].astype(float)
     mean, std = group["mean_test_score"], group["std_test_score"]
@@ -59,10 +59,9 @@ ax.legend()
 best = search.best_estimator_[-1]
 coef = pd.Series(best.coef_, index=best.feature_names_in_).sort_values()
 print(coef)
-fig, ax = plt.subplots()
+fig, ax = plt.subplots(layout="constrained")
 coef.plot.barh(ax=ax)
 ax.axvline(0, color="black", lw=0.8)
 ax.set_xlabel("weight per standard deviation")
 ax.set_title(f"best model: {best.penalty}, alpha={best.alpha:.3g}")
-fig.tight_layout()
 plt.show()

@@ -23,7 +23,7 @@ X, y = load_digits(return_X_y=True)
 X = MinMaxScaler().fit_transform(X)
 X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=0)
 
-fig, axes = plt.subplots(1, 3, figsize=(15, 5), layout="constrained")
+fig, axes = plt.subplots(1, 3, figsize=(7.5, 5), layout="constrained")
 for ax, (initializer, activation) in zip(
     axes, [("zeros", "tanh"), ("glorot_uniform", "tanh"), ("he_normal", "relu")]
 ):
@@ -39,8 +39,9 @@ for ax, (initializer, activation) in zip(
     distinct = np.unique(W.round(12), axis=1).shape[1]
     plot_weight_heatmap(model, ax=ax)
     ax.set_title(
-        f"{initializer} ({activation}): {distinct} distinct of {W.shape[1]} units\n"
-        f"test accuracy {model.score(X_test, y_test):.2f}"
+        f"{initializer} ({activation})\n{distinct} distinct of {W.shape[1]} units\n"
+        f"test accuracy {model.score(X_test, y_test):.2f}",
+        fontsize="medium",
     )
     print(f"{initializer:>15}: distinct hidden units = {distinct}")
 plt.show()

@@ -44,7 +44,7 @@ def layer_stds(model, X):
 # -----------------------------
 # One epoch with a learning rate of 1e-12 leaves the weights where the initializer
 # put them (to within rounding) and gives us a fitted model to read them from.
-fig, axes = plt.subplots(1, 2, figsize=(10, 3.8), sharey=True)
+fig, axes = plt.subplots(1, 2, figsize=(7.5, 3.8), sharey=True, layout="constrained")
 for ax, activation in zip(axes, ["relu", "tanh"]):
     for name in names:
         model = MLPClassifier(
@@ -64,14 +64,13 @@ for ax, activation in zip(axes, ["relu", "tanh"]):
     ax.set_xlabel("hidden layer")
 axes[0].set_ylabel("std of the activations")
 axes[1].legend(fontsize=8)
-fig.tight_layout()
 
 # %%
 # Learning curves
 # ---------------
 # The same networks trained for 30 epochs with Adam. Initializers that keep the
 # signal's scale start learning at once.
-fig, axes = plt.subplots(1, 2, figsize=(10, 3.8), sharey=True)
+fig, axes = plt.subplots(1, 2, figsize=(7.5, 3.8), sharey=True, layout="constrained")
 for ax, activation in zip(axes, ["relu", "tanh"]):
     for name in names:
         model = MLPClassifier(
@@ -93,5 +92,4 @@ for ax, activation in zip(axes, ["relu", "tanh"]):
     ax.set_yscale("log")
     ax.legend(fontsize=8, title="initializer (train acc.)", title_fontsize=8)
 axes[0].set_ylabel("training objective")
-fig.tight_layout()
 plt.show()

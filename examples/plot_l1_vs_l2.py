@@ -19,7 +19,7 @@ from skweights.plotting import plot_weight_histogram
 X, y = load_breast_cancer(return_X_y=True)
 X = StandardScaler().fit_transform(X)
 
-fig, axes = plt.subplots(1, 2, figsize=(12, 4.5), sharex=True, layout="constrained")
+fig, axes = plt.subplots(2, 1, figsize=(7, 7), sharex=True, layout="constrained")
 for ax, penalty, alpha in zip(axes, ["l2", "l1"], [3e-2, 3e-3]):
     model = MLPClassifier(
         (32,),

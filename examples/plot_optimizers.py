@@ -44,7 +44,7 @@ optimizers = {
     "rmsprop": (rmsprop(), 1e-3),
     "adagrad": (adagrad(), 0.05),
 }
-fig, ax = plt.subplots(figsize=(7, 4))
+fig, ax = plt.subplots(figsize=(7, 4), layout="constrained")
 for name, (optimizer, lr) in optimizers.items():
     model = fit(
         MLPClassifier(
@@ -65,7 +65,7 @@ ax.legend(fontsize=8)
 # L-BFGS (smooth penalties) and FISTA (with an L1 part) see the whole data set per
 # iteration; for comparison, Adam's epochs. Each point of a full-batch curve is one
 # solver iteration.
-fig, ax = plt.subplots()
+fig, ax = plt.subplots(layout="constrained")
 for name, optimizer, penalty in [
     ("lbfgs, l2", "lbfgs", "l2"),
     ("adam, l2", "adam", "l2"),
@@ -93,7 +93,7 @@ ax.legend()
 # -----------------------
 # SGD with momentum under each schedule: decaying the rate lets the loss settle
 # lower than a constant rate.
-fig, (ax0, ax1) = plt.subplots(1, 2, figsize=(10, 3.8))
+fig, (ax0, ax1) = plt.subplots(1, 2, figsize=(7.5, 3.8), layout="constrained")
 for schedule in ["constant", "invscaling", "step", "exponential", "cosine", "adaptive"]:
     model = fit(
         MLPClassifier(
@@ -115,5 +115,4 @@ ax1.set_yscale("log")
 ax1.set_xlabel("epoch")
 ax1.set_ylabel("learning rate (history_)")
 ax1.legend(fontsize=8)
-fig.tight_layout()
 plt.show()

@@ -38,11 +38,12 @@ print(f"coef_ shape {clf.coef_.shape}, coefs_ shapes {[W.shape for W in clf.coef
 print(f"{np.sum(clf.coef_ == 0)} of {clf.coef_.size} weights are exactly zero")
 
 order = np.argsort(clf.coef_[0])
-fig, ax = plt.subplots(figsize=(7, 6))
+fig, ax = plt.subplots(figsize=(7, 6.5), layout="constrained")
 ax.barh(clf.feature_names_in_[order], clf.coef_[0][order])
 ax.set_xlabel("weight (per standard deviation)")
-ax.set_title("LinearClassifier(penalty='l1'): the non-zero weights choose features")
-fig.tight_layout()
+ax.set_title(
+    "LinearClassifier(penalty='l1'):\nthe non-zero weights choose the features"
+)
 
 # %%
 # A small network
@@ -67,7 +68,7 @@ print("coefs_ shapes:", [W.shape for W in net.coefs_])
 frame = net.history_.to_frame()
 print(frame[["epoch", "loss", "grad_norm_0", "weight_norm_0"]].tail(3))
 
-fig, (ax0, ax1) = plt.subplots(1, 2, figsize=(10, 3.6))
+fig, (ax0, ax1) = plt.subplots(1, 2, figsize=(7.5, 3.6), layout="constrained")
 ax0.plot(frame["epoch"], frame["loss"])
 ax0.set_xlabel("epoch")
 ax0.set_ylabel("training objective")
@@ -76,7 +77,6 @@ for layer in range(len(net.coefs_)):
 ax1.set_xlabel("epoch")
 ax1.set_ylabel("weight norm")
 ax1.legend()
-fig.tight_layout()
 
 # %%
 # Tuning alpha
@@ -90,7 +90,7 @@ scores = [
     ).mean()
     for a in alphas
 ]
-fig, ax = plt.subplots()
+fig, ax = plt.subplots(layout="constrained")
 ax.semilogx(alphas, scores, marker="o")
 ax.set_xlabel("alpha")
 ax.set_ylabel("5-fold CV accuracy")

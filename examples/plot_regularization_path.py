@@ -34,7 +34,7 @@ alphas, coefs, _ = lasso_path(Xc, yc, alphas=path.alphas, tol=1e-12, max_iter=10
 print("largest difference to lasso_path:", np.abs(path.coefs - coefs).max().round(4))
 print("non-zero counts equal:", np.array_equal(path.n_nonzero, (coefs != 0).sum(0)))
 
-fig, axes = plt.subplots(1, 2, figsize=(13, 5), sharey=True, layout="constrained")
+fig, axes = plt.subplots(2, 1, figsize=(7.5, 8), sharey=True, layout="constrained")
 plot_regularization_path(path, ax=axes[0])
 axes[0].set_title("skweights.inspection.regularization_path", pad=32)
 for name, line in zip(X.columns, coefs):
@@ -42,5 +42,6 @@ for name, line in zip(X.columns, coefs):
 axes[1].set_xscale("log")
 axes[1].set_xlim(alphas.max(), alphas.min())
 axes[1].set_xlabel("alpha (penalty strength)")
+axes[1].set_ylabel("coefficient")
 axes[1].set_title("sklearn.linear_model.lasso_path")
 plt.show()

@@ -102,7 +102,7 @@ for i, n in enumerate(sizes):
 # ----
 # With few target samples the pretrained features win by a wide margin; as the
 # target set grows, training from scratch catches up.
-fig, ax = plt.subplots(figsize=(6, 4))
+fig, ax = plt.subplots(figsize=(6, 4), layout="constrained")
 for name in methods:
     mean, std = scores[name].mean(axis=1), scores[name].std(axis=1)
     ax.errorbar(sizes, mean, yerr=std, marker="o", capsize=3, label=name)
@@ -113,5 +113,4 @@ ax.set_xlabel("target training samples")
 ax.set_ylabel("target test accuracy")
 ax.set_title("Transfer from a related task with 10,000 samples")
 ax.legend()
-fig.tight_layout()
 plt.show()

@@ -37,10 +37,14 @@ model = MLPRegressor(
 ).fit(X, scale(y))
 print(layer_summary(model).round(3).to_string())
 
-fig, axes = plt.subplots(1, 3, figsize=(15, 4.5), layout="constrained")
-plot_weight_heatmap(model, layer=0, ax=axes[0])
-plot_weight_histogram(model, ax=axes[1])
-plot_coefficients(model, ax=axes[2])
+fig, axes = plt.subplot_mosaic(
+    [["heatmap", "coefficients"], ["histogram", "histogram"]],
+    figsize=(7.5, 7.5),
+    layout="constrained",
+)
+plot_weight_heatmap(model, layer=0, ax=axes["heatmap"])
+plot_coefficients(model, ax=axes["coefficients"])
+plot_weight_histogram(model, ax=axes["histogram"])
 
 plot_training_history(model)
 plt.show()

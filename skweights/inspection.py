@@ -6,7 +6,8 @@ returns plain numpy/pandas objects; :mod:`skweights.plotting` draws them.
 
 - :func:`layer_summary` — one row of statistics per weight matrix.
 - :func:`diagnose_gradients` — per-epoch gradient norms from ``history_``, flags for
-  vanishing and exploding gradients, and a verdict with suggestions.
+  vanishing and exploding gradients, and a verdict with suggestions (a
+  :class:`GradientDiagnosis`, which prints the verdict above the table).
 - :func:`weight_importance` — feature importances from the weights alone
   (``"coef"``, ``"olden"``, ``"garson"``).
 - :func:`regularization_path` — coefficients along a grid of ``alpha``, fitted from
@@ -15,7 +16,9 @@ returns plain numpy/pandas objects; :mod:`skweights.plotting` draws them.
 
 from __future__ import annotations
 
+import html
 import numbers
+import textwrap
 import warnings
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,6 +35,7 @@ from . import losses
 from ._pipeline import group_by_input, unwrap
 
 __all__ = [
+    "GradientDiagnosis",
     "RegularizationPath",
     "diagnose_gradients",
     "layer_summary",
@@ -143,12 +147,88 @@ def layer_summary(model: Any) -> pd.DataFrame:
 
 
 # -- diagnose_gradients --------------------------------------------------------------
+class GradientDiagnosis(pd.DataFrame):
+    """What :func:`diagnose_gradients` returns: the per-epoch table and its verdict.
+
+    A :class:`pandas.DataFrame` (one row per epoch) that also carries the summary:
+    printing it, or showing it in a notebook, puts the verdict above the table.
+    Frames derived from it (``.head()``, column selections...) are plain DataFrames.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        The per-epoch table.
+    status : str
+        ``"healthy"``, ``"vanishing"``, ``"exploding"`` or
+        ``"vanishing and exploding"``.
+    verdict : str
+        A few sentences: what was found, and what to change.
+    **kwargs
+        Passed to :class:`pandas.DataFrame` (``index``, ``columns``...).
+
+    Attributes
+    ----------
+    status : str
+        The one-word summary (also in ``attrs["status"]``).
+    verdict : str
+        The sentences (also in ``attrs["verdict"]``).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> table = pd.DataFrame({"grad_norm_0": [1.0, 0.9]})
+    >>> result = GradientDiagnosis(table, status="healthy", verdict="Healthy.")
+    >>> print(result)
+    Healthy.
+    <BLANKLINE>
+       grad_norm_0
+    0          1.0
+    1          0.9
+    """
+
+    def __init__(
+        self, data: Any = None, *, status: str = "", verdict: str = "", **kwargs: Any
+    ) -> None:
+        super().__init__(data, **kwargs)
+        if status:
+            self.attrs.update(
+                status=status,
+                vanishing="vanishing" in status,
+                exploding="exploding" in status,
+                verdict=verdict,
+            )
+
+    @property
+    def _constructor(self):
+        return pd.DataFrame
+
+    @property
+    def status(self) -> str:
+        """The one-word summary."""
+        return self.attrs.get("status", "")
+
+    @property
+    def verdict(self) -> str:
+        """What was found and what to change."""
+        return self.attrs.get("verdict", "")
+
+    def __repr__(self) -> str:
+        text = textwrap.fill(self.verdict, width=80)  # as wide as pandas prints
+        return f"{text}\n\n{super().__repr__()}" if text else super().__repr__()
+
+    def _repr_html_(self) -> str | None:
+        table = super()._repr_html_()
+        if not self.verdict or table is None:
+            return table
+        return f"<p>{html.escape(self.verdict)}</p>\n{table}"
+
+
 def diagnose_gradients(
     model: Any,
     *,
     vanishing_ratio: float = 1e-3,
     exploding_growth: float = 1e3,
-) -> pd.DataFrame:
+) -> GradientDiagnosis:
     r"""Per-epoch gradient norms with flags for vanishing and exploding gradients.
 
     Reads ``model.history_`` (the Frobenius norm of each layer's weight gradient,
@@ -185,15 +265,16 @@ def diagnose_gradients(
 
     Returns
     -------
-    frame : pandas.DataFrame
-        Indexed by ``epoch``; columns ``grad_norm_0`` ... ``grad_norm_{L-1}``,
-        ``ratio`` (first over last trainable layer), ``growth`` (largest growth of a
-        layer's norm over its first-epoch value), ``event``, and the boolean flags
-        ``vanishing`` and ``exploding``. ``frame.attrs`` holds the summary:
-        ``"status"`` (``"healthy"``, ``"vanishing"``, ``"exploding"`` or
-        ``"vanishing and exploding"``), ``"vanishing"`` and ``"exploding"`` (bools)
-        and ``"verdict"``, a few sentences with suggestions;
-        ``print(frame.attrs["verdict"])`` shows it.
+    diagnosis : GradientDiagnosis
+        A DataFrame indexed by ``epoch``; columns ``grad_norm_0`` ...
+        ``grad_norm_{L-1}``, ``ratio`` (first over last trainable layer), ``growth``
+        (largest growth of a layer's norm over its first-epoch value), ``event``, and
+        the boolean flags ``vanishing`` and ``exploding``. ``diagnosis.status`` is
+        ``"healthy"``, ``"vanishing"``, ``"exploding"`` or ``"vanishing and
+        exploding"``; ``diagnosis.verdict`` says what was found and what to change;
+        printing ``diagnosis`` (or showing it in a notebook) shows the verdict above
+        the table. ``diagnosis.attrs`` holds the same summary (``"status"``,
+        ``"verdict"``, and the bools ``"vanishing"`` and ``"exploding"``).
 
     Examples
     --------
@@ -209,9 +290,11 @@ def diagnose_gradients(
     ...     max_iter=5,
     ...     random_state=0,
     ... ).fit(scale(X), scale(y))
-    >>> frame = diagnose_gradients(model)
-    >>> frame.attrs["status"]
+    >>> diagnosis = diagnose_gradients(model)
+    >>> diagnosis.status
     'vanishing'
+    >>> print(diagnosis.verdict)  # doctest: +ELLIPSIS
+    Vanishing gradients: the first layer's gradient norm fell to ...
     """
     model = _final_step(model)
     for name, value in (
@@ -235,6 +318,11 @@ def diagnose_gradients(
             for r in history
         ],
         dtype=float,
+    )
+    # An epoch without gradient norms (e.g. the state at initialization) is not a
+    # non-finite one: it takes no part in the flags.
+    recorded = np.array(
+        [any(g is not None for g in (r.get("grad_norms") or [])) for r in history]
     )
     events = [r.get("event") for r in history]
     diverged = np.array([e == "diverged" for e in events])
@@ -275,7 +363,7 @@ def diagnose_gradients(
     with np.errstate(divide="ignore", invalid="ignore"):
         loss_growth = losses / losses[np.argmax(ok)] if ok.any() else losses * np.nan
     exploding = (
-        ~finite_rows
+        (recorded & ~finite_rows)
         | diverged
         | (np.nan_to_num(growth) > exploding_growth)
         | (np.nan_to_num(loss_growth) > exploding_growth)
@@ -298,16 +386,11 @@ def diagnose_gradients(
         (False, True): "exploding",
         (True, True): "vanishing and exploding",
     }[(is_vanishing, is_exploding)]
-    frame.attrs.update(
-        status=status,
-        vanishing=is_vanishing,
-        exploding=is_exploding,
-        verdict=_verdict(
-            model, frame, ratio, growth, ok, diverged, first, last, is_vanishing,
-            is_exploding, vanishing_ratio, exploding_growth,
-        ),
+    verdict = _verdict(
+        model, frame, ratio, growth, ok, diverged, first, last, is_vanishing,
+        is_exploding, vanishing_ratio, exploding_growth,
     )  # fmt: skip
-    return frame
+    return GradientDiagnosis(frame, status=status, verdict=verdict)
 
 
 def _frozen_layers(model, n_layers: int) -> set[int]:
@@ -325,30 +408,29 @@ def _verdict(
     n_layers = len(model.coefs_)
     activation = getattr(model, "activation", "identity")
     if is_exploding:
-        if diverged.any() or not np.isfinite(frame.filter(like="grad_norm_")).all(
-            axis=None
-        ):
-            epoch = frame.index[np.flatnonzero(~ok)[0]]
-            what = (
-                f"training diverged after {epoch} completed epochs "
-                "(non-finite loss or gradients)"
-            )
+        broken = ~ok & frame["exploding"].to_numpy()  # diverged or non-finite
+        if broken.any():
+            epoch = frame.index[np.flatnonzero(broken)[0]]
+            what = f"training diverged at epoch {epoch} (non-finite loss or gradients)"
         else:
             epoch = frame.index[int(np.nanargmax(growth))]
             what = (
-                f"a layer's gradient norm grew {np.nanmax(growth):.3g} times above its "
-                f"first-epoch value (> {exploding_growth:g}) by epoch {epoch}"
+                f"by epoch {epoch} a layer's gradient norm had grown to "
+                f"{np.nanmax(growth):.3g} times its first-epoch value (the limit is "
+                f"{exploding_growth:g} times)"
             )
         parts.append(
-            f"Exploding gradients: {what}. Lower the learning rate (e.g. 10 times), "
-            "use a smaller-variance initializer (glorot_uniform, or he_normal for "
-            "ReLU), scale the features (StandardScaler), or use fewer layers."
+            f"Exploding gradients: {what}. Clip the gradients with the optimizer's "
+            "global_clipnorm or clipnorm (e.g. optimizer=adam(global_clipnorm=1.0)), "
+            "lower the learning rate (e.g. 10 times), use a smaller-variance "
+            "initializer (glorot_uniform, or he_normal for ReLU), scale the features "
+            "(StandardScaler), or use fewer layers."
         )
     if is_vanishing:
         worst = np.nanmin(np.where(ok, ratio, np.nan))
         parts.append(
-            f"Vanishing gradients: the first layer's gradient norm is down to "
-            f"{worst:.2g} times the last layer's (threshold {vanishing_ratio:g}) "
+            f"Vanishing gradients: the first layer's gradient norm fell to "
+            f"{worst:.2g} times the last layer's (the limit is {vanishing_ratio:g}) "
             f"through {n_layers} layers of {activation!r}, so the early layers "
             "barely learn. Use a variance-preserving initializer (he_normal for "
             "ReLU, glorot_uniform for tanh/logistic), a non-saturating activation "
@@ -357,15 +439,22 @@ def _verdict(
     if not parts:
         finite = ratio[ok]
         if first != last and finite.size:
-            span = f"{np.nanmin(finite):.3g} to {np.nanmax(finite):.3g}"
-            detail = f"the first-to-last gradient norm ratio stays within {span}"
+            detail = (
+                "the first layer's gradient norm stays between "
+                f"{np.nanmin(finite):.2g} and {np.nanmax(finite):.2g} times the last "
+                "layer's"
+            )
         else:
             detail = "the gradient norms stay finite"
         max_growth = np.nanmax(growth) if np.isfinite(growth).any() else 1.0
-        parts.append(
-            f"Healthy gradients: {detail} and no layer's norm rose above "
-            f"{max_growth:.3g} times its first-epoch value."
-        )
+        if max_growth <= 1.0:
+            growth_text = "no layer's gradient norm grew beyond its first-epoch value"
+        else:
+            growth_text = (
+                "the largest gradient norm is "
+                f"{max_growth:.2g} times the same layer's first-epoch value"
+            )
+        parts.append(f"Healthy gradients: {detail}, and {growth_text}.")
     return " ".join(parts)
 
 

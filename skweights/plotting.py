@@ -1,14 +1,25 @@
 """Figures of weights, training histories and regularization paths (matplotlib).
 
-Needs the optional extra ``pip install skweights[plot]``. Every function takes an
-``ax=`` (or ``fig=`` where it draws several panels), returns the Axes or the Figure it
-drew on, labels its axes, and uses the input feature names when the model was fitted
-on a DataFrame. A :class:`~sklearn.pipeline.Pipeline` ending in a skweights estimator
-is accepted wherever a model is (its last step is drawn).
+Needs the optional extra ``pip install skweights[plot]``. One contract for every
+function:
+
+- a **single-panel** plot (:func:`plot_weight_heatmap`, :func:`plot_weight_histogram`,
+  :func:`plot_coefficients`, :func:`plot_regularization_path`) takes ``ax=`` and
+  always returns that :class:`~matplotlib.axes.Axes`;
+- a **multi-panel** plot (:func:`plot_training_history`) takes ``fig=`` (a Figure or
+  SubFigure) and always returns it; a Figure without a layout engine gets
+  matplotlib's constrained layout, so its panels and twin axes do not overlap;
+- without ``ax=``/``fig=`` a new figure is made, sized for what it shows (a taller
+  bar chart for more features, at most ``top`` features by default for wide models).
+
+Every figure labels its axes and uses the input feature names when the model was
+fitted on a DataFrame. A :class:`~sklearn.pipeline.Pipeline` ending in a skweights
+estimator is accepted wherever a model is (its last step is drawn).
 """
 
 from __future__ import annotations
 
+import numbers
 from typing import Any
 
 import numpy as np
@@ -24,6 +35,7 @@ from .inspection import (
 try:
     import matplotlib.pyplot as plt
     from matplotlib.colors import CenteredNorm
+    from matplotlib.figure import Figure
 except ImportError as error:  # pragma: no cover - depends on the environment
     raise ImportError(
         "skweights.plotting needs matplotlib: pip install skweights[plot]"
@@ -38,30 +50,59 @@ __all__ = [
 ]
 
 _MAX_TICK_LABELS = 60  # beyond this, names overlap into an unreadable block
+_AUTO_TOP = 20  # plot_coefficients shows at most this many features by default
 
 
-def _new_ax(ax):
+def _new_ax(ax, figsize=None):
     if ax is None:
-        _, ax = plt.subplots(layout="constrained")
+        _, ax = plt.subplots(figsize=figsize, layout="constrained")
     return ax
+
+
+def _rows_height(n_rows: int) -> float:
+    """Height (inches) of a new figure with one labelled row per item."""
+    return float(np.clip(0.24 * n_rows + 1.6, 3.2, 9.0))
 
 
 def _layer_name(layer: int, n_layers: int) -> str:
     return "output layer" if layer == n_layers - 1 else f"layer {layer}"
 
 
+def _side_name(layer: int, n_layers: int) -> str:
+    """The units that weight matrix ``layer`` feeds (hidden layers count from 1)."""
+    return "output" if layer == n_layers - 1 else f"hidden layer {layer + 1}"
+
+
+def _thin_ticks(ax, which: str, names: list[str]) -> None:
+    """Label every k-th row or column so that the labels fit the axes' size."""
+    axis = ax.yaxis if which == "y" else ax.xaxis
+    box = ax.get_position().transformed(ax.figure.transFigure)
+    room = 0.85 * (box.height if which == "y" else box.width)  # layout shrinks it
+    labels = axis.get_ticklabels()
+    size = labels[0].get_fontsize() if labels else 10.0
+    size_px = size * ax.figure.dpi / 72
+    longest = max((len(name) for name in names), default=1)
+    per_label = size_px * (1.3 if which == "y" else 0.65 * longest + 1.0)
+    step = max(1, int(np.ceil(len(names) * per_label / max(room, 1.0))))
+    ticks = list(range(0, len(names), step))
+    axis.set_ticks(ticks, [names[i] for i in ticks])
+
+
 def plot_weight_heatmap(model: Any, layer: int = 0, *, ax: Any = None) -> Any:
     """Heatmap of one weight matrix, in a diverging colormap centred on zero.
 
-    Rows are the layer's inputs (feature names for layer 0), columns its units;
-    red is positive, blue negative, white zero.
+    Rows are the units the weights come from (the input features for layer 0),
+    columns the units they feed (hidden layers count from 1, the last matrix feeds
+    the output); red is positive, blue negative, white zero, and a colorbar gives the
+    scale. Row and column labels are thinned to fit the axes.
 
     Parameters
     ----------
     model : fitted estimator or Pipeline
         A fitted skweights estimator.
     layer : int, default=0
-        Which weight matrix (0 is the first; negative counts from the end).
+        Which weight matrix, ``coefs_[layer]`` (0 is the first; negative counts from
+        the end).
     ax : matplotlib Axes, default=None
         Where to draw; a new figure when None.
 
@@ -79,8 +120,8 @@ def plot_weight_heatmap(model: Any, layer: int = 0, *, ax: Any = None) -> Any:
     >>> X, y = load_iris(return_X_y=True, as_frame=True)
     >>> model = MLPClassifier((8,), max_iter=50, random_state=0).fit(X, y)
     >>> ax = plot_weight_heatmap(model)
-    >>> ax.get_ylabel()
-    'input feature'
+    >>> ax.get_ylabel(), ax.get_xlabel()
+    ('input feature', 'unit of hidden layer 1')
     """
     names = feature_names(model)  # a pipeline's, before taking its last step
     model = _final_step(model)
@@ -101,22 +142,22 @@ def plot_weight_heatmap(model: Any, layer: int = 0, *, ax: Any = None) -> Any:
         interpolation="nearest",
     )
     ax.figure.colorbar(image, ax=ax, label="weight")
-    if layer == 0:
-        ax.set_ylabel("input feature")
-        if len(names) <= _MAX_TICK_LABELS:
-            ax.set_yticks(range(len(names)), names)
+    rows = list(names) if layer == 0 else [str(i) for i in range(len(W))]
+    columns = [str(j) for j in range(W.shape[1])]
+    classes = getattr(model, "classes_", None)
+    if layer == n_layers - 1 and classes is not None and W.shape[1] == len(classes):
+        columns = [str(c) for c in classes]
+        ax.set_xlabel("class")
     else:
-        ax.set_ylabel(f"unit of layer {layer - 1}")
-    ax.set_xlabel("output" if layer == n_layers - 1 else f"hidden unit {layer}")
-    if layer == n_layers - 1 and getattr(model, "classes_", None) is not None:
-        classes = model.classes_
-        labels = [str(c) for c in classes] if W.shape[1] == len(classes) else None
-        if labels is not None and len(labels) <= _MAX_TICK_LABELS:
-            ax.set_xticks(range(len(labels)), labels)
-            ax.set_xlabel("class")
+        ax.set_xlabel(f"unit of {_side_name(layer, n_layers)}")
+    ax.set_ylabel(
+        "input feature" if layer == 0 else f"unit of {_side_name(layer - 1, n_layers)}"
+    )
+    if len(rows) <= _MAX_TICK_LABELS:
+        _thin_ticks(ax, "y", rows)
+    _thin_ticks(ax, "x", columns)
     ax.set_title(
-        f"{_layer_name(layer, n_layers).capitalize()} weights "
-        f"({W.shape[0]} \N{MULTIPLICATION SIGN} {W.shape[1]})"
+        f"Weights coefs_[{layer}] ({W.shape[0]} \N{MULTIPLICATION SIGN} {W.shape[1]})"
     )
     return ax
 
@@ -127,8 +168,8 @@ def plot_weight_histogram(
     """Distribution of the weights of each layer, exact zeros counted apart.
 
     Each layer's non-zero weights are drawn as a step histogram; exact zeros (what an
-    L1 penalty produces) would hide in the bin around 0, so their count is shown in
-    the legend and as a stem at 0 of that height.
+    L1 penalty produces) would hide in the bin around 0, so they are drawn as a stem
+    at 0 whose height is their count, and the count is written in the legend.
 
     Parameters
     ----------
@@ -156,7 +197,7 @@ def plot_weight_histogram(
     >>> model = LinearRegressor(penalty="l1", alpha=0.1).fit(X, y)
     >>> ax = plot_weight_histogram(model)
     >>> ax.get_legend().get_texts()[0].get_text()
-    'layer 0: 10 weights, 3 exact zeros'
+    'layer 0: 10 weights, 3 exact zeros (stem at 0)'
     """
     model = _final_step(model)
     n_layers = len(model.coefs_)
@@ -181,24 +222,18 @@ def plot_weight_histogram(
         n_zeros = int(np.count_nonzero(flat == 0))
         label = f"layer {layer}: {flat.size:,} weights"
         if n_zeros:
-            label += f", {n_zeros:,} exact zeros"
-        counts, _, patches = ax.hist(
+            label += f", {n_zeros:,} exact zeros (stem at 0)"
+        _, _, patches = ax.hist(
             flat[flat != 0], bins=edges, histtype="step", linewidth=1.5, label=label
         )
         if n_zeros:
             color = patches[0].get_edgecolor() if patches else None
             ax.vlines(0.0, 0, n_zeros, colors=[color], linewidth=3, alpha=0.7)
-            ax.annotate(
-                f"{n_zeros:,} zeros",
-                (0.0, n_zeros),
-                xytext=(4, 2),
-                textcoords="offset points",
-                color=color,
-                fontsize="small",
-            )
+            ax.plot([0.0], [n_zeros], marker="o", color=color)
     ax.set_xlabel("weight value")
     ax.set_ylabel("number of weights")
     ax.set_title("Weight distribution per layer")
+    ax.set_ylim(top=ax.get_ylim()[1] * 1.35)  # headroom for the legend
     ax.legend(fontsize="small", loc="upper left")
     return ax
 
@@ -206,33 +241,37 @@ def plot_weight_histogram(
 def plot_coefficients(
     model: Any,
     *,
-    top: int | None = None,
+    output: Any = None,
+    top: Any = "auto",
     ax: Any = None,
-    fig: Any = None,
 ) -> Any:
-    """Sorted bar chart of the coefficients, labelled with the feature names.
+    """Coefficients (or connection weights) per feature, labelled with the names.
 
     Linear models show ``coef_``; MLPs show their connection weights (Olden's
     product of the weight matrices, see
-    :func:`skweights.inspection.weight_importance`). Bars are sorted by value, so
-    the strongest negative and positive effects sit at the two ends.
+    :func:`skweights.inspection.weight_importance`). With one output (or ``output=``
+    chosen) it is a bar chart sorted by value, so the strongest negative and positive
+    effects sit at the two ends. With several outputs (classes or targets) it is one
+    heatmap, features by outputs, features sorted by their largest absolute value.
 
     Parameters
     ----------
     model : fitted estimator or Pipeline
         A fitted skweights estimator.
-    top : int, default=None
-        Show only the ``top`` features with the largest absolute coefficient.
+    output : int or class label, default=None
+        For a model with several outputs, draw the bars of this one (a class label of
+        a classifier, else the output's index); None draws the heatmap of all.
+    top : int, "auto" or None, default="auto"
+        Show only the ``top`` features with the largest absolute value. ``"auto"``
+        shows at most 20 (all of them when there are 20 or fewer); None shows all.
     ax : matplotlib Axes, default=None
-        Where to draw a single-output model; a new figure when None.
-    fig : matplotlib Figure, default=None
-        Where to draw the panels of a multi-output model (one per class or target);
-        a new figure when None.
+        Where to draw; a new figure, as tall as the number of features needs, when
+        None.
 
     Returns
     -------
-    ax_or_fig : matplotlib Axes or Figure
-        The Axes for a single output, the Figure (one panel per output) otherwise.
+    ax : matplotlib Axes
+        The bar chart or the heatmap (with its colorbar).
 
     Examples
     --------
@@ -243,83 +282,119 @@ def plot_coefficients(
     >>> X, y = load_diabetes(return_X_y=True, as_frame=True)
     >>> model = LinearRegressor().fit(X, y)
     >>> ax = plot_coefficients(model)
-    >>> len(ax.patches)
-    10
+    >>> len(ax.patches), ax.get_title()
+    (10, 'Coefficients')
     """
     names = np.array(feature_names(model))  # a pipeline's, before its last step
     model = _final_step(model)
     W = np.asarray(model.coefs_[0], dtype=np.float64)
     for V in model.coefs_[1:]:
         W = W @ np.asarray(V, dtype=np.float64)
-    linear = _is_linear(model)
-    what = "coefficient" if linear else "connection weight (Olden)"
-    classes = getattr(model, "classes_", None)
-    if W.shape[1] == 1:
-        titles = [
-            f"{what.capitalize()}s"
-            + (f" ({classes[1]})" if classes is not None else "")
-        ]
-    elif classes is not None:
-        titles = [f"class {c}" for c in classes]
-    else:
-        titles = [f"output {k}" for k in range(W.shape[1])]
-    if W.shape[1] == 1:
-        ax = _new_ax(ax)
-        _bars(ax, W[:, 0], names, top, what)
-        ax.set_title(titles[0])
-        return ax
-    if ax is not None:
-        raise ValueError(
-            "plot_coefficients: this model has several outputs and draws one panel "
-            "each; pass fig= (a Figure) instead of ax=."
+    what = "coefficient" if _is_linear(model) else "connection weight (Olden)"
+    title = "Coefficients" if _is_linear(model) else "Connection weights (Olden)"
+    labels = _output_labels(model, W.shape[1])
+    keep = _top_features(np.abs(W).max(axis=1), top)
+    if W.shape[1] > 1 and output is None:
+        ax = _new_ax(
+            ax, figsize=(max(4.5, 0.45 * W.shape[1] + 3.0), _rows_height(keep.size))
         )
-    n = W.shape[1]
-    n_cols = min(n, 3)
-    n_rows = int(np.ceil(n / n_cols))
-    height = max(0.25 * min(len(names), top or len(names)) + 1.5, 3.0)
-    if fig is None:
-        fig = plt.figure(figsize=(4.2 * n_cols, height * n_rows), layout="constrained")
-    axes = fig.subplots(n_rows, n_cols, squeeze=False).ravel()
-    for k, sub in enumerate(axes):
-        if k >= n:
-            sub.set_visible(False)
-            continue
-        _bars(sub, W[:, k], names, top, what)
-        sub.set_title(titles[k])
-    fig.suptitle(f"{what.capitalize()}s per output")
-    return fig
-
-
-def _bars(ax, values, names, top, what) -> None:
-    order = np.argsort(values)
-    if top is not None:
-        keep = np.argsort(np.abs(values))[::-1][:top]
-        order = order[np.isin(order, keep)]
+        _coefficient_heatmap(ax, W[keep], names[keep], labels, what)
+        ax.set_title(f"{title} per {'class' if _is_classifier(model) else 'output'}")
+        return ax
+    column = _output_column(model, labels, output)
+    if labels[column] is not None:
+        title += f" for {labels[column]}"
+    values = W[:, column]
+    keep = _top_features(np.abs(values), top)
+    ax = _new_ax(ax, figsize=(6.4, _rows_height(keep.size)))
+    order = keep[np.argsort(values[keep])]
     colors = np.where(values[order] >= 0, "tab:red", "tab:blue")
     ax.barh(np.arange(order.size), values[order], color=colors)
     ax.set_yticks(np.arange(order.size), names[order])
     ax.axvline(0.0, color="black", linewidth=0.8)
     ax.set_xlabel(what)
     ax.set_ylabel("feature")
+    if keep.size < names.size:
+        title += f" ({keep.size} largest of {names.size})"
+    ax.set_title(title)
+    return ax
+
+
+def _is_classifier(model) -> bool:
+    return getattr(model, "classes_", None) is not None
+
+
+def _output_labels(model, n_outputs: int) -> list:
+    """Display name of each output column; None for a lone regression output."""
+    classes = getattr(model, "classes_", None)
+    if classes is None:
+        return [None] if n_outputs == 1 else [f"output {k}" for k in range(n_outputs)]
+    if n_outputs == 1:  # binary: the column is the positive class's margin
+        return [f"class {classes[-1]}"]
+    return [f"class {c}" for c in classes]
+
+
+def _output_column(model, labels, output) -> int:
+    if output is None:
+        return 0
+    classes = getattr(model, "classes_", None)
+    if classes is not None and len(labels) == len(classes):
+        matches = np.flatnonzero(np.asarray(classes) == output)
+        if matches.size:
+            return int(matches[0])
+    elif isinstance(output, numbers.Integral) and 0 <= output < len(labels):
+        return int(output)
+    raise ValueError(
+        f"plot_coefficients: output={output!r} is not one of the model's outputs "
+        f"({', '.join(str(label) for label in labels)})."
+    )
+
+
+def _top_features(strength: np.ndarray, top) -> np.ndarray:
+    """Indices of the features to show, strongest first."""
+    order = np.argsort(strength)[::-1]
+    if isinstance(top, str) and top == "auto":
+        top = _AUTO_TOP
+    elif top is not None and not (isinstance(top, numbers.Integral) and top > 0):
+        raise ValueError(
+            "plot_coefficients: top must be a positive int, 'auto' or None; "
+            f"got {top!r}."
+        )
+    return order if top is None else order[:top]
+
+
+def _coefficient_heatmap(ax, W, names, labels, what) -> None:
+    image = ax.imshow(
+        W, cmap="RdBu_r", norm=CenteredNorm(vcenter=0.0), aspect="auto",
+        interpolation="nearest",
+    )  # fmt: skip
+    ax.figure.colorbar(image, ax=ax, label=what)
+    _thin_ticks(ax, "y", list(names))
+    _thin_ticks(ax, "x", [str(label).removeprefix("class ") for label in labels])
+    ax.set_ylabel("feature (largest absolute value first)")
+    ax.set_xlabel("class" if labels[0].startswith("class") else "output")
 
 
 def plot_training_history(model: Any, *, fig: Any = None) -> Any:
     """Four panels from ``history_``: loss, learning rate, gradient and weight norms.
 
-    The loss panel also shows the validation score (right axis) when the model was
-    trained with early stopping; gradient and weight norms are drawn one line per
-    layer on a log scale; epochs that diverged are marked by red dashed lines.
+    The loss panel also shows the validation score (right axis, orange) when the
+    model was trained with early stopping; gradient and weight norms are drawn one
+    line per layer on a log scale, with one legend for both under the panels;
+    epochs that diverged are marked by red dashed lines. The learning rate is on a
+    log axis when it spans more than a factor of 10.
 
     Parameters
     ----------
     model : fitted estimator or Pipeline
         A fitted skweights estimator.
-    fig : matplotlib Figure, default=None
-        Where to draw; a new figure when None.
+    fig : matplotlib Figure or SubFigure, default=None
+        Where to draw (it should be empty); a new 7.5 x 5.6 inch figure when None. A
+        Figure without a layout engine is switched to constrained layout.
 
     Returns
     -------
-    fig : matplotlib Figure
+    fig : matplotlib Figure or SubFigure
         With a 2 × 2 grid of Axes (``fig.axes[:4]``): loss, learning rate, gradient
         norms, weight norms (``fig.axes[4]`` is the validation axis, if any).
 
@@ -340,56 +415,29 @@ def plot_training_history(model: Any, *, fig: Any = None) -> Any:
     if frame.empty:
         raise ValueError("plot_training_history: the model has an empty history_.")
     if fig is None:
-        fig = plt.figure(figsize=(10, 7), layout="constrained")
+        fig = plt.figure(figsize=(7.5, 5.6), layout="constrained")
+    elif isinstance(fig, Figure) and fig.get_layout_engine() is None:
+        fig.set_layout_engine("constrained")
     (ax_loss, ax_lr), (ax_grad, ax_weight) = fig.subplots(2, 2, sharex=True)
     epochs = frame["epoch"].to_numpy()
-    ax_loss.plot(epochs, frame["loss"], color="tab:blue", label="training loss")
-    ax_loss.set_ylabel("objective (loss + penalty)")
-    loss = frame["loss"].to_numpy(dtype=float)
-    if np.all(loss[np.isfinite(loss)] > 0) and np.isfinite(loss).any():
-        spread = np.nanmax(loss) / np.nanmin(loss[np.isfinite(loss)])
-        if spread > 100:  # several orders of magnitude: a log axis shows the tail
-            ax_loss.set_yscale("log")
-    ax_loss.set_title("Loss")
-    val = frame.get("val_score")
-    if val is not None and val.notna().any():
-        ax_val = ax_loss.twinx()
-        ax_val.plot(
-            epochs, val.astype(float), color="tab:orange", label="validation score"
-        )
-        ax_val.set_ylabel("validation score")
-        lines = ax_loss.get_lines() + ax_val.get_lines()
-        ax_loss.legend(lines, [line.get_label() for line in lines], fontsize="small")
-        ax_loss.set_title("Loss and validation score")
-    rate = frame["learning_rate"]
-    if rate.notna().any():
-        ax_lr.plot(epochs, rate.astype(float), color="tab:green")
-        ax_lr.set_yscale("log")
-    else:
-        ax_lr.text(
-            0.5,
-            0.5,
-            "full-batch solver:\nno learning rate",
-            ha="center",
-            va="center",
-            transform=ax_lr.transAxes,
-        )
-    ax_lr.set_ylabel("learning rate")
-    ax_lr.set_title("Learning rate")
+    _loss_panel(ax_loss, frame, epochs)
+    _rate_panel(ax_lr, frame, epochs)
     n_layers = len(model.coefs_)
     for prefix, axis, title in (
         ("grad_norm", ax_grad, "Gradient norm per layer"),
         ("weight_norm", ax_weight, "Weight norm per layer"),
     ):
-        for layer in range(n_layers):
-            column = f"{prefix}_{layer}"
-            values = frame[column].astype(float) if column in frame else epochs * np.nan
-            axis.plot(epochs, values, label=_layer_name(layer, n_layers), marker=".")
-        axis.set_yscale("log")
+        _norm_panel(axis, frame, epochs, prefix, n_layers)
         axis.set_xlabel("epoch")
-        axis.set_ylabel("Frobenius norm")
         axis.set_title(title)
-        axis.legend(fontsize="small")
+    if ax_grad.lines or ax_weight.lines:  # one legend for both, under the panels
+        handles = (ax_grad if ax_grad.lines else ax_weight).get_lines()
+        fig.legend(
+            handles=handles,
+            loc="outside lower center",
+            ncols=min(len(handles), 5),
+            fontsize="small",
+        )
     events = frame.get("event")
     if events is not None:
         for epoch in frame.loc[events == "diverged", "epoch"]:
@@ -397,6 +445,59 @@ def plot_training_history(model: Any, *, fig: Any = None) -> Any:
                 axis.axvline(epoch, color="tab:red", linestyle="--", linewidth=1)
     fig.suptitle(f"Training history of {type(model).__name__}")
     return fig
+
+
+def _loss_panel(ax, frame, epochs) -> None:
+    loss = frame["loss"].to_numpy(dtype=float)
+    ax.plot(epochs, loss, color="tab:blue")
+    ax.set_ylabel("training objective", color="tab:blue")
+    finite = loss[np.isfinite(loss)]
+    if finite.size and np.all(finite > 0) and finite.max() / finite.min() > 100:
+        ax.set_yscale("log")  # several orders of magnitude: a log axis shows the tail
+    ax.set_title("Loss")
+    val = frame.get("val_score")
+    if val is None or not val.notna().any():
+        return
+    ax_val = ax.twinx()
+    ax_val.plot(epochs, val.astype(float), color="tab:orange")
+    ax_val.set_ylabel("validation score", color="tab:orange")
+    ax.set_title("Loss (blue) and validation score (orange)")
+
+
+def _rate_panel(ax, frame, epochs) -> None:
+    rate = frame["learning_rate"].to_numpy(dtype=float)
+    finite = rate[np.isfinite(rate) & (rate > 0)]
+    if finite.size:
+        ax.plot(epochs, rate, color="tab:green")
+        if finite.max() / finite.min() > 10:
+            ax.set_yscale("log")
+        else:
+            ax.ticklabel_format(axis="y", style="plain", useOffset=False)
+    else:
+        ax.text(
+            0.5, 0.5, "full-batch solver:\nno learning rate",
+            ha="center", va="center", transform=ax.transAxes,
+        )  # fmt: skip
+    ax.set_ylabel("learning rate")
+    ax.set_title("Learning rate")
+
+
+def _norm_panel(ax, frame, epochs, prefix, n_layers) -> None:
+    drawn = False
+    for layer in range(n_layers):
+        column = f"{prefix}_{layer}"
+        if column not in frame or not np.isfinite(frame[column].astype(float)).any():
+            continue
+        values = frame[column].astype(float)
+        ax.plot(epochs, values, label=_layer_name(layer, n_layers), marker=".")
+        drawn = True
+    ax.set_ylabel("Frobenius norm")
+    if not drawn:
+        ax.text(
+            0.5, 0.5, "not recorded", ha="center", va="center", transform=ax.transAxes
+        )  # fmt: skip
+        return
+    ax.set_yscale("log")
 
 
 def plot_regularization_path(
@@ -456,7 +557,7 @@ def plot_regularization_path(
                 "plot_regularization_path: pass X and y, or a RegularizationPath."
             )
         path = regularization_path(estimator, X, y, alphas, **path_params)
-    ax = _new_ax(ax)
+    ax = _new_ax(ax, figsize=(7.5, 4.8))
     if path.coefs is not None:
         coefs = path.coefs.reshape(-1, path.alphas.size)
         names = list(path.feature_names)
@@ -477,8 +578,10 @@ def plot_regularization_path(
     ax.set_xlim(path.alphas.max(), path.alphas.min())  # strong to weak, left to right
     ax.set_xlabel("alpha (penalty strength)")
     ax.set_title("Regularization path", pad=32)  # room for the top axis
-    if len(ax.lines) - (path.coefs is not None) <= 20:
-        ax.legend(fontsize="x-small", ncols=2)
+    if (
+        len(ax.lines) - (path.coefs is not None) <= 20
+    ):  # beside the axes: no data hidden
+        ax.legend(fontsize="small", loc="center left", bbox_to_anchor=(1.02, 0.5))
     top = ax.secondary_xaxis("top")
     ticks = np.unique(np.linspace(0, path.alphas.size - 1, 6).astype(int))
     top.set_xticks(path.alphas[ticks], [str(n) for n in path.n_nonzero[ticks]])

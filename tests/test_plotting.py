@@ -109,20 +109,41 @@ def test_coefficients_one_bar_per_feature_sorted(diabetes, tmp_path):
     assert len(plot_coefficients(model, top=4).patches) == 4
 
 
-def test_coefficients_multiclass_has_one_panel_per_class(tmp_path):
+def test_coefficients_multiclass_is_one_heatmap_with_class_columns(tmp_path):
     X, y = load_iris(return_X_y=True, as_frame=True)
     model = LinearClassifier(alpha=1e-3).fit(X, y)
-    fig = plot_coefficients(model)
-    panels = [ax for ax in fig.axes if ax.get_visible()]
-    assert len(panels) == 3
-    for ax, row in zip(panels, model.coef_):
-        assert len(ax.patches) == X.shape[1]
-        np.testing.assert_allclose(
-            sorted(bar.get_width() for bar in ax.patches), np.sort(row)
-        )
-    _save(fig, tmp_path, "coefficients_multiclass")
-    with pytest.raises(ValueError, match="fig="):
-        plot_coefficients(model, ax=plt.gca())
+    ax = plot_coefficients(model)
+    image = ax.images[0]
+    assert image.colorbar is not None
+    # rows: features, strongest first; columns: the classes, as tick labels
+    shown = image.get_array()
+    strongest = np.argsort(np.abs(model.coef_).max(axis=0))[::-1]
+    np.testing.assert_allclose(shown, model.coef_.T[strongest])
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["0", "1", "2"]
+    assert [t.get_text() for t in ax.get_yticklabels()] == list(X.columns[strongest])
+    _save(ax.figure, tmp_path, "coefficients_multiclass")
+    # ax= works for every model, and output= picks one class's bars
+    _, given = plt.subplots()
+    assert plot_coefficients(model, output=2, ax=given) is given
+    np.testing.assert_allclose(
+        sorted(bar.get_width() for bar in given.patches), np.sort(model.coef_[2])
+    )
+    assert given.get_title() == "Coefficients for class 2"
+    with pytest.raises(ValueError, match="output=7"):
+        plot_coefficients(model, output=7)
+
+
+def test_coefficients_top_defaults_to_twenty_for_wide_models():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(80, 64))
+    model = LinearRegressor().fit(X, X[:, :3].sum(axis=1))
+    ax = plot_coefficients(model)
+    assert len(ax.patches) == 20
+    assert ax.get_title() == "Coefficients (20 largest of 64)"
+    assert ax.figure.get_figheight() <= 9.0
+    assert len(plot_coefficients(model, top=None).patches) == 64
+    with pytest.raises(ValueError, match="top must be"):
+        plot_coefficients(model, top=0)
 
 
 def test_training_history_panels(mlp, tmp_path):
