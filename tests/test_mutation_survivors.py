@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from scipy.special import logsumexp
 
-from skweights import initializers, losses, schedules
+from skweights import initializers, losses, optimizers, penalties, schedules
 
 
 # -- initializers ----------------------------------------------------------------
@@ -88,3 +88,121 @@ def test_cosine_min_lr_may_equal_the_learning_rate():
     schedule = schedules.cosine(t_max=4, min_lr=0.1)
     state = schedule.init(0.1)
     assert [schedule.value(state, e) for e in range(6)] == [0.1] * 6
+
+
+# -- optimizers --------------------------------------------------------------------
+MINIBATCH = ["sgd", "adam", "adamw", "rmsprop", "adagrad"]
+OWNER = {"sgd": "SGD", "adam": "Adam", "adamw": "AdamW", "rmsprop": "RMSprop"}
+
+
+@pytest.mark.parametrize("name", MINIBATCH)
+def test_update_errors_name_the_optimizer(name):
+    # AdamW.update mutants 2, 24-26 (and the other owners): the message names the
+    # optimizer the user configured.
+    opt = optimizers.get(name)
+    params = [np.zeros(2), np.zeros(1)]
+    state = opt.init(params)
+    owner = OWNER.get(name, "Adagrad")
+    with pytest.raises(ValueError, match=f"^{owner}: got 1 gradient arrays for 2"):
+        opt.update(params, [np.zeros(2)], state, 0.1)
+    with pytest.raises(ValueError, match=f"^{owner}: penalized has 1 entries"):
+        opt.update(params, [np.zeros(2), np.zeros(1)], state, 0.1, penalized=[True])
+
+
+@pytest.mark.parametrize("name", MINIBATCH)
+def test_update_refuses_a_state_of_other_arrays(name):
+    # Adagrad.update mutants 8, 13, 14 (zip without strict=True): a state built for
+    # fewer arrays must not silently leave the extra arrays untrained.
+    opt = optimizers.get(name)
+    state = opt.init([np.zeros(2)])
+    params = [np.zeros(2), np.zeros(1)]
+    with pytest.raises(ValueError, match="zip"):
+        opt.update(params, [np.ones(2), np.ones(1)], state, 0.1)
+
+
+class _StrengthsOnly:
+    """A non-smooth penalty that gives only l1_strength and l2_strength."""
+
+    smooth = False
+    l1_strength, l2_strength = 0.1, 0.05
+
+    def value(self, W):
+        return float(0.1 * np.abs(W).sum() + 0.025 * np.sum(W * W))
+
+    def prox(self, W, step):
+        shrunk = np.sign(W) * np.maximum(np.abs(W) - 0.1 * step, 0.0)
+        return shrunk / (1.0 + 0.05 * step)
+
+
+class _AlphaOnly(_StrengthsOnly):
+    """The same penalty, given as alpha and l1_ratio only."""
+
+    l1_strength = l2_strength = None
+    alpha, l1_ratio = 0.15, 2.0 / 3.0
+
+
+class _L1AlphaOnly:
+    """A lasso penalty given by alpha alone: l1_ratio defaults to 1."""
+
+    smooth = False
+    alpha = 0.1
+
+    def value(self, W):
+        return float(0.1 * np.abs(W).sum())
+
+    def prox(self, W, step):
+        return np.sign(W) * np.maximum(np.abs(W) - 0.1 * step, 0.0)
+
+
+def test_lbfgs_reads_either_form_of_an_elastic_net_penalty():
+    # _l1_l2_strengths mutants 1-33: a penalty may give its strengths
+    # (l1_strength, l2_strength) or alpha and l1_ratio, which defaults to 1
+    # (LBFGS.minimize's docstring); all give skweights' solution.
+    rng = np.random.default_rng(0)
+    A, b = rng.normal(size=(30, 6)), rng.normal(size=30)
+
+    def fun(params):
+        residual = A @ params[0] - b
+        return 0.5 * residual @ residual / 30, [A.T @ residual / 30]
+
+    results = [
+        optimizers.lbfgs()
+        .minimize(fun, [np.zeros(6)], penalty=penalty, tol=1e-12, max_iter=500)
+        .params[0]
+        for penalty in (
+            _StrengthsOnly(),
+            _AlphaOnly(),
+            penalties.elasticnet(alpha=0.15, l1_ratio=2.0 / 3.0),
+            _L1AlphaOnly(),
+            penalties.l1(alpha=0.1),
+        )
+    ]
+    assert (results[2] == 0).sum() >= 1 and np.abs(results[2]).max() > 0.05
+    np.testing.assert_allclose(results[0], results[2], rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(results[1], results[2], rtol=1e-9, atol=1e-12)
+    # The lasso solution differs from the elastic net one by more than 1e-3.
+    assert np.abs(results[4] - results[2]).max() > 1e-3
+    np.testing.assert_allclose(results[3], results[4], rtol=1e-9, atol=1e-12)
+
+
+# -- persistence -------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "name, own",
+    [
+        ("skweights._training.History", True),
+        ("skweights._network.forward", True),  # a function (isfunction)
+        ("skweights._training.History.to_frame", True),  # a nested qualified name
+        ("skweights.linear.LinearRegressor", True),
+        ("skweights", False),  # a package, no object
+        ("skweights.nowhere.Thing", False),
+        ("skweights._training.History.nothing", False),
+        ("skweights._network.np", False),  # a foreign module
+        ("skweights._base.Objective", False),  # defined in _network, not _base
+    ],
+)
+def test_own_types_are_the_classes_and_functions_defined_in_skweights(name, own):
+    # _is_own_type mutants 17, 23, 26, 37, 40: the name is resolved (module, then
+    # attributes) and must be a class or function defined under exactly that name.
+    from skweights._persistence import _is_own_type
+
+    assert _is_own_type(name) is own
