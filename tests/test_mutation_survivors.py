@@ -8,9 +8,20 @@ diff). Mutants that cannot change behaviour are listed with the reason in
 
 import numpy as np
 import pytest
-from scipy.special import logsumexp
+from scipy.special import logsumexp, softmax
 
-from skweights import initializers, losses, optimizers, penalties, schedules
+from skweights import (
+    MLPClassifier,
+    activations,
+    explain,
+    initializers,
+    losses,
+    optimizers,
+    penalties,
+    schedules,
+)
+
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
 
 # -- initializers ----------------------------------------------------------------
@@ -206,3 +217,57 @@ def test_own_types_are_the_classes_and_functions_defined_in_skweights(name, own)
     from skweights._persistence import _is_own_type
 
     assert _is_own_type(name) is own
+
+
+# -- activations -------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "name", ["identity", "relu", "leaky_relu", "tanh", "logistic", "softplus"]
+)
+def test_backprop_is_delta_times_the_derivative_at_zero_too(name):
+    # LeakyReLU._backprop mutant 10: backprop multiplies by the same derivative as
+    # derivative(), also where the output is exactly 0.
+    act = activations.get(name)
+    z = np.array([[-2.0, 0.0, 1.5], [0.0, -0.5, 3.0]])
+    a = act.forward(z)
+    delta = np.array([[1.0, 2.0, -3.0], [4.0, -5.0, 6.0]])
+    expected = delta * act.derivative(a)
+    np.testing.assert_allclose(act.backprop(delta.copy(), a), expected, rtol=1e-15)
+
+
+def test_leaky_relu_with_slope_zero_is_relu():
+    # LeakyReLU._slope mutant 8: negative_slope >= 0, 0 included.
+    z = np.array([-2.0, 0.0, 3.0])
+    leaky = activations.get("leaky_relu", negative_slope=0.0)
+    np.testing.assert_array_equal(leaky.forward(z), [0.0, 0.0, 3.0])
+
+
+# -- DeepSHAP ----------------------------------------------------------------------
+def test_softmax_shap_values_use_the_path_averaged_jacobian():
+    # _softmax_multipliers mutants 16, 18-21, 31, 32, 87: for a network that is
+    # linear up to the softmax, the probability SHAP value of feature f for class k
+    # is sum_j C[k, j] * (x_f - b_f) * W[f, j], with C the softmax Jacobian averaged
+    # along the straight path from b's logits to x's. C is integrated here with
+    # 200 Gauss-Legendre nodes; 1e-9 is far below any change of the path, the sign
+    # or the diagonal (> 1e-3 here), and the residual correction when the logit
+    # step is small (norm < 1, about 1e-7 here).
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 3))
+    y = np.digitize(X[:, 0] + X[:, 1], [-0.5, 0.5])
+    model = MLPClassifier((3,), "identity", max_iter=3, random_state=0).fit(X, y)
+    W = model.coefs_[0] @ model.coefs_[1]
+    background = X[:1]
+    rows = np.vstack([X[1:4], background + [[0.2, -0.3, 0.1]]])
+    explanation = explain(model, rows, background, output="probability")
+    nodes, weights = np.polynomial.legendre.leggauss(200)
+    nodes, weights = (nodes + 1) / 2, weights / 2
+    (W1, W2), (b1, b2) = model.coefs_, model.intercepts_
+    z_b = (background[0] @ W1 + b1) @ W2 + b2
+    for i, x in enumerate(rows):
+        z_x = (x @ W1 + b1) @ W2 + b2
+        C = np.zeros((3, 3))
+        for t, w in zip(nodes, weights):
+            p = softmax(z_b + t * (z_x - z_b))
+            C += w * (np.diag(p) - np.outer(p, p))
+        contributions = (x - background[0])[:, None] * W  # (features, classes)
+        expected = contributions @ C.T  # (features, classes)
+        np.testing.assert_allclose(explanation.values[i], expected, atol=1e-9)
