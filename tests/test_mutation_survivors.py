@@ -271,3 +271,20 @@ def test_softmax_shap_values_use_the_path_averaged_jacobian():
         contributions = (x - background[0])[:, None] * W  # (features, classes)
         expected = contributions @ C.T  # (features, classes)
         np.testing.assert_allclose(explanation.values[i], expected, atol=1e-9)
+
+
+def test_rows_equal_to_background_rows_get_finite_values_that_add_up():
+    # _softmax_multipliers mutants 79, 83 (an uninitialised output where the logit
+    # step has no component but a shift, e.g. zero): each row is also a background
+    # row, so one of its steps is zero; its values must be finite and add up.
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(40, 3))
+    y = np.digitize(X[:, 0], [-0.5, 0.5])
+    model = MLPClassifier((4,), "tanh", max_iter=3, random_state=0).fit(X, y)
+    background = X[:2]
+    explanation = explain(model, X[:2], background, output="probability")
+    assert np.isfinite(explanation.values).all()
+    expected_sum = model.predict_proba(X[:2]) - model.predict_proba(background).mean(0)
+    np.testing.assert_allclose(
+        explanation.values.sum(axis=1), expected_sum, rtol=0, atol=1e-12
+    )
