@@ -288,3 +288,34 @@ def test_rows_equal_to_background_rows_get_finite_values_that_add_up():
     np.testing.assert_allclose(
         explanation.values.sum(axis=1), expected_sum, rtol=0, atol=1e-12
     )
+
+
+# -- penalties ---------------------------------------------------------------------
+def test_a_zero_threshold_or_step_changes_nothing():
+    # soft_threshold mutant 9, Penalty.prox mutant 10: 0 is a valid
+    # ("non-negative") threshold and step.
+    W = np.array([-1.5, 0.0, 0.25])
+    np.testing.assert_array_equal(penalties.soft_threshold(W, 0.0), W)
+    np.testing.assert_array_equal(penalties.elasticnet(alpha=1.0).prox(W, 0.0), W)
+
+
+def test_array_thresholds_and_steps_keep_a_float32_array_float32():
+    # soft_threshold mutant 5, Penalty.prox mutant 5: an array-like threshold or
+    # step is taken in W's dtype, so the result keeps it.
+    W = np.array([-1.5, 0.0, 0.25], dtype=np.float32)
+    assert penalties.soft_threshold(W, [0.1, 0.2, 0.3]).dtype == np.float32
+    step = np.array([0.1, 0.2, 0.3])
+    assert penalties.elasticnet(alpha=1.0).prox(W, step).dtype == np.float32
+
+
+def test_elastic_net_with_unit_strengths():
+    # Penalty.grad mutants 5, 15 and Penalty.prox mutant 31: strengths of exactly
+    # 1 (alpha=2, l1_ratio=0.5) are not special: grad = sign(W) + W and
+    # prox_s(W) = S_s(W) / (1 + s).
+    W = np.array([-1.5, 0.0, 0.25, 2.0])
+    penalty = penalties.elasticnet(alpha=2.0, l1_ratio=0.5)
+    np.testing.assert_allclose(penalty.grad(W), np.sign(W) + W, rtol=1e-15)
+    np.testing.assert_allclose(
+        penalty.prox(W, 0.5), penalties.soft_threshold(W, 0.5) / 1.5, rtol=1e-15
+    )
+    np.testing.assert_allclose(penalties.l1(alpha=1.0).grad(W), np.sign(W))
