@@ -319,3 +319,19 @@ def test_elastic_net_with_unit_strengths():
         penalty.prox(W, 0.5), penalties.soft_threshold(W, 0.5) / 1.5, rtol=1e-15
     )
     np.testing.assert_allclose(penalties.l1(alpha=1.0).grad(W), np.sign(W))
+
+
+@pytest.mark.parametrize("n_classes", [3, 40])
+def test_multinomial_loss_is_stable_row_by_row(n_classes):
+    # _row_max mutant 4 (one shift for the whole batch instead of each row's max):
+    # rows whose logits are 1000 apart each keep a finite, exact loss.
+    rng = np.random.default_rng(0)
+    raw = rng.normal(size=(2, n_classes))
+    raw[0] += 1000.0
+    y = np.eye(n_classes)[[0, n_classes - 1]]
+    expected = logsumexp(raw, axis=1) - (y * raw).sum(axis=1)
+    loss = losses.MultinomialLogLoss()
+    np.testing.assert_allclose(loss.pointwise(y, raw), expected, rtol=1e-12)
+    both, grad = loss.pointwise_and_gradient(y, raw)
+    np.testing.assert_allclose(both, expected, rtol=1e-12)
+    np.testing.assert_allclose(grad, softmax(raw, axis=1) - y, atol=1e-15)
