@@ -6,12 +6,15 @@ diff). Mutants that cannot change behaviour are listed with the reason in
 ``tools/mutation_survivors.md``.
 """
 
+import warnings
+
 import numpy as np
 import pytest
 from scipy.special import logsumexp, softmax
 
 from skweights import (
     MLPClassifier,
+    MLPRegressor,
     activations,
     explain,
     initializers,
@@ -335,3 +338,18 @@ def test_multinomial_loss_is_stable_row_by_row(n_classes):
     both, grad = loss.pointwise_and_gradient(y, raw)
     np.testing.assert_allclose(both, expected, rtol=1e-12)
     np.testing.assert_allclose(grad, softmax(raw, axis=1) - y, atol=1e-15)
+
+
+@pytest.mark.parametrize("activation", ["tanh", "relu"])
+def test_explaining_the_background_itself_warns_of_nothing(activation):
+    # rescale mutant 26 (dividing where the step is zero): a row equal to the
+    # background has zero steps; no 0/0 may reach the user as a RuntimeWarning, and
+    # its values are exactly zero.
+    rng = np.random.default_rng(2)
+    X = rng.normal(size=(30, 3))
+    model = MLPRegressor((4,), activation, max_iter=3, random_state=0)
+    model.fit(X, X[:, 0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        explanation = explain(model, X[:1], X[:1])
+    np.testing.assert_array_equal(explanation.values, 0.0)
