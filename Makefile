@@ -7,7 +7,7 @@ DOCS_STAMP := $(VENV)/.installed-docs
 # Figures are written to files in tests and docs builds; no display is needed.
 export MPLBACKEND := Agg
 
-.PHONY: demo test lint format bench docs clean
+.PHONY: demo test lint format bench docs mutation mutation-report clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -44,5 +44,20 @@ bench: $(STAMP)
 docs: $(DOCS_STAMP)
 	$(BIN)/python -m sphinx -W --keep-going -b html docs docs/_build/html
 
+# Mutation testing of the math-critical functions (tools/mutation.py lists them;
+# [tool.mutmut] in pyproject.toml configures mutmut). About 30 minutes on 2 cores;
+# not part of `make test`. `make mutation-report` prints the last run's report.
+MUTATION_STAMP := $(VENV)/.installed-mutation
+
+$(MUTATION_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[mutation,plot,persist]"
+	touch $(MUTATION_STAMP)
+
+mutation: $(MUTATION_STAMP)
+	$(BIN)/python tools/mutation.py run
+
+mutation-report:
+	$(BIN)/python tools/mutation.py report
+
 clean:
-	rm -rf $(VENV) docs/_build docs/auto_examples docs/gen_modules .pytest_cache
+	rm -rf $(VENV) docs/_build docs/auto_examples docs/gen_modules .pytest_cache mutants

@@ -1,0 +1,378 @@
+"""Tests written for mutants that survived ``make mutation`` (issue 20).
+
+Each test pins a documented behaviour that the surviving mutant broke; the mutant is
+named in a comment (``tools/mutation.py`` prints the names, ``mutmut show NAME`` the
+diff). Mutants that cannot change behaviour are listed with the reason in
+``tools/mutation_survivors.md``.
+"""
+
+import warnings
+
+import numpy as np
+import pytest
+from scipy.special import logsumexp, softmax
+
+from skweights import (
+    MLPClassifier,
+    MLPRegressor,
+    activations,
+    explain,
+    initializers,
+    losses,
+    optimizers,
+    penalties,
+    schedules,
+)
+
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+
+# -- initializers ----------------------------------------------------------------
+def test_zero_spread_draws_are_allowed_and_constant():
+    # RandomNormal/RandomUniform __call__ mutant 3: stddev/limit 0 ("non-negative")
+    # would be refused.
+    rng = np.random.default_rng(0)
+    np.testing.assert_array_equal(
+        initializers.random_normal(stddev=0.0, mean=0.5)((2, 3), rng), 0.5
+    )
+    np.testing.assert_array_equal(
+        initializers.random_uniform(limit=0.0)((2, 3), rng), 0.0
+    )
+
+
+@pytest.mark.parametrize("shape", [(3, 0), (2, 3, 0)])
+def test_orthogonal_of_an_empty_shape(shape):
+    # Orthogonal __call__ mutants 13 and 16: a last dimension of 0 must not divide
+    # by zero or fail; the result is an empty array of that shape.
+    W = initializers.orthogonal()(shape, np.random.default_rng(0))
+    assert W.shape == shape
+
+
+# -- losses ------------------------------------------------------------------------
+def test_multinomial_loss_for_targets_that_do_not_sum_to_one():
+    # MultinomialLogLoss _pointwise mutants 30 and 33: the loss is
+    # logsumexp(raw) - y . raw for any target row (the max-shift must cancel), not
+    # only for one-hot rows. The shift here is 3, so a wrong sign or a division
+    # moves the loss by at least 1.5; the tolerance sees 1e-12.
+    raw = np.array([[3.0, 1.0, -2.0], [0.5, 2.5, 1.0]])
+    y = np.array([[0.5, 0.0, 0.0], [0.2, 0.3, 0.1]])
+    expected = logsumexp(raw, axis=1) - (y * raw).sum(axis=1)
+    multinomial = losses.MultinomialLogLoss()
+    np.testing.assert_allclose(multinomial.pointwise(y, raw), expected, rtol=1e-12)
+    both, _ = multinomial.pointwise_and_gradient(y, raw)
+    np.testing.assert_allclose(both, expected, rtol=1e-12)
+
+
+def test_sample_weights_with_a_sum_below_one_are_valid():
+    # _normalized_weights mutant 11: any positive sum is valid, 0.5 included.
+    y, raw = np.array([[1.0], [2.0]]), np.array([[0.0], [0.0]])
+    loss = losses.SquaredError()
+    # 0.5 * (0.2 * 1 + 0.3 * 4) / 0.5 = 1.4
+    assert loss.value(y, raw, sample_weight=[0.2, 0.3]) == pytest.approx(1.4, rel=1e-12)
+
+
+# -- schedules ---------------------------------------------------------------------
+def test_adaptive_loss_exactly_threshold_below_the_best_is_an_improvement():
+    # Adaptive.observe mutant 9: bad iff loss > best - threshold, so a loss of
+    # exactly best - threshold (0.75 = 1 - 0.25, exact in binary) is good and the
+    # rate stays.
+    schedule = schedules.adaptive(factor=0.5, patience=1, threshold=0.25)
+    state = schedule.observe(schedule.init(0.1), 1.0)
+    state = schedule.observe(state, 0.75)
+    assert schedule.value(state, 2) == 0.1
+    state = schedule.observe(state, 0.6)  # not 0.25 below 0.75: bad, halved
+    assert schedule.value(state, 3) == 0.05
+
+
+def test_adaptive_is_exhausted_only_below_min_lr():
+    # Adaptive.exhausted mutant 3: a rate equal to min_lr is not exhausted.
+    schedule = schedules.adaptive(factor=0.5, patience=1, min_lr=0.25)
+    state = schedule.init(1.0)
+    for _ in range(3):  # the first loss improves on infinity; then two halvings
+        state = schedule.observe(state, 1.0)
+    assert schedule.value(state, 3) == 0.25
+    assert not schedule.exhausted(state)
+    state = schedule.observe(state, 1.0)
+    assert schedule.exhausted(state)
+
+
+def test_cosine_min_lr_may_equal_the_learning_rate():
+    # Cosine.init mutant 4: min_lr in [0, learning_rate], bounds included; the
+    # rate is then constant.
+    schedule = schedules.cosine(t_max=4, min_lr=0.1)
+    state = schedule.init(0.1)
+    assert [schedule.value(state, e) for e in range(6)] == [0.1] * 6
+
+
+# -- optimizers --------------------------------------------------------------------
+MINIBATCH = ["sgd", "adam", "adamw", "rmsprop", "adagrad"]
+OWNER = {"sgd": "SGD", "adam": "Adam", "adamw": "AdamW", "rmsprop": "RMSprop"}
+
+
+@pytest.mark.parametrize("name", MINIBATCH)
+def test_update_errors_name_the_optimizer(name):
+    # AdamW.update mutants 2, 24-26 (and the other owners): the message names the
+    # optimizer the user configured.
+    opt = optimizers.get(name)
+    params = [np.zeros(2), np.zeros(1)]
+    state = opt.init(params)
+    owner = OWNER.get(name, "Adagrad")
+    with pytest.raises(ValueError, match=f"^{owner}: got 1 gradient arrays for 2"):
+        opt.update(params, [np.zeros(2)], state, 0.1)
+    with pytest.raises(ValueError, match=f"^{owner}: penalized has 1 entries"):
+        opt.update(params, [np.zeros(2), np.zeros(1)], state, 0.1, penalized=[True])
+
+
+@pytest.mark.parametrize("name", MINIBATCH)
+def test_update_refuses_a_state_of_other_arrays(name):
+    # Adagrad.update mutants 8, 13, 14 (zip without strict=True): a state built for
+    # fewer arrays must not silently leave the extra arrays untrained.
+    opt = optimizers.get(name)
+    state = opt.init([np.zeros(2)])
+    params = [np.zeros(2), np.zeros(1)]
+    with pytest.raises(ValueError, match="zip"):
+        opt.update(params, [np.ones(2), np.ones(1)], state, 0.1)
+
+
+class _StrengthsOnly:
+    """A non-smooth penalty that gives only l1_strength and l2_strength."""
+
+    smooth = False
+    l1_strength, l2_strength = 0.1, 0.05
+
+    def value(self, W):
+        return float(0.1 * np.abs(W).sum() + 0.025 * np.sum(W * W))
+
+    def prox(self, W, step):
+        shrunk = np.sign(W) * np.maximum(np.abs(W) - 0.1 * step, 0.0)
+        return shrunk / (1.0 + 0.05 * step)
+
+
+class _AlphaOnly(_StrengthsOnly):
+    """The same penalty, given as alpha and l1_ratio only."""
+
+    l1_strength = l2_strength = None
+    alpha, l1_ratio = 0.15, 2.0 / 3.0
+
+
+class _L1AlphaOnly:
+    """A lasso penalty given by alpha alone: l1_ratio defaults to 1."""
+
+    smooth = False
+    alpha = 0.1
+
+    def value(self, W):
+        return float(0.1 * np.abs(W).sum())
+
+    def prox(self, W, step):
+        return np.sign(W) * np.maximum(np.abs(W) - 0.1 * step, 0.0)
+
+
+def test_lbfgs_reads_either_form_of_an_elastic_net_penalty():
+    # _l1_l2_strengths mutants 1-33: a penalty may give its strengths
+    # (l1_strength, l2_strength) or alpha and l1_ratio, which defaults to 1
+    # (LBFGS.minimize's docstring); all give skweights' solution.
+    rng = np.random.default_rng(0)
+    A, b = rng.normal(size=(30, 6)), rng.normal(size=30)
+
+    def fun(params):
+        residual = A @ params[0] - b
+        return 0.5 * residual @ residual / 30, [A.T @ residual / 30]
+
+    results = [
+        optimizers.lbfgs()
+        .minimize(fun, [np.zeros(6)], penalty=penalty, tol=1e-12, max_iter=500)
+        .params[0]
+        for penalty in (
+            _StrengthsOnly(),
+            _AlphaOnly(),
+            penalties.elasticnet(alpha=0.15, l1_ratio=2.0 / 3.0),
+            _L1AlphaOnly(),
+            penalties.l1(alpha=0.1),
+        )
+    ]
+    assert (results[2] == 0).sum() >= 1 and np.abs(results[2]).max() > 0.05
+    np.testing.assert_allclose(results[0], results[2], rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(results[1], results[2], rtol=1e-9, atol=1e-12)
+    # The lasso solution differs from the elastic net one by more than 1e-3.
+    assert np.abs(results[4] - results[2]).max() > 1e-3
+    np.testing.assert_allclose(results[3], results[4], rtol=1e-9, atol=1e-12)
+
+
+# -- persistence -------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "name, own",
+    [
+        ("skweights._training.History", True),
+        ("skweights._network.forward", True),  # a function (isfunction)
+        ("skweights._training.History.to_frame", True),  # a nested qualified name
+        ("skweights.linear.LinearRegressor", True),
+        ("skweights", False),  # a package, no object
+        ("skweights.nowhere.Thing", False),
+        ("skweights._training.History.nothing", False),
+        ("skweights._network.np", False),  # a foreign module
+        ("skweights._base.Objective", False),  # defined in _network, not _base
+    ],
+)
+def test_own_types_are_the_classes_and_functions_defined_in_skweights(name, own):
+    # _is_own_type mutants 17, 23, 26, 37, 40: the name is resolved (module, then
+    # attributes) and must be a class or function defined under exactly that name.
+    from skweights._persistence import _is_own_type
+
+    assert _is_own_type(name) is own
+
+
+# -- activations -------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "name", ["identity", "relu", "leaky_relu", "tanh", "logistic", "softplus"]
+)
+def test_backprop_is_delta_times_the_derivative_at_zero_too(name):
+    # LeakyReLU._backprop mutant 10: backprop multiplies by the same derivative as
+    # derivative(), also where the output is exactly 0.
+    act = activations.get(name)
+    z = np.array([[-2.0, 0.0, 1.5], [0.0, -0.5, 3.0]])
+    a = act.forward(z)
+    delta = np.array([[1.0, 2.0, -3.0], [4.0, -5.0, 6.0]])
+    expected = delta * act.derivative(a)
+    np.testing.assert_allclose(act.backprop(delta.copy(), a), expected, rtol=1e-15)
+
+
+def test_leaky_relu_with_slope_zero_is_relu():
+    # LeakyReLU._slope mutant 8: negative_slope >= 0, 0 included.
+    z = np.array([-2.0, 0.0, 3.0])
+    leaky = activations.get("leaky_relu", negative_slope=0.0)
+    np.testing.assert_array_equal(leaky.forward(z), [0.0, 0.0, 3.0])
+
+
+# -- DeepSHAP ----------------------------------------------------------------------
+def test_softmax_shap_values_use_the_path_averaged_jacobian():
+    # _softmax_multipliers mutants 16, 18-21, 31, 32, 87: for a network that is
+    # linear up to the softmax, the probability SHAP value of feature f for class k
+    # is sum_j C[k, j] * (x_f - b_f) * W[f, j], with C the softmax Jacobian averaged
+    # along the straight path from b's logits to x's. C is integrated here with
+    # 200 Gauss-Legendre nodes; 1e-9 is far below any change of the path, the sign
+    # or the diagonal (> 1e-3 here), and the residual correction when the logit
+    # step is small (norm < 1, about 1e-7 here).
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 3))
+    y = np.digitize(X[:, 0] + X[:, 1], [-0.5, 0.5])
+    model = MLPClassifier((3,), "identity", max_iter=3, random_state=0).fit(X, y)
+    W = model.coefs_[0] @ model.coefs_[1]
+    background = X[:1]
+    rows = np.vstack([X[1:4], background + [[0.2, -0.3, 0.1]]])
+    explanation = explain(model, rows, background, output="probability")
+    nodes, weights = np.polynomial.legendre.leggauss(200)
+    nodes, weights = (nodes + 1) / 2, weights / 2
+    (W1, W2), (b1, b2) = model.coefs_, model.intercepts_
+    z_b = (background[0] @ W1 + b1) @ W2 + b2
+    for i, x in enumerate(rows):
+        z_x = (x @ W1 + b1) @ W2 + b2
+        C = np.zeros((3, 3))
+        for t, w in zip(nodes, weights):
+            p = softmax(z_b + t * (z_x - z_b))
+            C += w * (np.diag(p) - np.outer(p, p))
+        contributions = (x - background[0])[:, None] * W  # (features, classes)
+        expected = contributions @ C.T  # (features, classes)
+        np.testing.assert_allclose(explanation.values[i], expected, atol=1e-9)
+
+
+def test_rows_equal_to_background_rows_get_finite_values_that_add_up():
+    # _softmax_multipliers mutants 79, 83 (an uninitialised output where the logit
+    # step has no component but a shift, e.g. zero): each row is also a background
+    # row, so one of its steps is zero; its values must be finite and add up.
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(40, 3))
+    y = np.digitize(X[:, 0], [-0.5, 0.5])
+    model = MLPClassifier((4,), "tanh", max_iter=3, random_state=0).fit(X, y)
+    background = X[:2]
+    explanation = explain(model, X[:2], background, output="probability")
+    assert np.isfinite(explanation.values).all()
+    expected_sum = model.predict_proba(X[:2]) - model.predict_proba(background).mean(0)
+    np.testing.assert_allclose(
+        explanation.values.sum(axis=1), expected_sum, rtol=0, atol=1e-12
+    )
+
+
+# -- penalties ---------------------------------------------------------------------
+def test_a_zero_threshold_or_step_changes_nothing():
+    # soft_threshold mutant 9, Penalty.prox mutant 10: 0 is a valid
+    # ("non-negative") threshold and step.
+    W = np.array([-1.5, 0.0, 0.25])
+    np.testing.assert_array_equal(penalties.soft_threshold(W, 0.0), W)
+    np.testing.assert_array_equal(penalties.elasticnet(alpha=1.0).prox(W, 0.0), W)
+
+
+def test_array_thresholds_and_steps_keep_a_float32_array_float32():
+    # soft_threshold mutant 5, Penalty.prox mutant 5: an array-like threshold or
+    # step is taken in W's dtype, so the result keeps it.
+    W = np.array([-1.5, 0.0, 0.25], dtype=np.float32)
+    assert penalties.soft_threshold(W, [0.1, 0.2, 0.3]).dtype == np.float32
+    step = np.array([0.1, 0.2, 0.3])
+    assert penalties.elasticnet(alpha=1.0).prox(W, step).dtype == np.float32
+
+
+def test_elastic_net_with_unit_strengths():
+    # Penalty.grad mutants 5, 15 and Penalty.prox mutant 31: strengths of exactly
+    # 1 (alpha=2, l1_ratio=0.5) are not special: grad = sign(W) + W and
+    # prox_s(W) = S_s(W) / (1 + s).
+    W = np.array([-1.5, 0.0, 0.25, 2.0])
+    penalty = penalties.elasticnet(alpha=2.0, l1_ratio=0.5)
+    np.testing.assert_allclose(penalty.grad(W), np.sign(W) + W, rtol=1e-15)
+    np.testing.assert_allclose(
+        penalty.prox(W, 0.5), penalties.soft_threshold(W, 0.5) / 1.5, rtol=1e-15
+    )
+    np.testing.assert_allclose(penalties.l1(alpha=1.0).grad(W), np.sign(W))
+
+
+@pytest.mark.parametrize("n_classes", [3, 40])
+def test_multinomial_loss_is_stable_row_by_row(n_classes):
+    # _row_max mutant 4 (one shift for the whole batch instead of each row's max):
+    # rows whose logits are 1000 apart each keep a finite, exact loss.
+    rng = np.random.default_rng(0)
+    raw = rng.normal(size=(2, n_classes))
+    raw[0] += 1000.0
+    y = np.eye(n_classes)[[0, n_classes - 1]]
+    expected = logsumexp(raw, axis=1) - (y * raw).sum(axis=1)
+    loss = losses.MultinomialLogLoss()
+    np.testing.assert_allclose(loss.pointwise(y, raw), expected, rtol=1e-12)
+    both, grad = loss.pointwise_and_gradient(y, raw)
+    np.testing.assert_allclose(both, expected, rtol=1e-12)
+    np.testing.assert_allclose(grad, softmax(raw, axis=1) - y, atol=1e-15)
+
+
+@pytest.mark.parametrize("activation", ["tanh", "relu"])
+def test_explaining_the_background_itself_warns_of_nothing(activation):
+    # rescale mutant 26 (dividing where the step is zero): a row equal to the
+    # background has zero steps; no 0/0 may reach the user as a RuntimeWarning, and
+    # its values are exactly zero.
+    rng = np.random.default_rng(2)
+    X = rng.normal(size=(30, 3))
+    model = MLPRegressor((4,), activation, max_iter=3, random_state=0)
+    model.fit(X, X[:, 0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        explanation = explain(model, X[:1], X[:1])
+    np.testing.assert_array_equal(explanation.values, 0.0)
+
+
+@pytest.mark.parametrize(
+    "distribution, kurtosis, bound",
+    [("normal", 3.0, None), ("uniform", 1.8, 3**0.5), ("truncated_normal", 2.37, 2.3)],
+)
+def test_variance_scaling_draws_the_named_distribution(distribution, kurtosis, bound):
+    # VarianceScaling.__call__ mutants 8, 9 (every distribution drawn uniformly):
+    # the variance is scale / fan whatever the distribution, so the shape is told by
+    # the kurtosis (normal 3, uniform 1.8, a normal truncated at 2: 2.37) and
+    # the bound (sqrt(3) sigma for the uniform; about 2.27 sigma, 2 of the
+    # underlying normal, for the truncated one). On 200,000 draws the kurtosis is
+    # known to +-0.05.
+    W = initializers.variance_scaling(
+        scale=2.0, mode="fan_in", distribution=distribution
+    )((400, 500), np.random.default_rng(0))
+    sigma = (2.0 / 400) ** 0.5
+    assert W.std() == pytest.approx(sigma, rel=0.01)
+    assert np.mean((W / W.std()) ** 4) == pytest.approx(kurtosis, abs=0.1)
+    if bound is None:
+        assert np.abs(W).max() > 4 * sigma
+    else:
+        assert np.abs(W).max() <= bound * sigma
