@@ -29,9 +29,11 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 
 __all__ = [
+    "LearningRateRange",
     "RegularizationPath",
     "diagnose_gradients",
     "layer_summary",
+    "learning_rate_range",
     "regularization_path",
     "weight_importance",
 ]
@@ -780,3 +782,6 @@ def _intercept_only_residual(final, y, n: int, fit_intercept: bool) -> np.ndarra
         return Y - base
     Y = np.asarray(y, dtype=np.float64).reshape(n, -1)
     return Y - Y.mean(axis=0) if fit_intercept else Y
+
+
+from ._lr_range import LearningRateRange, learning_rate_range  # noqa: E402

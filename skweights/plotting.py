@@ -31,6 +31,7 @@ except ImportError as error:  # pragma: no cover - depends on the environment
 
 __all__ = [
     "plot_coefficients",
+    "plot_learning_rate_range",
     "plot_network",
     "plot_regularization_path",
     "plot_training_history",
@@ -487,4 +488,5 @@ def plot_regularization_path(
     return ax
 
 
+from ._lr_range import plot_learning_rate_range  # noqa: E402
 from ._network_diagram import plot_network  # noqa: E402
