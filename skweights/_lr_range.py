@@ -432,5 +432,5 @@ def plot_learning_rate_range(result: LearningRateRange, *, ax: Any = None) -> An
     ax.set_xlabel("learning rate")
     ax.set_ylabel("objective (loss + penalty)")
     ax.set_title(f"Learning-rate range test: {result.estimator}")
-    ax.legend(fontsize="small", loc="lower left")
+    ax.legend(fontsize="small", loc="best")
     return ax
