@@ -101,7 +101,9 @@ def learning_rate_range(
     (\eta_{max} / \eta_{min})^{t / (n - 1)}` (``schedule`` is ignored). The
     objective of each step's batch is recorded; the test stops early once the
     (one-sided, as fastai's) smoothed loss exceeds ``divergence_threshold`` times
-    its best value or stops being finite.
+    its best value or stops being finite. Every row is used (``early_stopping``
+    holds nothing out here), and the fitted weights of a fitted estimator play no
+    part: the test is about training from the start.
 
     The suggestion follows ``rule``, on the zero-lag smoothed curve and only among
     the rates before its minimum (where training still makes progress):

@@ -177,6 +177,16 @@ def test_float32_and_sample_weight(diabetes):
     assert not np.allclose(other.losses[:5], result.losses[:5])
 
 
+def test_sparse_input_steps_as_dense_input(cancer):
+    import scipy.sparse as sp
+
+    X, y = cancer
+    model = LinearClassifier(optimizer="adagrad", random_state=0)
+    dense = learning_rate_range(model, X, y, n_steps=50)
+    sparse = learning_rate_range(model, sp.csr_matrix(X), y, n_steps=50)
+    np.testing.assert_allclose(sparse.losses, dense.losses, rtol=1e-10)
+
+
 def test_a_narrow_range_warns(digits):
     X, y = digits
     with pytest.warns(UserWarning, match="still falling at max_lr"):
