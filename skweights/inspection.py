@@ -36,9 +36,11 @@ from ._pipeline import group_by_input, unwrap
 
 __all__ = [
     "GradientDiagnosis",
+    "LearningRateRange",
     "RegularizationPath",
     "diagnose_gradients",
     "layer_summary",
+    "learning_rate_range",
     "regularization_path",
     "weight_importance",
 ]
@@ -950,3 +952,6 @@ def _intercept_only_residual(final, y, n: int, fit_intercept: bool) -> np.ndarra
     else:  # log link: the intercept-only fit predicts the mean
         raw = np.log(Y.mean(axis=0)) if fit_intercept else np.zeros(Y.shape[1])
     return -loss.gradient(Y, np.broadcast_to(raw, Y.shape))
+
+
+from ._lr_range import LearningRateRange, learning_rate_range  # noqa: E402

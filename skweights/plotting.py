@@ -43,6 +43,8 @@ except ImportError as error:  # pragma: no cover - depends on the environment
 
 __all__ = [
     "plot_coefficients",
+    "plot_learning_rate_range",
+    "plot_network",
     "plot_regularization_path",
     "plot_training_history",
     "plot_weight_heatmap",
@@ -587,3 +589,7 @@ def plot_regularization_path(
     top.set_xticks(path.alphas[ticks], [str(n) for n in path.n_nonzero[ticks]])
     top.set_xlabel("non-zero weights")
     return ax
+
+
+from ._lr_range import plot_learning_rate_range  # noqa: E402
+from ._network_diagram import plot_network  # noqa: E402
