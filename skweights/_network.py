@@ -39,6 +39,7 @@ def forward(
     X: Any,
     activation: Any,
     out: Sequence[np.ndarray] | None = None,
+    pre_activations: list[np.ndarray] | None = None,
 ) -> list[np.ndarray]:
     """Run the network on ``X`` and return the output of every layer.
 
@@ -53,6 +54,9 @@ def forward(
     out : list of ndarray, optional
         One preallocated ``(n_samples, n_out)`` buffer per layer (the training loop
         reuses them across batches, so the hot loop allocates nothing).
+    pre_activations : list, optional
+        When given, each hidden layer's pre-activation ``z`` is appended to it (a
+        copy), for activations whose derivative needs ``z``.
 
     Returns
     -------
@@ -65,6 +69,8 @@ def forward(
         z = _dot(activations[-1], W, None if out is None else out[i])
         z += b
         if i < last:
+            if pre_activations is not None:
+                pre_activations.append(z.copy())
             activation.forward(z, out=z)
         activations.append(z)
     return activations
@@ -78,6 +84,7 @@ def backward(
     coef_needed: Sequence[bool],
     intercept_needed: Sequence[bool],
     workspace: Workspace | None = None,
+    pre_activations: Sequence[np.ndarray] | None = None,
 ) -> tuple[list[np.ndarray | None], list[np.ndarray | None]]:
     """Back-propagate ``delta`` (the gradient w.r.t. the raw output) through the net.
 
@@ -96,6 +103,9 @@ def backward(
         visited at all, so frozen early layers cost no backward work.
     workspace : Workspace, optional
         Preallocated gradient and delta buffers (reused by the training loop).
+    pre_activations : list of ndarray, optional
+        The hidden layers' pre-activations (see :func:`forward`), needed when the
+        activation's derivative is computed from its input.
 
     Returns
     -------
@@ -126,7 +136,8 @@ def backward(
         if i > lowest:
             buffer = None if workspace is None else workspace.deltas[i - 1][:n_rows]
             delta = np.matmul(delta, coefs[i].T, out=buffer)
-            activation.backprop(delta, activations[i])
+            z = None if pre_activations is None else pre_activations[i - 1]
+            activation.backprop(delta, activations[i], z)
     return coef_grads, intercept_grads
 
 
@@ -251,7 +262,10 @@ class Objective:
         """
         n_rows = X.shape[0]
         buffers = None if workspace is None else workspace.activation_buffers(n_rows)
-        activations = forward(coefs, intercepts, X, self.activation, buffers)
+        # Activations like GELU need each hidden layer's z to back-propagate.
+        needs_z = getattr(self.activation, "derivative_from", "output") == "input"
+        pre = [] if needs_z else None
+        activations = forward(coefs, intercepts, X, self.activation, buffers, pre)
         pointwise, delta = self.loss.pointwise_and_gradient(Y, activations[-1])
         value = float(np.dot(scale, pointwise))
         delta *= scale[:, None]
@@ -263,6 +277,7 @@ class Objective:
             self.coef_trainable,
             self.intercept_trainable,
             workspace,
+            pre,
         )
         return value, coef_grads, intercept_grads
 
