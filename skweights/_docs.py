@@ -13,7 +13,7 @@ initializer : str, Initializer or callable, default={initializer!r}
     How the weights start: a name from :mod:`skweights.initializers` (e.g.
     ``"glorot_uniform"``, ``"he_normal"``, ``"orthogonal"``), an initializer object,
     a callable ``init(shape, rng, dtype)``, or
-    :class:`skweights.initializers.Pretrained` for transfer learning.{initializer_note}
+    :class:`skweights.transfer.Pretrained` for transfer learning.{initializer_note}
     Intercepts start at zero.
 penalty : {{"l2", "l1", "elasticnet", "none"}} or Penalty, default={penalty!r}
     Penalty on every weight matrix (never on intercepts):

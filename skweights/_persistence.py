@@ -172,9 +172,12 @@ def _is_own_type(name: str) -> bool:
                 obj = getattr(obj, attribute)
         except AttributeError:
             return False
-        return (
-            (inspect.isclass(obj) or inspect.isfunction(obj))
-            and obj.__module__ == module_name
-            and obj.__qualname__ == qualname
-        )
+        if not (inspect.isclass(obj) or inspect.isfunction(obj)):
+            return False
+        if obj.__module__ == module_name and obj.__qualname__ == qualname:
+            return True
+        # A class moved to another skweights module and re-exported under its old
+        # path (files saved before the move name the old path): trust it only when
+        # its own home is a skweights module where it is found under its own name.
+        return _is_own_type(f"{obj.__module__}.{obj.__qualname__}")
     return False
