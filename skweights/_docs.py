@@ -2,13 +2,25 @@
 
 import textwrap
 
+from . import optimizers
+
+
+def _names(full_batch: bool) -> str:
+    """The registered optimizer names of one kind, as docstring literals."""
+    return ", ".join(
+        f'``"{name}"``'
+        for name, cls in optimizers.REGISTRY.entries.items()
+        if cls.full_batch == full_batch
+    )
+
 
 def indent_doc(fragment: str) -> str:
     """Indent a fragment to the level of a class docstring's body."""
     return textwrap.indent(fragment, "    ")
 
 
-TRAINING_PARAMETERS = """\
+TRAINING_PARAMETERS = (
+    """\
 initializer : str, Initializer or callable, default={initializer!r}
     How the weights start: a name from :mod:`skweights.initializers` (e.g.
     ``"glorot_uniform"``, ``"he_normal"``, ``"orthogonal"``), an initializer object,
@@ -25,9 +37,13 @@ alpha : float, default={alpha!r}
 l1_ratio : float in [0, 1], default=0.5
     Share of L1 in ``penalty="elasticnet"``.
 optimizer : str or Optimizer, default={optimizer!r}
-    ``"sgd"``, ``"adam"``, ``"adamw"``, ``"rmsprop"``, ``"adagrad"`` (minibatch), or
-    ``"lbfgs"``, ``"fista"`` (full batch), or an object such as
-    ``skweights.optimizers.sgd(momentum=0.9, nesterov=True)``.{optimizer_note}
+    """
+    + _names(False)
+    + """ (minibatch), or
+    """
+    + _names(True)
+    + """ (full batch), or an object such as
+    ``skweights.optimizers.SGD(momentum=0.9, nesterov=True)``.{optimizer_note}
 learning_rate : float, default=1e-3
     Initial step size of minibatch optimizers (full-batch solvers ignore it).
 schedule : str or Schedule, default="constant"
@@ -56,6 +72,7 @@ random_state : int, RandomState instance or None, default=None
 verbose : int, default=0
     Print one progress line per epoch (a tqdm bar when tqdm is installed).
 """
+)
 
 FITTED_ATTRIBUTES = """\
 coefs_ : list of ndarray

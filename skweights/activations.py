@@ -549,6 +549,4 @@ def get(identifier: Any, **kwargs: Any) -> Any:
     >>> get("leaky_relu", negative_slope=0.2)
     LeakyReLU(negative_slope=0.2)
     """
-    if isinstance(identifier, type) and issubclass(identifier, Activation):
-        return identifier(**kwargs)
     return REGISTRY.get(identifier, **kwargs)
