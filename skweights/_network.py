@@ -17,10 +17,6 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.utils.extmath import safe_sparse_dot
 
-from .penalties import L2, ElasticNet, NoPenalty
-
-_L2_GRADIENT = (L2, ElasticNet, NoPenalty)
-
 
 def _dot(A: Any, B: np.ndarray, out: np.ndarray | None) -> np.ndarray:
     """``A @ B`` into ``out`` when given; a sparse ``A`` goes through scipy."""
@@ -222,9 +218,10 @@ class Objective:
     intercept_trainable: tuple[bool, ...]
 
     def __post_init__(self) -> None:
-        # Our own penalties have an L2 gradient of l2_strength * W: resolve (and
-        # validate) the strength once, not at every batch. Others use their grad.
-        l2 = self.penalty.l2_strength if type(self.penalty) in _L2_GRADIENT else None
+        # A penalty whose smooth gradient is c * W says so (linear_grad_scale):
+        # resolve (and validate) c once, not at every batch. Others use their grad.
+        scale = getattr(self.penalty, "linear_grad_scale", None)
+        l2 = scale() if self.penalty.smooth and scale is not None else None
         object.__setattr__(self, "_l2_strength", l2)
 
     def penalty_value(self, coefs: Sequence[np.ndarray]) -> float:

@@ -42,7 +42,6 @@ array([[0., 3.]])
 
 from __future__ import annotations
 
-import numbers
 from abc import ABC, abstractmethod
 from typing import Any
 
@@ -50,6 +49,8 @@ import numpy as np
 from scipy.special import expit, ndtr
 
 from skweights._registry import Component, Registry
+from skweights._validation import as_float as _as_float
+from skweights._validation import check_real
 
 __all__ = [
     "REGISTRY",
@@ -64,14 +65,6 @@ __all__ = [
     "Tanh",
     "get",
 ]
-
-
-def _as_float(z: Any) -> np.ndarray:
-    """``z`` as an ndarray of a floating dtype (float arrays are kept as they are)."""
-    z = np.asarray(z)
-    if z.dtype.kind != "f":
-        z = z.astype(np.float64)
-    return z
 
 
 class Activation(Component, ABC):
@@ -291,18 +284,8 @@ class LeakyReLU(Activation):
         self.negative_slope = negative_slope
 
     def _slope(self) -> float:
-        s = self.negative_slope
-        if (
-            not isinstance(s, numbers.Real)
-            or isinstance(s, bool)
-            or not np.isfinite(s)
-            or s < 0
-        ):
-            raise ValueError(
-                "LeakyReLU: negative_slope must be a finite real number >= 0, "
-                f"got {s!r}."
-            )
-        return float(s)  # a Python float never upcasts a float32 array
+        # A Python float never upcasts a float32 array.
+        return check_real("LeakyReLU", "negative_slope", self.negative_slope, 0.0)
 
     def _forward(self, z: np.ndarray, out: np.ndarray) -> np.ndarray:
         slope = self._slope()

@@ -29,6 +29,7 @@ import numpy as np
 from scipy.special import ndtr, ndtri
 
 from skweights._registry import Component, Registry
+from skweights._validation import check_real
 
 __all__ = [
     "REGISTRY",
@@ -188,11 +189,7 @@ class VarianceScaling(Component):
                 f"{type(self).__name__}: expected one of "
                 f"{', '.join(map(repr, _DISTRIBUTIONS))}."
             )
-        if not (isinstance(self.scale, (int, float, np.number)) and self.scale > 0):
-            raise ValueError(
-                f"scale must be a positive number for {type(self).__name__}, "
-                f"got {self.scale!r}."
-            )
+        check_real(type(self).__name__, "scale", self.scale, 0.0, low_closed=False)
 
     def variance(self, shape: Shape) -> float:
         """Return the variance of the weights drawn for ``shape``.
@@ -384,11 +381,8 @@ class RandomNormal(Component):
         dtype: Any = np.float64,
     ) -> np.ndarray:
         """Draw a new array of ``shape`` and floating ``dtype``."""
-        if not (isinstance(self.stddev, (int, float, np.number)) and self.stddev >= 0):
-            raise ValueError(
-                f"stddev must be a non-negative number for RandomNormal, "
-                f"got {self.stddev!r}."
-            )
+        check_real("RandomNormal", "stddev", self.stddev, 0.0)
+        check_real("RandomNormal", "mean", self.mean)
         shape = _as_shape(shape)
         dt = _float_dtype(dtype)
         W = _check_rng(rng).normal(self.mean, self.stddev, size=shape)
@@ -426,11 +420,7 @@ class RandomUniform(Component):
         dtype: Any = np.float64,
     ) -> np.ndarray:
         """Draw a new array of ``shape`` and floating ``dtype``."""
-        if not (isinstance(self.limit, (int, float, np.number)) and self.limit >= 0):
-            raise ValueError(
-                f"limit must be a non-negative number for RandomUniform, "
-                f"got {self.limit!r}."
-            )
+        check_real("RandomUniform", "limit", self.limit, 0.0)
         shape = _as_shape(shape)
         dt = _float_dtype(dtype)
         W = _check_rng(rng).uniform(-self.limit, self.limit, size=shape)
@@ -488,10 +478,7 @@ class Orthogonal(Component):
             raise ValueError(
                 f"Orthogonal needs a shape with at least 2 dimensions, got {shape}."
             )
-        if not isinstance(self.gain, (int, float, np.number)):
-            raise ValueError(
-                f"gain must be a number for Orthogonal, got {self.gain!r}."
-            )
+        check_real("Orthogonal", "gain", self.gain)
         dt = _float_dtype(dtype)
         n_cols = shape[-1]
         n_rows = math.prod(shape) // n_cols if n_cols else math.prod(shape[:-1])
