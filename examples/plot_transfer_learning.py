@@ -4,7 +4,7 @@ Transfer learning: pretrain, freeze, fine-tune
 
 A network trained on a large *source* task learns hidden features; a related
 *target* task with few labels can start from them instead of from random weights.
-:class:`skweights.initializers.Pretrained` loads the weights of a fitted model (here
+:class:`skweights.transfer.Pretrained` loads the weights of a fitted model (here
 the hidden layer only, so the target task gets a new output layer), and
 ``frozen_layers`` keeps the loaded layer fixed.
 
@@ -27,7 +27,7 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
 from skweights import MLPClassifier
-from skweights.initializers import Pretrained
+from skweights.transfer import Pretrained
 
 N_FEATURES, N_HIDDEN = 50, 4
 rng = np.random.default_rng(0)

@@ -483,15 +483,11 @@ class BaseNetwork(BaseEstimator):
         shapes = list(zip(sizes[:-1], sizes[1:]))
         if hasattr(initializer, "init_network"):
             return initializer.init_network(shapes, rng, dtype)
-        coefs = []
-        for shape in shapes:
-            W = np.asarray(initializer(shape, rng, dtype), dtype=dtype)
-            if W.shape != shape:
-                raise ValueError(
-                    f"{type(self).__name__}: the initializer returned an array of "
-                    f"shape {W.shape} for a layer of shape {shape}."
-                )
-            coefs.append(W)
+        owner = type(self).__name__
+        coefs = [
+            initializers.init_layer(initializer, shape, rng, dtype, owner, layer)
+            for layer, shape in enumerate(shapes)
+        ]
         intercepts = [np.zeros(n_out, dtype=dtype) for _, n_out in shapes]
         return coefs, intercepts
 

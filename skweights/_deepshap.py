@@ -30,15 +30,9 @@ from typing import Any
 import numpy as np
 from scipy.special import expit, softmax
 
-from .activations import Identity, LeakyReLU, ReLU
-
 # Largest number of floats in one (rows x background x outputs x width) array; the
 # rows are processed in chunks that keep every temporary under it (64 MiB each).
 BUDGET = 2**23
-
-# Piecewise-linear activations have well-conditioned secants (no cancellation):
-# only an exactly zero step needs the derivative.
-_PIECEWISE_LINEAR = (Identity, ReLU, LeakyReLU)
 
 # Below this step (relative to |z|), a smooth activation's secant loses digits to
 # cancellation; the trapezoid average of the two end derivatives replaces it, with
@@ -88,15 +82,16 @@ def rescale(
     """Rescale multipliers of every (row, background row) pair, shape (c, b, h)."""
     dz = z_x[:, None, :] - z_b[None, :, :]
     da = a_x[:, None, :] - a_b[None, :, :]
-    if isinstance(activation, _PIECEWISE_LINEAR):
+    if getattr(activation, "piecewise_linear", False):
+        # Well-conditioned secants (no cancellation): only a zero step needs help.
         small = dz == 0
     else:
         scale = 1 + np.abs(z_x)[:, None, :] + np.abs(z_b)[None, :, :]
         small = np.abs(dz) < _SMOOTH_STEP * scale
     r = np.divide(da, dz, out=np.empty_like(da), where=~small)
     if small.any():
-        d_x = activation.derivative(a_x)[:, None, :]
-        d_b = activation.derivative(a_b)[None, :, :]
+        d_x = activation.derivative(a_x, z_x)[:, None, :]
+        d_b = activation.derivative(a_b, z_b)[None, :, :]
         trapezoid = np.broadcast_to((d_x + d_b) / 2, r.shape)
         r[small] = trapezoid[small]
     return r
@@ -235,7 +230,9 @@ def _chunk_values(
 class _Expit:
     """The logistic link as an activation (for :func:`rescale`)."""
 
-    def derivative(self, a: np.ndarray) -> np.ndarray:
+    piecewise_linear = False
+
+    def derivative(self, a: np.ndarray, z: np.ndarray | None = None) -> np.ndarray:
         return a * (1 - a)
 
 

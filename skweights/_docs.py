@@ -2,18 +2,30 @@
 
 import textwrap
 
+from . import optimizers
+
+
+def _names(full_batch: bool) -> str:
+    """The registered optimizer names of one kind, as docstring literals."""
+    return ", ".join(
+        f'``"{name}"``'
+        for name, cls in optimizers.REGISTRY.entries.items()
+        if cls.full_batch == full_batch
+    )
+
 
 def indent_doc(fragment: str) -> str:
     """Indent a fragment to the level of a class docstring's body."""
     return textwrap.indent(fragment, "    ")
 
 
-TRAINING_PARAMETERS = """\
+TRAINING_PARAMETERS = (
+    """\
 initializer : str, Initializer or callable, default={initializer!r}
     How the weights start: a name from :mod:`skweights.initializers` (e.g.
     ``"glorot_uniform"``, ``"he_normal"``, ``"orthogonal"``), an initializer object,
     a callable ``init(shape, rng, dtype)``, or
-    :class:`skweights.initializers.Pretrained` for transfer learning.{initializer_note}
+    :class:`skweights.transfer.Pretrained` for transfer learning.{initializer_note}
     Intercepts start at zero.
 penalty : {{"l2", "l1", "elasticnet", "none"}} or Penalty, default={penalty!r}
     Penalty on every weight matrix (never on intercepts):
@@ -25,9 +37,13 @@ alpha : float, default={alpha!r}
 l1_ratio : float in [0, 1], default=0.5
     Share of L1 in ``penalty="elasticnet"``.
 optimizer : str or Optimizer, default={optimizer!r}
-    ``"sgd"``, ``"adam"``, ``"adamw"``, ``"rmsprop"``, ``"adagrad"`` (minibatch), or
-    ``"lbfgs"``, ``"fista"`` (full batch), or an object such as
-    ``skweights.optimizers.sgd(momentum=0.9, nesterov=True)``. Its parameters can
+    """
+    + _names(False)
+    + """ (minibatch), or
+    """
+    + _names(True)
+    + """ (full batch), or an object such as
+    ``skweights.optimizers.SGD(momentum=0.9, nesterov=True)``. Its parameters can
     be set and grid-searched as ``optimizer__momentum`` even when it is given by
     name (``set_params`` then builds the object); ``"auto"`` names no optimizer
     until ``fit``, so name one to set them. Every minibatch optimizer takes
@@ -79,6 +95,7 @@ on_divergence : {{"raise", "keep_best"}}, default="raise"
     ``"keep_best"``: restore the weights of the best epoch (the initial ones if
     none was better) and warn with :class:`skweights.exceptions.DivergenceWarning`.
 """
+)
 
 FITTED_ATTRIBUTES = """\
 coefs_ : list of ndarray

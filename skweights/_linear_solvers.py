@@ -219,6 +219,7 @@ class _LinearSolver(Component):
 
     #: The training loop runs these solvers on the whole data set at once.
     full_batch = True
+    elementwise = False
     #: The engine calls :meth:`solve` instead of an optimizer loop.
     solves_linear = True
 

@@ -17,10 +17,6 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.utils.extmath import safe_sparse_dot
 
-from .penalties import L2, ElasticNet, NoPenalty
-
-_L2_GRADIENT = (L2, ElasticNet, NoPenalty)
-
 
 def _dot(A: Any, B: np.ndarray, out: np.ndarray | None) -> np.ndarray:
     """``A @ B`` into ``out`` when given; a sparse ``A`` goes through scipy."""
@@ -39,6 +35,7 @@ def forward(
     X: Any,
     activation: Any,
     out: Sequence[np.ndarray] | None = None,
+    pre_activations: list[np.ndarray] | None = None,
 ) -> list[np.ndarray]:
     """Run the network on ``X`` and return the output of every layer.
 
@@ -53,6 +50,9 @@ def forward(
     out : list of ndarray, optional
         One preallocated ``(n_samples, n_out)`` buffer per layer (the training loop
         reuses them across batches, so the hot loop allocates nothing).
+    pre_activations : list, optional
+        When given, each hidden layer's pre-activation ``z`` is appended to it (a
+        copy), for activations whose derivative needs ``z``.
 
     Returns
     -------
@@ -65,6 +65,8 @@ def forward(
         z = _dot(activations[-1], W, None if out is None else out[i])
         z += b
         if i < last:
+            if pre_activations is not None:
+                pre_activations.append(z.copy())
             activation.forward(z, out=z)
         activations.append(z)
     return activations
@@ -78,6 +80,7 @@ def backward(
     coef_needed: Sequence[bool],
     intercept_needed: Sequence[bool],
     workspace: Workspace | None = None,
+    pre_activations: Sequence[np.ndarray] | None = None,
 ) -> tuple[list[np.ndarray | None], list[np.ndarray | None]]:
     """Back-propagate ``delta`` (the gradient w.r.t. the raw output) through the net.
 
@@ -96,6 +99,9 @@ def backward(
         visited at all, so frozen early layers cost no backward work.
     workspace : Workspace, optional
         Preallocated gradient and delta buffers (reused by the training loop).
+    pre_activations : list of ndarray, optional
+        The hidden layers' pre-activations (see :func:`forward`), needed when the
+        activation's derivative is computed from its input.
 
     Returns
     -------
@@ -126,7 +132,8 @@ def backward(
         if i > lowest:
             buffer = None if workspace is None else workspace.deltas[i - 1][:n_rows]
             delta = np.matmul(delta, coefs[i].T, out=buffer)
-            activation.backprop(delta, activations[i])
+            z = None if pre_activations is None else pre_activations[i - 1]
+            activation.backprop(delta, activations[i], z)
     return coef_grads, intercept_grads
 
 
@@ -211,9 +218,10 @@ class Objective:
     intercept_trainable: tuple[bool, ...]
 
     def __post_init__(self) -> None:
-        # Our own penalties have an L2 gradient of l2_strength * W: resolve (and
-        # validate) the strength once, not at every batch. Others use their grad.
-        l2 = self.penalty.l2_strength if type(self.penalty) in _L2_GRADIENT else None
+        # A penalty whose smooth gradient is c * W says so (linear_grad_scale):
+        # resolve (and validate) c once, not at every batch. Others use their grad.
+        scale = getattr(self.penalty, "linear_grad_scale", None)
+        l2 = scale() if self.penalty.smooth and scale is not None else None
         object.__setattr__(self, "_l2_strength", l2)
 
     def penalty_value(self, coefs: Sequence[np.ndarray]) -> float:
@@ -251,7 +259,10 @@ class Objective:
         """
         n_rows = X.shape[0]
         buffers = None if workspace is None else workspace.activation_buffers(n_rows)
-        activations = forward(coefs, intercepts, X, self.activation, buffers)
+        # Activations like GELU need each hidden layer's z to back-propagate.
+        needs_z = getattr(self.activation, "derivative_from", "output") == "input"
+        pre = [] if needs_z else None
+        activations = forward(coefs, intercepts, X, self.activation, buffers, pre)
         pointwise, delta = self.loss.pointwise_and_gradient(Y, activations[-1])
         value = float(np.dot(scale, pointwise))
         delta *= scale[:, None]
@@ -263,6 +274,7 @@ class Objective:
             self.coef_trainable,
             self.intercept_trainable,
             workspace,
+            pre,
         )
         return value, coef_grads, intercept_grads
 

@@ -237,9 +237,16 @@ def _resolve(name: str, package: str) -> Any:
                 obj = getattr(obj, attribute)
         except AttributeError:
             return None
-        defined_here = (
+        if (
             getattr(obj, "__module__", None) == module_name
             and getattr(obj, "__qualname__", None) == qualname
-        )
-        return obj if defined_here else None
+        ):
+            return obj
+        # A class moved to another module of the package and re-exported under its
+        # old path (files saved before the move name the old path): accept it only
+        # when its own home, in the same package, holds it under its own name.
+        home = f"{getattr(obj, '__module__', '')}.{getattr(obj, '__qualname__', '')}"
+        if home != name and _resolve(home, package) is obj:
+            return obj
+        return None
     return None

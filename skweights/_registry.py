@@ -142,11 +142,11 @@ class Registry:
 
         Parameters
         ----------
-        identifier : str, object or callable
-            A registered name (case-insensitive), or an instance or callable, which is
-            returned unchanged.
+        identifier : str, Component subclass, object or callable
+            A registered name (case-insensitive) or a :class:`Component` subclass,
+            built with ``kwargs``; or an instance or callable, returned unchanged.
         **kwargs : dict
-            Passed to the factory when ``identifier`` is a name.
+            Passed to the factory when ``identifier`` is a name or a class.
 
         Returns
         -------
@@ -167,6 +167,8 @@ class Registry:
                     f"{', '.join(self.names)}; or pass an instance or a callable."
                 )
             return self.entries[key](**kwargs)
+        if isinstance(identifier, type) and issubclass(identifier, Component):
+            return identifier(**kwargs)
         if identifier is None or isinstance(identifier, (bool, int, float)):
             raise ValueError(
                 f"Invalid {self.kind} {identifier!r}: pass one of "

@@ -27,15 +27,7 @@ from sklearn.exceptions import ConvergenceWarning
 
 from ._network import Objective, Workspace, interleave, layer_sizes, sample_scale
 from .exceptions import DivergenceWarning
-from .optimizers import (
-    SGD,
-    Adagrad,
-    Adam,
-    AdamW,
-    RMSprop,
-    check_clipping,
-    clip_gradients,
-)
+from .optimizers import check_clipping, clip_gradients
 
 # Warnings point at the user's fit call: warn <- loop <- train <- _fit_resolved
 # <- _fit <- fit/partial_fit <- user.
@@ -624,9 +616,7 @@ def _fusable(objective: Objective, optimizer: Any) -> bool:
         return False
     if not objective.penalty.smooth:
         return False
-    if type(optimizer) is AdamW:
-        return optimizer.weight_decay == 0
-    return type(optimizer) in (SGD, Adam, RMSprop, Adagrad)
+    return bool(getattr(optimizer, "elementwise", False))
 
 
 def _fuse(coefs: list, intercepts: list) -> np.ndarray:

@@ -67,3 +67,11 @@ def check_bool(owner: str, name: str, value: Any) -> bool:
     if not isinstance(value, (bool, np.bool_)):
         raise ValueError(f"{owner}: {name} must be True or False, got {value!r}.")
     return bool(value)
+
+
+def as_float(values: Any) -> np.ndarray:
+    """``values`` as an ndarray of a floating dtype (float arrays are kept as is)."""
+    values = np.asarray(values)
+    if values.dtype.kind != "f":
+        values = values.astype(np.float64)
+    return values

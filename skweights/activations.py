@@ -1,16 +1,28 @@
-r"""Hidden-layer activations: ``forward(z)`` and the derivative from the output.
+r"""Hidden-layer activations: ``forward(z)`` and its derivative.
 
 Every activation :math:`a = f(z)` offers three methods, all of which keep the dtype of
 their input (float32 stays float32):
 
 - ``forward(z, out=None) -> a`` computes :math:`f(z)`; ``out=z`` works in place, which
   is what the engine does on each hidden layer.
-- ``derivative(a) -> f'(z)`` computes the derivative from the *output* ``a`` alone, as
-  scikit-learn's ``neural_network`` does, so back-propagation never needs the
-  pre-activations: every activation here is monotone, so ``a`` determines
-  :math:`f'(z)`.
-- ``backprop(delta, a) -> delta`` multiplies ``delta`` in place by the derivative (the
-  chain rule of one layer), with as few temporaries as possible.
+- ``derivative(a, z=None) -> f'(z)`` computes the derivative. A monotone activation
+  computes it from the *output* ``a`` alone, as scikit-learn's ``neural_network``
+  does (``a`` determines :math:`f'(z)`), so back-propagation needs no
+  pre-activations; a non-monotone one (:class:`GELU`, :class:`SiLU`) needs ``z``.
+- ``backprop(delta, a, z=None) -> delta`` multiplies ``delta`` in place by the
+  derivative (the chain rule of one layer), with as few temporaries as possible.
+
+Two class attributes say what an activation can do, so the engine never names
+concrete classes:
+
+- ``derivative_from``: ``"output"`` (the derivative needs only ``a``) or ``"input"``
+  (it needs ``z``: the engine then keeps each hidden layer's pre-activations).
+- ``piecewise_linear``: True when :math:`f` is linear between finitely many kinks
+  (identity, ReLU, leaky ReLU); DeepSHAP's secants then lose no digits.
+
+Adding an activation: subclass :class:`Activation`, write ``_forward`` and
+``_derivative`` (and ``_backprop`` where a fused version pays), set the two attributes,
+and register the class in ``REGISTRY`` below.
 
 :func:`get` resolves a name (case-insensitive; ``"sigmoid"`` and ``"linear"`` are
 aliases), a class, an instance or a callable.
@@ -30,41 +42,45 @@ array([[0., 3.]])
 
 from __future__ import annotations
 
-import numbers
 from abc import ABC, abstractmethod
 from typing import Any
 
 import numpy as np
-from scipy.special import expit
+from scipy.special import expit, ndtr
 
 from skweights._registry import Component, Registry
+from skweights._validation import as_float as _as_float
+from skweights._validation import check_real
 
 __all__ = [
     "REGISTRY",
+    "GELU",
     "Activation",
     "Identity",
     "LeakyReLU",
     "Logistic",
     "ReLU",
+    "SiLU",
     "Softplus",
     "Tanh",
     "get",
 ]
 
 
-def _as_float(z: Any) -> np.ndarray:
-    """``z`` as an ndarray of a floating dtype (float arrays are kept as they are)."""
-    z = np.asarray(z)
-    if z.dtype.kind != "f":
-        z = z.astype(np.float64)
-    return z
-
-
 class Activation(Component, ABC):
     """Base class of activations; subclasses implement ``_forward`` and friends.
 
     Subclasses define ``_forward(z, out)`` (``out`` is an array of ``z``'s shape
-    and dtype, possibly ``z`` itself), ``_derivative(a)`` and ``_backprop(delta, a)``.
+    and dtype, possibly ``z`` itself), ``_derivative(a, z)`` and, optionally,
+    ``_backprop(delta, a, z)``; ``z`` is None unless ``derivative_from == "input"``.
+
+    Attributes
+    ----------
+    derivative_from : {"output", "input"}
+        What the derivative is computed from: the output ``a`` (monotone
+        activations) or the pre-activation ``z``.
+    piecewise_linear : bool
+        Whether the activation is linear between finitely many kinks.
 
     Examples
     --------
@@ -73,6 +89,9 @@ class Activation(Component, ABC):
     >>> isinstance(Tanh(), Activation)
     True
     """
+
+    derivative_from = "output"
+    piecewise_linear = False
 
     def forward(self, z: Any, out: np.ndarray | None = None) -> np.ndarray:
         """Apply the activation to ``z``.
@@ -94,22 +113,27 @@ class Activation(Component, ABC):
             out = np.empty_like(z)
         return self._forward(z, out)
 
-    def derivative(self, a: Any) -> np.ndarray:
-        """Derivative :math:`f'(z)` computed from the output :math:`a = f(z)`.
+    def derivative(self, a: Any, z: Any = None) -> np.ndarray:
+        """Derivative :math:`f'(z)` at the output :math:`a = f(z)`.
 
         Parameters
         ----------
         a : array-like
             The output of :meth:`forward`.
+        z : array-like, optional
+            The pre-activation; required when ``derivative_from == "input"``,
+            ignored otherwise.
 
         Returns
         -------
         da_dz : ndarray
             A new array of ``a``'s shape and dtype.
         """
-        return self._derivative(_as_float(a))
+        return self._derivative(_as_float(a), self._input(z))
 
-    def backprop(self, delta: np.ndarray, a: np.ndarray) -> np.ndarray:
+    def backprop(
+        self, delta: np.ndarray, a: np.ndarray, z: np.ndarray | None = None
+    ) -> np.ndarray:
         """Multiply ``delta`` in place by the derivative at the output ``a``.
 
         Parameters
@@ -119,13 +143,26 @@ class Activation(Component, ABC):
             to ``z``.
         a : ndarray
             The output of :meth:`forward`, of ``delta``'s shape.
+        z : ndarray, optional
+            The pre-activation; required when ``derivative_from == "input"``.
 
         Returns
         -------
         delta : ndarray
             The same array, ``delta * f'(z)``.
         """
-        return self._backprop(delta, a)
+        return self._backprop(delta, a, self._input(z))
+
+    def _input(self, z: Any) -> np.ndarray | None:
+        """``z`` as a float array when the derivative needs it, else None."""
+        if self.derivative_from == "output":
+            return None
+        if z is None:
+            raise ValueError(
+                f"{type(self).__name__}'s derivative needs the pre-activation z; "
+                "pass z=."
+            )
+        return _as_float(z)
 
     # Subclasses implement these two (and may specialize _backprop).
     @abstractmethod
@@ -133,11 +170,13 @@ class Activation(Component, ABC):
         """The activation of ``z``, written into ``out``."""
 
     @abstractmethod
-    def _derivative(self, a: np.ndarray) -> np.ndarray:
-        """The derivative, from the activation's output ``a``."""
+    def _derivative(self, a: np.ndarray, z: np.ndarray | None) -> np.ndarray:
+        """The derivative, from the output ``a`` (or the input ``z``)."""
 
-    def _backprop(self, delta: np.ndarray, a: np.ndarray) -> np.ndarray:
-        delta *= self._derivative(a)
+    def _backprop(
+        self, delta: np.ndarray, a: np.ndarray, z: np.ndarray | None
+    ) -> np.ndarray:
+        delta *= self._derivative(a, z)
         return delta
 
 
@@ -158,15 +197,19 @@ class Identity(Activation):
     array([1., 1.])
     """
 
+    piecewise_linear = True
+
     def _forward(self, z: np.ndarray, out: np.ndarray) -> np.ndarray:
         if out is not z:
             np.copyto(out, z)
         return out
 
-    def _derivative(self, a: np.ndarray) -> np.ndarray:
+    def _derivative(self, a: np.ndarray, z: np.ndarray | None) -> np.ndarray:
         return np.ones_like(a)
 
-    def _backprop(self, delta: np.ndarray, a: np.ndarray) -> np.ndarray:
+    def _backprop(
+        self, delta: np.ndarray, a: np.ndarray, z: np.ndarray | None
+    ) -> np.ndarray:
         return delta
 
 
@@ -190,13 +233,17 @@ class ReLU(Activation):
     array([0., 0., 1.])
     """
 
+    piecewise_linear = True
+
     def _forward(self, z: np.ndarray, out: np.ndarray) -> np.ndarray:
         return np.maximum(z, 0, out=out)
 
-    def _derivative(self, a: np.ndarray) -> np.ndarray:
+    def _derivative(self, a: np.ndarray, z: np.ndarray | None) -> np.ndarray:
         return (a > 0).astype(a.dtype)
 
-    def _backprop(self, delta: np.ndarray, a: np.ndarray) -> np.ndarray:
+    def _backprop(
+        self, delta: np.ndarray, a: np.ndarray, z: np.ndarray | None
+    ) -> np.ndarray:
         # Multiplying by the boolean mask is ~8x faster than masked assignment.
         return np.multiply(delta, a > 0, out=delta)
 
@@ -231,22 +278,14 @@ class LeakyReLU(Activation):
     array([0.1, 1. ])
     """
 
+    piecewise_linear = True
+
     def __init__(self, negative_slope: float = 0.01) -> None:
         self.negative_slope = negative_slope
 
     def _slope(self) -> float:
-        s = self.negative_slope
-        if (
-            not isinstance(s, numbers.Real)
-            or isinstance(s, bool)
-            or not np.isfinite(s)
-            or s < 0
-        ):
-            raise ValueError(
-                "LeakyReLU: negative_slope must be a finite real number >= 0, "
-                f"got {s!r}."
-            )
-        return float(s)  # a Python float never upcasts a float32 array
+        # A Python float never upcasts a float32 array.
+        return check_real("LeakyReLU", "negative_slope", self.negative_slope, 0.0)
 
     def _forward(self, z: np.ndarray, out: np.ndarray) -> np.ndarray:
         slope = self._slope()
@@ -255,13 +294,15 @@ class LeakyReLU(Activation):
         np.multiply(out, slope, out=out, where=out < 0)
         return out
 
-    def _derivative(self, a: np.ndarray) -> np.ndarray:
+    def _derivative(self, a: np.ndarray, z: np.ndarray | None) -> np.ndarray:
         slope = self._slope()
         d = np.full_like(a, slope)
         d[a > 0] = 1
         return d
 
-    def _backprop(self, delta: np.ndarray, a: np.ndarray) -> np.ndarray:
+    def _backprop(
+        self, delta: np.ndarray, a: np.ndarray, z: np.ndarray | None
+    ) -> np.ndarray:
         slope = self._slope()
         np.multiply(delta, slope, out=delta, where=a <= 0)
         return delta
@@ -288,7 +329,7 @@ class Tanh(Activation):
     def _forward(self, z: np.ndarray, out: np.ndarray) -> np.ndarray:
         return np.tanh(z, out=out)
 
-    def _derivative(self, a: np.ndarray) -> np.ndarray:
+    def _derivative(self, a: np.ndarray, z: np.ndarray | None) -> np.ndarray:
         d = np.multiply(a, a)
         np.subtract(1, d, out=d)
         return d
@@ -315,7 +356,7 @@ class Logistic(Activation):
     def _forward(self, z: np.ndarray, out: np.ndarray) -> np.ndarray:
         return expit(z, out=out)
 
-    def _derivative(self, a: np.ndarray) -> np.ndarray:
+    def _derivative(self, a: np.ndarray, z: np.ndarray | None) -> np.ndarray:
         d = np.subtract(1, a)
         d *= a
         return d
@@ -343,18 +384,103 @@ class Softplus(Activation):
     def _forward(self, z: np.ndarray, out: np.ndarray) -> np.ndarray:
         return np.logaddexp(0, z, out=out)
 
-    def _derivative(self, a: np.ndarray) -> np.ndarray:
+    def _derivative(self, a: np.ndarray, z: np.ndarray | None) -> np.ndarray:
         d = np.negative(a)
         np.expm1(d, out=d)
         np.negative(d, out=d)
         return d
 
-    def _backprop(self, delta: np.ndarray, a: np.ndarray) -> np.ndarray:
+    def _backprop(
+        self, delta: np.ndarray, a: np.ndarray, z: np.ndarray | None
+    ) -> np.ndarray:
         d = np.negative(a)
         np.expm1(d, out=d)
         delta *= d
         np.negative(delta, out=delta)
         return delta
+
+
+class GELU(Activation):
+    r"""The Gaussian error linear unit (Hendrycks & Gimpel, 2016), exact form.
+
+    .. math::
+
+        f(z) = z\, \Phi(z), \qquad f'(z) = \Phi(z) + z\, \varphi(z),
+
+    with :math:`\Phi` and :math:`\varphi` the standard normal distribution and
+    density (the exact form, as PyTorch's default; not the tanh approximation).
+    GELU is not monotone (it dips to about -0.17 near :math:`z = -0.75`), so its
+    derivative is computed from the pre-activation ``z``
+    (``derivative_from = "input"``): the engine keeps each hidden layer's ``z``,
+    which costs one extra copy per layer and batch.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skweights.activations import GELU
+    >>> z = np.array([-1.0, 0.0, 1.0])
+    >>> a = GELU().forward(z)
+    >>> a.round(4)
+    array([-0.1587,  0.    ,  0.8413])
+    >>> GELU().derivative(a, z).round(4)
+    array([-0.0833,  0.5   ,  1.0833])
+    """
+
+    derivative_from = "input"
+
+    def _forward(self, z: np.ndarray, out: np.ndarray) -> np.ndarray:
+        cdf = ndtr(z)
+        return np.multiply(z, cdf, out=out)
+
+    def _derivative(self, a: np.ndarray, z: np.ndarray | None) -> np.ndarray:
+        # z * pdf(z), with pdf(z) = exp(-z^2 / 2) / sqrt(2 pi)
+        d = np.multiply(z, z)
+        d *= -0.5
+        np.exp(d, out=d)
+        d *= z
+        d *= 1.0 / np.sqrt(2.0 * np.pi)
+        d += ndtr(z)
+        return d
+
+
+class SiLU(Activation):
+    r"""The sigmoid linear unit, also called swish (Elfwing et al., 2018).
+
+    .. math::
+
+        f(z) = z\, \sigma(z), \qquad
+        f'(z) = \sigma(z) \bigl(1 + z (1 - \sigma(z))\bigr),
+
+    with :math:`\sigma` the logistic sigmoid (:func:`scipy.special.expit`, stable
+    for large :math:`|z|`). SiLU is not monotone (its minimum is about -0.28 at
+    :math:`z \approx -1.28`), so its derivative is computed from the pre-activation
+    ``z`` (``derivative_from = "input"``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skweights.activations import SiLU
+    >>> z = np.array([-1.0, 0.0, 1.0])
+    >>> a = SiLU().forward(z)
+    >>> a.round(4)
+    array([-0.2689,  0.    ,  0.7311])
+    >>> SiLU().derivative(a, z).round(4)
+    array([0.0723, 0.5   , 0.9277])
+    """
+
+    derivative_from = "input"
+
+    def _forward(self, z: np.ndarray, out: np.ndarray) -> np.ndarray:
+        sigma = expit(z)
+        return np.multiply(z, sigma, out=out)
+
+    def _derivative(self, a: np.ndarray, z: np.ndarray | None) -> np.ndarray:
+        sigma = expit(z)
+        d = np.subtract(1, sigma)
+        d *= z
+        d += 1
+        d *= sigma
+        return d
 
 
 REGISTRY = Registry(
@@ -366,8 +492,10 @@ REGISTRY = Registry(
         "tanh": Tanh,
         "logistic": Logistic,
         "softplus": Softplus,
+        "gelu": GELU,
+        "silu": SiLU,
     },
-    aliases={"sigmoid": "logistic", "linear": "identity"},
+    aliases={"sigmoid": "logistic", "linear": "identity", "swish": "silu"},
 )
 
 
@@ -379,8 +507,9 @@ def get(identifier: Any, **kwargs: Any) -> Any:
     identifier : str, Activation subclass, instance or callable
         A registered name (case-insensitive; see ``REGISTRY.names``): ``"identity"``
         (alias ``"linear"``), ``"relu"``, ``"leaky_relu"``, ``"tanh"``, ``"logistic"``
-        (alias ``"sigmoid"``), ``"softplus"``; a :class:`Activation` subclass (built
-        with ``kwargs``); or an instance, returned unchanged.
+        (alias ``"sigmoid"``), ``"softplus"``, ``"gelu"``, ``"silu"`` (alias
+        ``"swish"``); a :class:`Activation` subclass (built with ``kwargs``); or an
+        instance, returned unchanged.
     **kwargs : dict
         Constructor arguments, e.g. ``get("leaky_relu", negative_slope=0.2)``.
 
@@ -403,6 +532,4 @@ def get(identifier: Any, **kwargs: Any) -> Any:
     >>> get("leaky_relu", negative_slope=0.2)
     LeakyReLU(negative_slope=0.2)
     """
-    if isinstance(identifier, type) and issubclass(identifier, Activation):
-        return identifier(**kwargs)
     return REGISTRY.get(identifier, **kwargs)

@@ -6,6 +6,7 @@ import numbers
 
 from sklearn.base import ClassifierMixin, RegressorMixin
 
+from . import activations
 from ._base import (
     BaseNetwork,
     ClassifierOutputMixin,
@@ -34,12 +35,14 @@ _MLP_PARAMETERS = indent_doc(TRAINING_PARAMETERS).format(
     max_iter=200,
 )
 
-_MLP_HEAD = indent_doc("""\
+# The activation names come from the registry, so a new activation is documented here.
+_ACTIVATION_NAMES = ", ".join(f'``"{name}"``' for name in activations.REGISTRY.entries)
+_MLP_HEAD = indent_doc(f"""\
 hidden_layer_sizes : tuple of int, default=(100,)
     Width of each hidden layer.
 activation : str or Activation, default="relu"
-    Hidden activation: ``"relu"``, ``"leaky_relu"``, ``"tanh"``, ``"logistic"``,
-    ``"softplus"``, ``"identity"`` or an activation object.
+    Hidden activation: one of {_ACTIVATION_NAMES}
+    (see :mod:`skweights.activations`), or an activation object.
 """)
 
 _MLP_TAIL = indent_doc("""\
@@ -72,7 +75,7 @@ _CLASSIFIER_DIFFERENCES = indent_doc(
 
 
 class _MLPMixin:
-    """What MLPs add: hidden layers and an activation-aware default initializer."""
+    """What MLPs add: hidden layers and their activation."""
 
     def _hidden_sizes(self) -> tuple[int, ...]:
         sizes = self.hidden_layer_sizes

@@ -31,12 +31,22 @@ Full-batch solvers (``full_batch = True``) minimize the whole objective::
 where ``fun(params) -> (value, grads)`` is the smooth part of the objective and the
 solver handles a non-smooth penalty itself (:class:`LBFGS` by splitting ``w = u - v``
 with bounds, :class:`FISTA` by its proximal operator).
+
+Every minibatch optimizer subclasses :class:`Optimizer`, which writes ``init`` and
+``update`` once (validation, the loop over arrays, the proximal step, the count); an
+optimizer is its state's slots and its update rule for one array. **Adding one**
+(see :class:`Lion`): a state :class:`~typing.NamedTuple`, a subclass with
+``__init__``, ``_validated`` and ``_step``, and one ``REGISTRY`` entry; the
+estimators, their fused flat-array fast path (``elementwise``) and the test tables
+pick it up from there. The lowercase names of 0.1 (``sgd``, ``adam``, ...) are the
+classes themselves.
 """
 
 from __future__ import annotations
 
 import math
 import warnings
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
@@ -44,32 +54,29 @@ import numpy as np
 import scipy.optimize
 from sklearn.exceptions import ConvergenceWarning
 
-from ._linear_solvers import cd, direct
+from ._linear_solvers import CoordinateDescent, DirectSolve
 from ._registry import Component, Registry
 from ._validation import check_bool as _check_bool
 from ._validation import check_int as _check_int
 from ._validation import check_real as _check_real
 
 __all__ = [
+    "Optimizer",
+    "Step",
     "SGD",
     "Adam",
     "AdamW",
     "RMSprop",
     "Adagrad",
+    "Lion",
     "LBFGS",
     "FISTA",
     "SGDState",
     "AdamState",
     "RMSpropState",
     "AdagradState",
+    "LionState",
     "MinimizeResult",
-    "sgd",
-    "adam",
-    "adamw",
-    "rmsprop",
-    "adagrad",
-    "lbfgs",
-    "fista",
     "REGISTRY",
     "get",
     "clip_gradients",
@@ -345,6 +352,28 @@ class AdagradState(NamedTuple):
     sum_of_squares: list
 
 
+class LionState(NamedTuple):
+    """State of :class:`Lion`.
+
+    Attributes
+    ----------
+    count : int
+        Number of updates done.
+    mu : list of ndarray
+        The momentum :math:`m` of each array.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skweights.optimizers import Lion
+    >>> Lion().init([np.zeros(3)]).mu[0].shape
+    (3,)
+    """
+
+    count: int
+    mu: list
+
+
 class MinimizeResult(NamedTuple):
     """Result of a full-batch solver's ``minimize``.
 
@@ -384,11 +413,176 @@ def _zeros_like(params: Sequence[np.ndarray], fill: float = 0.0) -> list[np.ndar
 
 
 # --------------------------------------------------------------------------------------
-# Minibatch optimizers
+# Minibatch optimizers: one template, each optimizer its update rule
 # --------------------------------------------------------------------------------------
 
 
-class SGD(Component):
+class Step(NamedTuple):
+    """What one :meth:`Optimizer.update` call hands each array's rule.
+
+    Attributes
+    ----------
+    learning_rate : float
+        The validated step size :math:`\\eta`.
+    count : int
+        The number of this update, from 1 (``t`` in Adam's bias correction).
+    hyper : tuple
+        The optimizer's validated hyper-parameters (its ``_validated()``).
+    penalized : bool
+        Whether the array is a weight (the penalty and any weight decay apply).
+    prox : bool
+        Whether a proximal step follows: the rule must then return the step that
+        array just used per unit of gradient.
+
+    Examples
+    --------
+    >>> from skweights.optimizers import Step
+    >>> Step(0.1, 1, (0.9, False), True, False).learning_rate
+    0.1
+    """
+
+    learning_rate: float
+    count: int
+    hyper: tuple
+    penalized: bool
+    prox: bool
+
+
+class Optimizer(Component, ABC):
+    """Template of the minibatch optimizers: ``init`` and ``update`` written once.
+
+    :meth:`update` validates the arguments, loops over the arrays, calls the
+    subclass's rule for each, applies a non-smooth penalty's proximal operator with
+    the step the rule reports, and counts. A subclass is its update rule:
+
+    - ``State``, a :class:`~typing.NamedTuple` whose first field is ``count`` and
+      whose other fields are per-array slot lists (``mu``, ``nu``, ...);
+    - ``_validated()``, the checked hyper-parameters as a tuple;
+    - ``_step(param, grad, slots, step)``, which updates ``param`` (and its slots)
+      in place for one array and returns the effective step when ``step.prox`` is
+      set (a scalar or a per-coordinate array), None otherwise;
+    - optionally ``_initial_slot(name, hyper)``, the value a slot starts at (0), and
+      ``elementwise``, False when the rule treats some arrays differently.
+
+    Every optimizer also takes ``clipnorm`` and ``global_clipnorm`` (gradient
+    clipping before the rule, :func:`clip_gradients`), stored by its ``__init__``.
+
+    Attributes
+    ----------
+    full_batch : bool
+        False: the training loop calls :meth:`update` once per minibatch.
+    elementwise : bool
+        Whether every coordinate follows the same rule whichever array it is in;
+        the training loop then runs the optimizer on one flat array holding the
+        whole network (a handful of numpy calls per step).
+
+    Examples
+    --------
+    >>> from skweights.optimizers import Optimizer, SGD
+    >>> isinstance(SGD(), Optimizer), SGD().elementwise
+    (True, True)
+    """
+
+    full_batch = False
+    State: type = NamedTuple
+
+    @property
+    def elementwise(self) -> bool:
+        """Whether the rule treats every coordinate alike (see the class)."""
+        return True
+
+    def _validated(self) -> tuple:
+        return ()
+
+    def _clipping(self) -> tuple[float | None, float | None]:
+        """``(clipnorm, global_clipnorm)``, checked."""
+        clipnorm = getattr(self, "clipnorm", None)
+        global_clipnorm = getattr(self, "global_clipnorm", None)
+        check_clipping(type(self).__name__, clipnorm, global_clipnorm)
+        return clipnorm, global_clipnorm
+
+    def _initial_slot(self, name: str, hyper: tuple) -> float:
+        return 0.0
+
+    @abstractmethod
+    def _step(
+        self, param: np.ndarray, grad: np.ndarray, slots: list, step: Step
+    ) -> float | np.ndarray | None:
+        """Update one array (and its slots) in place; the effective step if asked."""
+
+    def init(self, params: Sequence[np.ndarray]) -> Any:
+        """Return the initial state for ``params``.
+
+        Parameters
+        ----------
+        params : list of ndarray
+            The arrays to optimize.
+
+        Returns
+        -------
+        state : NamedTuple
+            Zero count and one slot per array for each of the state's lists, in the
+            array's dtype.
+        """
+        hyper = self._validated()
+        self._clipping()
+        slots = {
+            name: _zeros_like(params, self._initial_slot(name, hyper))
+            for name in self.State._fields[1:]
+        }
+        return self.State(count=0, **slots)
+
+    def update(
+        self,
+        params: Sequence[np.ndarray],
+        grads: Sequence[np.ndarray],
+        state: Any,
+        learning_rate: float,
+        penalty: Any = None,
+        penalized: Sequence[bool] | None = None,
+    ) -> Any:
+        """Do one step, updating ``params`` in place.
+
+        Parameters
+        ----------
+        params : list of ndarray
+            The arrays to update in place.
+        grads : list of ndarray
+            Their gradients (of the loss, plus any smooth penalty).
+        state : NamedTuple
+            The state from :meth:`init` or the previous :meth:`update`.
+        learning_rate : float
+            Step size :math:`\\eta \\geq 0`.
+        penalty : Penalty, optional
+            A non-smooth penalty is applied by its proximal operator with the step
+            each array just used (see the optimizer's formula); a smooth one is
+            ignored (the caller adds its gradient).
+        penalized : list of bool, optional
+            Which arrays are weights, that take the penalty and any weight decay
+            (default: all).
+
+        Returns
+        -------
+        state : NamedTuple
+            The new state (its slot arrays are updated in place).
+        """
+        owner = type(self).__name__
+        hyper = self._validated()
+        lr = _check_real(owner, "learning_rate", learning_rate, 0.0)
+        penalized = _check_arguments(owner, params, grads, penalized)
+        grads = clip_gradients(grads, *self._clipping())[0]
+        prox = _uses_prox(penalty)
+        count = state.count + 1
+        slot_lists = state[1:]
+        for i, (param, grad) in enumerate(zip(params, grads, strict=True)):
+            step = Step(lr, count, hyper, penalized[i], prox and penalized[i])
+            effective = self._step(param, grad, [s[i] for s in slot_lists], step)
+            if step.prox:
+                _apply_prox(param, penalty, effective)
+        return state._replace(count=count)
+
+
+class SGD(Optimizer):
     r"""Stochastic gradient descent with optional (Nesterov) momentum.
 
     With momentum :math:`\mu`, learning rate :math:`\eta` and gradient :math:`g`
@@ -423,11 +617,13 @@ class SGD(Component):
     global_clipnorm : float > 0, default=None
         Clip all gradient arrays together to this norm before the step (Keras's
         ``global_clipnorm``). At most one of the two may be set.
-
     Attributes
     ----------
     full_batch : bool
         False: the training loop calls :meth:`update` once per minibatch.
+    elementwise : bool
+        True: the training loop may run it on one flat array (see
+        :class:`Optimizer`).
 
     References
     ----------
@@ -448,7 +644,7 @@ class SGD(Component):
     1
     """
 
-    full_batch = False
+    State = SGDState
 
     def __init__(
         self,
@@ -466,133 +662,29 @@ class SGD(Component):
         momentum = _check_real(
             "SGD", "momentum", self.momentum, 0.0, 1.0, high_closed=False
         )
-        check_clipping("SGD", self.clipnorm, self.global_clipnorm)
         return momentum, _check_bool("SGD", "nesterov", self.nesterov)
 
-    def init(self, params: Sequence[np.ndarray]) -> SGDState:
-        """Return the initial state for ``params``.
-
-        Parameters
-        ----------
-        params : list of ndarray
-            The arrays to optimize.
-
-        Returns
-        -------
-        state : SGDState
-            Zero count and zero velocity slots, one per array, in its dtype.
-        """
-        self._validated()
-        return SGDState(count=0, velocity=_zeros_like(params))
-
-    def update(
-        self,
-        params: Sequence[np.ndarray],
-        grads: Sequence[np.ndarray],
-        state: SGDState,
-        learning_rate: float,
-        penalty: Any = None,
-        penalized: Sequence[bool] | None = None,
-    ) -> SGDState:
-        """Do one step, updating ``params`` in place.
-
-        Parameters
-        ----------
-        params : list of ndarray
-            The arrays to update in place.
-        grads : list of ndarray
-            Their gradients (of the loss, plus any smooth penalty).
-        state : SGDState
-            The state from :meth:`init` or the previous :meth:`update`.
-        learning_rate : float
-            Step size :math:`\\eta \\geq 0`.
-        penalty : Penalty, optional
-            A non-smooth penalty is applied by its proximal operator with step
-            ``learning_rate / (1 - momentum)``; a smooth one is ignored.
-        penalized : list of bool, optional
-            Which arrays the penalty applies to (default: all).
-
-        Returns
-        -------
-        state : SGDState
-            The new state (its slot arrays are updated in place).
-        """
-        momentum, nesterov = self._validated()
-        lr = _check_real("SGD", "learning_rate", learning_rate, 0.0)
-        penalized = _check_arguments("SGD", params, grads, penalized)
-        grads = _clip(self, grads)
-        prox = _uses_prox(penalty)
-        prox_step = lr / (1.0 - momentum)
-        for p, g, v, pen in zip(params, grads, state.velocity, penalized, strict=True):
-            if momentum == 0.0:
-                # v doubles as the scratch buffer: v = g, p -= lr * v.
-                np.multiply(g, lr, out=v)
-                p -= v
-            else:
-                v *= momentum
-                v += g
-                scratch = np.multiply(v, momentum) if nesterov else v.copy()
-                if nesterov:
-                    scratch += g
-                scratch *= lr
-                p -= scratch
-            if prox and pen:
-                _apply_prox(p, penalty, prox_step)
-        return state._replace(count=state.count + 1)
-
-
-def _adam_update(
-    owner: str,
-    params: Sequence[np.ndarray],
-    grads: Sequence[np.ndarray],
-    state: AdamState,
-    learning_rate: float,
-    penalty: Any,
-    penalized: Sequence[bool] | None,
-    beta_1: float,
-    beta_2: float,
-    epsilon: float,
-    weight_decay: float,
-    clipping: tuple = (None, None),
-) -> AdamState:
-    """The shared step of Adam (``weight_decay=0``) and AdamW."""
-    lr = _check_real(owner, "learning_rate", learning_rate, 0.0)
-    penalized = _check_arguments(owner, params, grads, penalized)
-    grads = clip_gradients(grads, *clipping)[0]
-    prox = _uses_prox(penalty)
-    count = state.count + 1
-    correction_1 = 1.0 - beta_1**count
-    inv_sqrt_correction_2 = 1.0 / math.sqrt(1.0 - beta_2**count)
-    decay = 1.0 - lr * weight_decay
-    for p, g, m, v, pen in zip(
-        params, grads, state.mu, state.nu, penalized, strict=True
-    ):
-        scratch = np.subtract(g, m)  # m += (1 - b1) (g - m)
-        scratch *= 1.0 - beta_1
-        m += scratch
-        np.multiply(g, g, out=scratch)  # v += (1 - b2) (g^2 - v)
-        scratch -= v
-        scratch *= 1.0 - beta_2
-        v += scratch
-        if weight_decay != 0.0 and pen:
-            p *= decay  # decoupled decay, from the pre-step weights
-        np.sqrt(v, out=scratch)  # sqrt(v_hat) + eps
-        scratch *= inv_sqrt_correction_2
-        scratch += epsilon
-        if prox and pen:
-            step = np.divide(lr, scratch, out=scratch)
-            direction = m * step
-            direction *= 1.0 / correction_1
-            p -= direction
-            _apply_prox(p, penalty, step)
+    def _step(self, p, g, slots, step):
+        (v,) = slots
+        momentum, nesterov = step.hyper
+        lr = step.learning_rate
+        if momentum == 0.0:
+            # v doubles as the scratch buffer: v = g, p -= lr * v.
+            np.multiply(g, lr, out=v)
+            p -= v
         else:
-            np.divide(m, scratch, out=scratch)
-            scratch *= lr / correction_1
-            p -= scratch
-    return state._replace(count=count)
+            v *= momentum
+            v += g
+            direction = np.multiply(v, momentum) if nesterov else v.copy()
+            if nesterov:
+                direction += g
+            direction *= lr
+            p -= direction
+        # Momentum multiplies the steady-state step by 1 / (1 - momentum).
+        return lr / (1.0 - momentum)
 
 
-class Adam(Component):
+class Adam(Optimizer):
     r"""Adam: adaptive moment estimation.
 
     With gradient :math:`g`, step count :math:`t` and learning rate :math:`\eta`:
@@ -624,11 +716,13 @@ class Adam(Component):
     global_clipnorm : float > 0, default=None
         Clip all gradient arrays together to this norm before the step (Keras's
         ``global_clipnorm``). At most one of the two may be set.
-
     Attributes
     ----------
     full_batch : bool
         False: the training loop calls :meth:`update` once per minibatch.
+    elementwise : bool
+        True: the training loop may run it on one flat array (see
+        :class:`Optimizer`).
 
     See Also
     --------
@@ -651,7 +745,7 @@ class Adam(Component):
     array([ 0.9, -1.9])
     """
 
-    full_batch = False
+    State = AdamState
 
     def __init__(
         self,
@@ -667,79 +761,46 @@ class Adam(Component):
         self.clipnorm = clipnorm
         self.global_clipnorm = global_clipnorm
 
-    def _validated(self) -> tuple[float, float, float]:
+    def _validated(self) -> tuple[float, float, float, float]:
+        """``(beta_1, beta_2, epsilon, weight_decay)``; Adam never decays."""
         name = type(self).__name__
-        check_clipping(name, self.clipnorm, self.global_clipnorm)
         return (
             _check_real(name, "beta_1", self.beta_1, 0.0, 1.0, high_closed=False),
             _check_real(name, "beta_2", self.beta_2, 0.0, 1.0, high_closed=False),
             _check_real(name, "epsilon", self.epsilon, 0.0, low_closed=False),
+            self._weight_decay(),
         )
 
-    def init(self, params: Sequence[np.ndarray]) -> AdamState:
-        """Return the initial state for ``params``.
+    def _weight_decay(self) -> float:
+        return 0.0
 
-        Parameters
-        ----------
-        params : list of ndarray
-            The arrays to optimize.
-
-        Returns
-        -------
-        state : AdamState
-            Zero count and zero moments, one per array, in its dtype.
-        """
-        self._validated()
-        return AdamState(count=0, mu=_zeros_like(params), nu=_zeros_like(params))
-
-    def update(
-        self,
-        params: Sequence[np.ndarray],
-        grads: Sequence[np.ndarray],
-        state: AdamState,
-        learning_rate: float,
-        penalty: Any = None,
-        penalized: Sequence[bool] | None = None,
-    ) -> AdamState:
-        """Do one step, updating ``params`` in place.
-
-        Parameters
-        ----------
-        params : list of ndarray
-            The arrays to update in place.
-        grads : list of ndarray
-            Their gradients (of the loss, plus any smooth penalty).
-        state : AdamState
-            The state from :meth:`init` or the previous :meth:`update`.
-        learning_rate : float
-            Step size :math:`\\eta \\geq 0`.
-        penalty : Penalty, optional
-            A non-smooth penalty is applied by its proximal operator with the
-            per-coordinate step :math:`\\eta / (\\sqrt{\\hat v} + \\epsilon)`; a smooth
-            one is ignored.
-        penalized : list of bool, optional
-            Which arrays the penalty applies to (default: all).
-
-        Returns
-        -------
-        state : AdamState
-            The new state (its moment arrays are updated in place).
-        """
-        beta_1, beta_2, epsilon = self._validated()
-        return _adam_update(
-            "Adam",
-            params,
-            grads,
-            state,
-            learning_rate,
-            penalty,
-            penalized,
-            beta_1,
-            beta_2,
-            epsilon,
-            0.0,
-            (self.clipnorm, self.global_clipnorm),
-        )
+    def _step(self, p, g, slots, step):
+        m, v = slots
+        beta_1, beta_2, epsilon, weight_decay = step.hyper
+        lr, count = step.learning_rate, step.count
+        scratch = np.subtract(g, m)  # m += (1 - b1) (g - m)
+        scratch *= 1.0 - beta_1
+        m += scratch
+        np.multiply(g, g, out=scratch)  # v += (1 - b2) (g^2 - v)
+        scratch -= v
+        scratch *= 1.0 - beta_2
+        v += scratch
+        if weight_decay != 0.0 and step.penalized:
+            p *= 1.0 - lr * weight_decay  # decoupled decay, from the pre-step weights
+        np.sqrt(v, out=scratch)  # sqrt(v_hat) + eps, v_hat = v / (1 - b2^t)
+        scratch *= 1.0 / math.sqrt(1.0 - beta_2**count)
+        scratch += epsilon
+        correction_1 = 1.0 - beta_1**count  # m_hat = m / (1 - b1^t)
+        if step.prox:
+            per_coordinate = np.divide(lr, scratch, out=scratch)
+            direction = m * per_coordinate
+            direction *= 1.0 / correction_1
+            p -= direction
+            return per_coordinate
+        np.divide(m, scratch, out=scratch)
+        scratch *= lr / correction_1
+        p -= scratch
+        return None
 
 
 class AdamW(Adam):
@@ -773,11 +834,12 @@ class AdamW(Adam):
     global_clipnorm : float > 0, default=None
         Clip all gradient arrays together to this norm before the step (Keras's
         ``global_clipnorm``). At most one of the two may be set.
-
     Attributes
     ----------
     full_batch : bool
         False: the training loop calls :meth:`update` once per minibatch.
+    elementwise : bool
+        True only without decay, which applies to weights and never to biases.
 
     References
     ----------
@@ -813,58 +875,16 @@ class AdamW(Adam):
         self.clipnorm = clipnorm
         self.global_clipnorm = global_clipnorm
 
-    def update(
-        self,
-        params: Sequence[np.ndarray],
-        grads: Sequence[np.ndarray],
-        state: AdamState,
-        learning_rate: float,
-        penalty: Any = None,
-        penalized: Sequence[bool] | None = None,
-    ) -> AdamState:
-        """Do one step, updating ``params`` in place.
+    def _weight_decay(self) -> float:
+        return _check_real("AdamW", "weight_decay", self.weight_decay, 0.0)
 
-        Parameters
-        ----------
-        params : list of ndarray
-            The arrays to update in place.
-        grads : list of ndarray
-            Their gradients (of the loss, plus any smooth penalty).
-        state : AdamState
-            The state from :meth:`init` or the previous :meth:`update`.
-        learning_rate : float
-            Step size :math:`\\eta \\geq 0`.
-        penalty : Penalty, optional
-            A non-smooth penalty is applied by its proximal operator with the
-            per-coordinate step :math:`\\eta / (\\sqrt{\\hat v} + \\epsilon)`; a smooth
-            one is ignored.
-        penalized : list of bool, optional
-            Which arrays are weights, that decay and take the penalty (default: all).
-
-        Returns
-        -------
-        state : AdamState
-            The new state (its moment arrays are updated in place).
-        """
-        beta_1, beta_2, epsilon = self._validated()
-        weight_decay = _check_real("AdamW", "weight_decay", self.weight_decay, 0.0)
-        return _adam_update(
-            "AdamW",
-            params,
-            grads,
-            state,
-            learning_rate,
-            penalty,
-            penalized,
-            beta_1,
-            beta_2,
-            epsilon,
-            weight_decay,
-            (self.clipnorm, self.global_clipnorm),
-        )
+    @property
+    def elementwise(self) -> bool:
+        """False when decaying: the decay applies to weights, never to biases."""
+        return self._weight_decay() == 0.0
 
 
-class RMSprop(Component):
+class RMSprop(Optimizer):
     r"""RMSprop: gradient scaled by a moving root mean square.
 
     With decay :math:`\rho`, momentum :math:`\mu` and learning rate :math:`\eta`
@@ -896,11 +916,13 @@ class RMSprop(Component):
     global_clipnorm : float > 0, default=None
         Clip all gradient arrays together to this norm before the step (Keras's
         ``global_clipnorm``). At most one of the two may be set.
-
     Attributes
     ----------
     full_batch : bool
         False: the training loop calls :meth:`update` once per minibatch.
+    elementwise : bool
+        True: the training loop may run it on one flat array (see
+        :class:`Optimizer`).
 
     References
     ----------
@@ -920,7 +942,7 @@ class RMSprop(Component):
     0.8
     """
 
-    full_batch = False
+    State = RMSpropState
 
     def __init__(
         self,
@@ -937,7 +959,6 @@ class RMSprop(Component):
         self.global_clipnorm = global_clipnorm
 
     def _validated(self) -> tuple[float, float, float]:
-        check_clipping("RMSprop", self.clipnorm, self.global_clipnorm)
         return (
             _check_real("RMSprop", "rho", self.rho, 0.0, 1.0, high_closed=False),
             _check_real("RMSprop", "epsilon", self.epsilon, 0.0, low_closed=False),
@@ -946,93 +967,35 @@ class RMSprop(Component):
             ),
         )
 
-    def init(self, params: Sequence[np.ndarray]) -> RMSpropState:
-        """Return the initial state for ``params``.
-
-        Parameters
-        ----------
-        params : list of ndarray
-            The arrays to optimize.
-
-        Returns
-        -------
-        state : RMSpropState
-            Zero count, zero averages and zero velocities, in each array's dtype.
-        """
-        self._validated()
-        return RMSpropState(
-            count=0, nu=_zeros_like(params), velocity=_zeros_like(params)
-        )
-
-    def update(
-        self,
-        params: Sequence[np.ndarray],
-        grads: Sequence[np.ndarray],
-        state: RMSpropState,
-        learning_rate: float,
-        penalty: Any = None,
-        penalized: Sequence[bool] | None = None,
-    ) -> RMSpropState:
-        """Do one step, updating ``params`` in place.
-
-        Parameters
-        ----------
-        params : list of ndarray
-            The arrays to update in place.
-        grads : list of ndarray
-            Their gradients (of the loss, plus any smooth penalty).
-        state : RMSpropState
-            The state from :meth:`init` or the previous :meth:`update`.
-        learning_rate : float
-            Step size :math:`\\eta \\geq 0`.
-        penalty : Penalty, optional
-            A non-smooth penalty is applied by its proximal operator with the
-            per-coordinate step :math:`\\eta / ((1 - \\mu)(\\sqrt{v} + \\epsilon))`;
-            a smooth one is ignored.
-        penalized : list of bool, optional
-            Which arrays the penalty applies to (default: all).
-
-        Returns
-        -------
-        state : RMSpropState
-            The new state (its slot arrays are updated in place).
-        """
-        rho, epsilon, momentum = self._validated()
-        lr = _check_real("RMSprop", "learning_rate", learning_rate, 0.0)
-        penalized = _check_arguments("RMSprop", params, grads, penalized)
-        grads = _clip(self, grads)
-        prox = _uses_prox(penalty)
-        for p, g, v, b, pen in zip(
-            params, grads, state.nu, state.velocity, penalized, strict=True
-        ):
-            scratch = np.multiply(g, g)  # v += (1 - rho) (g^2 - v)
-            scratch -= v
-            scratch *= 1.0 - rho
-            v += scratch
-            np.sqrt(v, out=scratch)
-            scratch += epsilon
-            if momentum != 0.0:
-                b *= momentum
-                direction = np.divide(g, scratch)
-                b += direction
-                np.multiply(b, lr, out=direction)
-                p -= direction
-            elif prox and pen:
-                direction = np.divide(g, scratch)
-                direction *= lr
-                p -= direction
-            else:
-                np.divide(g, scratch, out=scratch)
-                scratch *= lr
-                p -= scratch
-                continue
-            if prox and pen:
-                step = lr / (1.0 - momentum)
-                _apply_prox(p, penalty, np.divide(step, scratch, out=scratch))
-        return state._replace(count=state.count + 1)
+    def _step(self, p, g, slots, step):
+        v, b = slots
+        rho, epsilon, momentum = step.hyper
+        lr = step.learning_rate
+        scratch = np.multiply(g, g)  # v += (1 - rho) (g^2 - v)
+        scratch -= v
+        scratch *= 1.0 - rho
+        v += scratch
+        denominator = np.sqrt(v, out=scratch)
+        denominator += epsilon
+        if momentum != 0.0:
+            b *= momentum
+            b += g / denominator
+            p -= np.multiply(b, lr)
+        elif step.prox:
+            p -= np.divide(g, denominator) * lr
+        else:
+            # No step to report: the denominator's buffer takes the direction.
+            direction = np.divide(g, denominator, out=denominator)
+            direction *= lr
+            p -= direction
+            return None
+        if not step.prox:
+            return None
+        # The step per unit of a constant gradient, as SGD's.
+        return np.divide(lr / (1.0 - momentum), denominator, out=denominator)
 
 
-class Adagrad(Component):
+class Adagrad(Optimizer):
     r"""Adagrad: per-coordinate steps shrinking with the accumulated squared gradients.
 
     .. math::
@@ -1057,11 +1020,13 @@ class Adagrad(Component):
     global_clipnorm : float > 0, default=None
         Clip all gradient arrays together to this norm before the step (Keras's
         ``global_clipnorm``). At most one of the two may be set.
-
     Attributes
     ----------
     full_batch : bool
         False: the training loop calls :meth:`update` once per minibatch.
+    elementwise : bool
+        True: the training loop may run it on one flat array (see
+        :class:`Optimizer`).
 
     References
     ----------
@@ -1081,7 +1046,7 @@ class Adagrad(Component):
     0.829289
     """
 
-    full_batch = False
+    State = AdagradState
 
     def __init__(
         self,
@@ -1096,7 +1061,6 @@ class Adagrad(Component):
         self.global_clipnorm = global_clipnorm
 
     def _validated(self) -> tuple[float, float]:
-        check_clipping("Adagrad", self.clipnorm, self.global_clipnorm)
         return (
             _check_real("Adagrad", "epsilon", self.epsilon, 0.0, low_closed=False),
             _check_real(
@@ -1104,77 +1068,123 @@ class Adagrad(Component):
             ),
         )
 
-    def init(self, params: Sequence[np.ndarray]) -> AdagradState:
-        """Return the initial state for ``params``.
+    def _initial_slot(self, name: str, hyper: tuple) -> float:
+        return hyper[1]  # the accumulator starts at initial_accumulator
 
-        Parameters
-        ----------
-        params : list of ndarray
-            The arrays to optimize.
+    def _step(self, p, g, slots, step):
+        (accumulator,) = slots
+        epsilon, _ = step.hyper
+        lr = step.learning_rate
+        scratch = np.multiply(g, g)
+        accumulator += scratch
+        np.sqrt(accumulator, out=scratch)
+        scratch += epsilon
+        if step.prox:
+            per_coordinate = np.divide(lr, scratch, out=scratch)
+            p -= np.multiply(g, per_coordinate)
+            return per_coordinate
+        np.divide(g, scratch, out=scratch)
+        scratch *= lr
+        p -= scratch
+        return None
 
-        Returns
-        -------
-        state : AdagradState
-            Zero count and accumulators filled with ``initial_accumulator``.
-        """
-        _, initial = self._validated()
-        return AdagradState(count=0, sum_of_squares=_zeros_like(params, initial))
 
-    def update(
+class Lion(Optimizer):
+    r"""Lion: the sign of an interpolated momentum (evolved sign momentum).
+
+    With gradient :math:`g`, learning rate :math:`\eta` and momentum :math:`m`:
+
+    .. math::
+
+        c = \beta_1 m + (1 - \beta_1) g, \qquad
+        p \leftarrow p - \eta \operatorname{sign}(c), \qquad
+        m \leftarrow \beta_2 m + (1 - \beta_2) g.
+
+    Every coordinate moves by exactly :math:`\eta` (or 0); the paper advises a
+    learning rate 3-10x smaller than Adam's. With a non-smooth penalty the step is
+    proximal with the per-coordinate step :math:`s = \eta / |c|` (the update is
+    :math:`s \odot c`): :math:`p \leftarrow \operatorname{prox}_{s R}(p)`, whose
+    fixed points are the minimizers of the penalized objective.
+    Weight decay is the penalty's job here (``penalty="l2"``), not the optimizer's.
+
+    Parameters
+    ----------
+    beta_1 : float in [0, 1), default=0.9
+        Interpolation between the momentum and the gradient for the update's sign.
+    beta_2 : float in [0, 1), default=0.99
+        Decay rate of the momentum.
+    clipnorm : float > 0, default=None
+        Clip each gradient array to this norm before the step (Keras's
+        ``clipnorm``); see :func:`clip_gradients`.
+    global_clipnorm : float > 0, default=None
+        Clip all gradient arrays together to this norm before the step (Keras's
+        ``global_clipnorm``). At most one of the two may be set.
+    Attributes
+    ----------
+    full_batch : bool
+        False: the training loop calls :meth:`update` once per minibatch.
+    elementwise : bool
+        True: the training loop may run it on one flat array.
+
+    References
+    ----------
+    Chen, X. et al. (2023). Symbolic discovery of optimization algorithms. NeurIPS.
+    arXiv:2302.06675.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skweights.optimizers import Lion
+    >>> opt = Lion()
+    >>> params = [np.array([1.0, -2.0])]
+    >>> state = opt.init(params)
+    >>> state = opt.update(params, [np.array([0.5, -3.0])], state, 0.1)
+    >>> params[0]  # each coordinate moves by exactly the learning rate
+    array([ 0.9, -1.9])
+    """
+
+    State = LionState
+
+    def __init__(
         self,
-        params: Sequence[np.ndarray],
-        grads: Sequence[np.ndarray],
-        state: AdagradState,
-        learning_rate: float,
-        penalty: Any = None,
-        penalized: Sequence[bool] | None = None,
-    ) -> AdagradState:
-        """Do one step, updating ``params`` in place.
+        beta_1: float = 0.9,
+        beta_2: float = 0.99,
+        clipnorm: float | None = None,
+        global_clipnorm: float | None = None,
+    ) -> None:
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.clipnorm = clipnorm
+        self.global_clipnorm = global_clipnorm
 
-        Parameters
-        ----------
-        params : list of ndarray
-            The arrays to update in place.
-        grads : list of ndarray
-            Their gradients (of the loss, plus any smooth penalty).
-        state : AdagradState
-            The state from :meth:`init` or the previous :meth:`update`.
-        learning_rate : float
-            Step size :math:`\\eta \\geq 0`.
-        penalty : Penalty, optional
-            A non-smooth penalty is applied by its proximal operator with the
-            per-coordinate step :math:`\\eta / (\\sqrt{G} + \\epsilon)`; a smooth one
-            is ignored.
-        penalized : list of bool, optional
-            Which arrays the penalty applies to (default: all).
+    def _validated(self) -> tuple[float, float]:
+        return (
+            _check_real("Lion", "beta_1", self.beta_1, 0.0, 1.0, high_closed=False),
+            _check_real("Lion", "beta_2", self.beta_2, 0.0, 1.0, high_closed=False),
+        )
 
-        Returns
-        -------
-        state : AdagradState
-            The new state (its accumulators are updated in place).
-        """
-        epsilon, _ = self._validated()
-        lr = _check_real("Adagrad", "learning_rate", learning_rate, 0.0)
-        penalized = _check_arguments("Adagrad", params, grads, penalized)
-        grads = _clip(self, grads)
-        prox = _uses_prox(penalty)
-        for p, g, acc, pen in zip(
-            params, grads, state.sum_of_squares, penalized, strict=True
-        ):
-            scratch = np.multiply(g, g)
-            acc += scratch
-            np.sqrt(acc, out=scratch)
-            scratch += epsilon
-            if prox and pen:
-                step = np.divide(lr, scratch, out=scratch)
-                direction = np.multiply(g, step)
-                p -= direction
-                _apply_prox(p, penalty, step)
-            else:
-                np.divide(g, scratch, out=scratch)
-                scratch *= lr
-                p -= scratch
-        return state._replace(count=state.count + 1)
+    def _step(self, p, g, slots, step):
+        (m,) = slots
+        beta_1, beta_2 = step.hyper
+        lr = step.learning_rate
+        c = np.subtract(g, m)  # c = m + (1 - b1) (g - m)
+        c *= 1.0 - beta_1
+        c += m
+        per_coordinate = None
+        if step.prox:
+            # The step per unit of c, lr / |c|: the prox then thresholds by
+            # lr * alpha / |c|, so fixed points are the penalized problem's minima.
+            magnitude = np.abs(c)
+            per_coordinate = np.divide(
+                lr, magnitude, out=np.zeros_like(c), where=magnitude > 0
+            )
+        np.sign(c, out=c)
+        c *= lr
+        p -= c
+        np.subtract(g, m, out=c)  # m += (1 - b2) (g - m)
+        c *= 1.0 - beta_2
+        m += c
+        return per_coordinate
 
 
 # --------------------------------------------------------------------------------------
@@ -1335,6 +1345,7 @@ class LBFGS(Component):
     """
 
     full_batch = True
+    elementwise = False
     needs_smooth_loss = True
 
     def __init__(self, memory: int = 10, max_fun: int = 15000) -> None:
@@ -1547,6 +1558,7 @@ class FISTA(Component):
     """
 
     full_batch = True
+    elementwise = False
 
     _GROW = 2.0
     _SHRINK = 0.9
@@ -1705,287 +1717,30 @@ class FISTA(Component):
 
 
 # --------------------------------------------------------------------------------------
-# Factories and registry
+# Registry
 # --------------------------------------------------------------------------------------
 
-
-def sgd(
-    momentum: float = 0.0,
-    nesterov: bool = False,
-    clipnorm: float | None = None,
-    global_clipnorm: float | None = None,
-) -> SGD:
-    """Stochastic gradient descent; see :class:`SGD`.
-
-    Parameters
-    ----------
-    momentum : float in [0, 1), default=0.0
-        Momentum coefficient.
-    nesterov : bool, default=False
-        Use Nesterov's accelerated gradient.
-    clipnorm : float > 0, default=None
-        Clip each gradient array to this norm before the step (Keras's
-        ``clipnorm``); see :func:`clip_gradients`.
-    global_clipnorm : float > 0, default=None
-        Clip all gradient arrays together to this norm before the step (Keras's
-        ``global_clipnorm``). At most one of the two may be set.
-
-    Returns
-    -------
-    optimizer : SGD
-        The optimizer.
-
-    Examples
-    --------
-    >>> from skweights.optimizers import sgd
-    >>> sgd(momentum=0.9, nesterov=True, clipnorm=1.0)
-    SGD(clipnorm=1.0, global_clipnorm=None, momentum=0.9, nesterov=True)
-    """
-    return SGD(
-        momentum=momentum,
-        nesterov=nesterov,
-        clipnorm=clipnorm,
-        global_clipnorm=global_clipnorm,
-    )
-
-
-def adam(
-    beta_1: float = 0.9,
-    beta_2: float = 0.999,
-    epsilon: float = 1e-8,
-    clipnorm: float | None = None,
-    global_clipnorm: float | None = None,
-) -> Adam:
-    """Adam; see :class:`Adam`.
-
-    Parameters
-    ----------
-    beta_1 : float in [0, 1), default=0.9
-        Decay rate of the first moment.
-    beta_2 : float in [0, 1), default=0.999
-        Decay rate of the second moment.
-    epsilon : float > 0, default=1e-8
-        Numerical stability constant.
-    clipnorm : float > 0, default=None
-        Clip each gradient array to this norm before the step (Keras's
-        ``clipnorm``); see :func:`clip_gradients`.
-    global_clipnorm : float > 0, default=None
-        Clip all gradient arrays together to this norm before the step (Keras's
-        ``global_clipnorm``). At most one of the two may be set.
-
-    Returns
-    -------
-    optimizer : Adam
-        The optimizer.
-
-    Examples
-    --------
-    >>> from skweights.optimizers import adam
-    >>> adam(beta_2=0.99, global_clipnorm=5.0).get_params()["global_clipnorm"]
-    5.0
-    """
-    return Adam(
-        beta_1=beta_1,
-        beta_2=beta_2,
-        epsilon=epsilon,
-        clipnorm=clipnorm,
-        global_clipnorm=global_clipnorm,
-    )
-
-
-def adamw(
-    beta_1: float = 0.9,
-    beta_2: float = 0.999,
-    epsilon: float = 1e-8,
-    weight_decay: float = 0.01,
-    clipnorm: float | None = None,
-    global_clipnorm: float | None = None,
-) -> AdamW:
-    """Adam with decoupled weight decay; see :class:`AdamW`.
-
-    Parameters
-    ----------
-    beta_1 : float in [0, 1), default=0.9
-        Decay rate of the first moment.
-    beta_2 : float in [0, 1), default=0.999
-        Decay rate of the second moment.
-    epsilon : float > 0, default=1e-8
-        Numerical stability constant.
-    weight_decay : float >= 0, default=0.01
-        Decoupled decay rate of the penalized arrays.
-    clipnorm : float > 0, default=None
-        Clip each gradient array to this norm before the step (Keras's
-        ``clipnorm``); see :func:`clip_gradients`.
-    global_clipnorm : float > 0, default=None
-        Clip all gradient arrays together to this norm before the step (Keras's
-        ``global_clipnorm``). At most one of the two may be set.
-
-    Returns
-    -------
-    optimizer : AdamW
-        The optimizer.
-
-    Examples
-    --------
-    >>> from skweights.optimizers import adamw
-    >>> adamw(weight_decay=0.1).weight_decay
-    0.1
-    """
-    return AdamW(
-        beta_1=beta_1,
-        beta_2=beta_2,
-        epsilon=epsilon,
-        weight_decay=weight_decay,
-        clipnorm=clipnorm,
-        global_clipnorm=global_clipnorm,
-    )
-
-
-def rmsprop(
-    rho: float = 0.9,
-    epsilon: float = 1e-8,
-    momentum: float = 0.0,
-    clipnorm: float | None = None,
-    global_clipnorm: float | None = None,
-) -> RMSprop:
-    """RMSprop; see :class:`RMSprop`.
-
-    Parameters
-    ----------
-    rho : float in [0, 1), default=0.9
-        Decay rate of the squared-gradient average.
-    epsilon : float > 0, default=1e-8
-        Numerical stability constant.
-    momentum : float in [0, 1), default=0.0
-        Momentum coefficient.
-    clipnorm : float > 0, default=None
-        Clip each gradient array to this norm before the step (Keras's
-        ``clipnorm``); see :func:`clip_gradients`.
-    global_clipnorm : float > 0, default=None
-        Clip all gradient arrays together to this norm before the step (Keras's
-        ``global_clipnorm``). At most one of the two may be set.
-
-    Returns
-    -------
-    optimizer : RMSprop
-        The optimizer.
-
-    Examples
-    --------
-    >>> from skweights.optimizers import rmsprop
-    >>> rmsprop(momentum=0.9).momentum
-    0.9
-    """
-    return RMSprop(
-        rho=rho,
-        epsilon=epsilon,
-        momentum=momentum,
-        clipnorm=clipnorm,
-        global_clipnorm=global_clipnorm,
-    )
-
-
-def adagrad(
-    epsilon: float = 1e-8,
-    initial_accumulator: float = 0.0,
-    clipnorm: float | None = None,
-    global_clipnorm: float | None = None,
-) -> Adagrad:
-    """Adagrad; see :class:`Adagrad`.
-
-    Parameters
-    ----------
-    epsilon : float > 0, default=1e-8
-        Numerical stability constant.
-    initial_accumulator : float >= 0, default=0.0
-        Starting value of the squared-gradient sums.
-    clipnorm : float > 0, default=None
-        Clip each gradient array to this norm before the step (Keras's
-        ``clipnorm``); see :func:`clip_gradients`.
-    global_clipnorm : float > 0, default=None
-        Clip all gradient arrays together to this norm before the step (Keras's
-        ``global_clipnorm``). At most one of the two may be set.
-
-    Returns
-    -------
-    optimizer : Adagrad
-        The optimizer.
-
-    Examples
-    --------
-    >>> from skweights.optimizers import adagrad
-    >>> adagrad(initial_accumulator=0.1).initial_accumulator
-    0.1
-    """
-    return Adagrad(
-        epsilon=epsilon,
-        initial_accumulator=initial_accumulator,
-        clipnorm=clipnorm,
-        global_clipnorm=global_clipnorm,
-    )
-
-
-def lbfgs(memory: int = 10, max_fun: int = 15000) -> LBFGS:
-    """L-BFGS (full batch); see :class:`LBFGS`.
-
-    Parameters
-    ----------
-    memory : int >= 1, default=10
-        Number of correction pairs kept.
-    max_fun : int >= 1, default=15000
-        Maximum number of objective evaluations (scikit-learn's ``max_fun``).
-
-    Returns
-    -------
-    optimizer : LBFGS
-        The solver.
-
-    Examples
-    --------
-    >>> from skweights.optimizers import lbfgs
-    >>> lbfgs(memory=5).full_batch
-    True
-    """
-    return LBFGS(memory=memory, max_fun=max_fun)
-
-
-def fista(restart: bool = True) -> FISTA:
-    """FISTA (full batch); see :class:`FISTA`.
-
-    Parameters
-    ----------
-    restart : bool, default=True
-        Use adaptive restart.
-
-    Returns
-    -------
-    optimizer : FISTA
-        The solver.
-
-    Examples
-    --------
-    >>> from skweights.optimizers import fista
-    >>> fista(restart=False)
-    FISTA(restart=False)
-    """
-    return FISTA(restart=restart)
-
-
+#: Optimizer names (case-insensitive) and aliases resolved by :func:`get`.
 REGISTRY = Registry(
     "optimizer",
     {
-        "sgd": sgd,
-        "adam": adam,
-        "adamw": adamw,
-        "rmsprop": rmsprop,
-        "adagrad": adagrad,
-        "lbfgs": lbfgs,
-        "fista": fista,
-        "cd": cd,
-        "direct": direct,
+        "sgd": SGD,
+        "adam": Adam,
+        "adamw": AdamW,
+        "rmsprop": RMSprop,
+        "adagrad": Adagrad,
+        "lion": Lion,
+        "lbfgs": LBFGS,
+        "fista": FISTA,
+        "cd": CoordinateDescent,
+        "direct": DirectSolve,
     },
     aliases={"l-bfgs": "lbfgs", "coordinate_descent": "cd", "exact": "direct"},
 )
+
+# The lowercase names of 0.1 (``sgd(momentum=0.9)``) are the classes themselves.
+sgd, adam, adamw, rmsprop, adagrad, lion = SGD, Adam, AdamW, RMSprop, Adagrad, Lion
+lbfgs, fista, cd, direct = LBFGS, FISTA, CoordinateDescent, DirectSolve
 
 
 def get(identifier: Any, **kwargs: Any) -> Any:
@@ -1993,14 +1748,15 @@ def get(identifier: Any, **kwargs: Any) -> Any:
 
     Parameters
     ----------
-    identifier : str or optimizer
-        One of ``"sgd"``, ``"adam"``, ``"adamw"``, ``"rmsprop"``, ``"adagrad"``,
+    identifier : str, optimizer class or optimizer
+        A registered name (case-insensitive; see ``REGISTRY.names``): ``"sgd"``,
+        ``"adam"``, ``"adamw"``, ``"rmsprop"``, ``"adagrad"``, ``"lion"``,
         ``"lbfgs"`` (alias ``"l-bfgs"``), ``"fista"``, and for squared-loss linear
         models ``"cd"`` (coordinate descent, alias ``"coordinate_descent"``) and
-        ``"direct"`` (normal equations, alias ``"exact"``) (case-insensitive), or
-        an optimizer object, returned unchanged.
+        ``"direct"`` (normal equations, alias ``"exact"``); an optimizer class
+        (built with ``kwargs``); or an optimizer object, returned unchanged.
     **kwargs : dict
-        Hyper-parameters passed to the factory when ``identifier`` is a name.
+        Hyper-parameters, when ``identifier`` is a name or a class.
 
     Returns
     -------
@@ -2019,5 +1775,7 @@ def get(identifier: Any, **kwargs: Any) -> Any:
     SGD(clipnorm=None, global_clipnorm=None, momentum=0.9, nesterov=False)
     >>> get("l-bfgs")
     LBFGS(max_fun=15000, memory=10)
+    >>> get(Adam, beta_2=0.99)
+    Adam(beta_1=0.9, beta_2=0.99, clipnorm=None, epsilon=1e-08, global_clipnorm=None)
     """
     return REGISTRY.get(identifier, **kwargs)

@@ -35,12 +35,13 @@ array([-1.5,  0. ,  0.5])
 
 from __future__ import annotations
 
-import numbers
 from typing import Any
 
 import numpy as np
 
 from skweights._registry import Component, Registry
+from skweights._validation import as_float as _as_float
+from skweights._validation import check_real
 
 __all__ = [
     "REGISTRY",
@@ -57,14 +58,6 @@ __all__ = [
     "none",
     "soft_threshold",
 ]
-
-
-def _as_float(W: Any) -> np.ndarray:
-    """``W`` as an ndarray of a floating dtype (float arrays are kept as they are)."""
-    W = np.asarray(W)
-    if W.dtype.kind != "f":
-        W = W.astype(np.float64)
-    return W
 
 
 def _as_scale(value: Any, dtype: np.dtype) -> float | np.ndarray:
@@ -125,28 +118,11 @@ def soft_threshold(W: Any, threshold: Any, out: np.ndarray | None = None) -> np.
 
 
 def _check_alpha(owner: str, alpha: Any) -> float:
-    if (
-        not isinstance(alpha, numbers.Real)
-        or isinstance(alpha, bool)
-        or not np.isfinite(alpha)
-        or alpha < 0
-    ):
-        raise ValueError(
-            f"{owner}: alpha must be a finite real number >= 0, got {alpha!r}."
-        )
-    return float(alpha)
+    return check_real(owner, "alpha", alpha, 0.0)
 
 
 def _check_l1_ratio(owner: str, l1_ratio: Any) -> float:
-    if (
-        not isinstance(l1_ratio, numbers.Real)
-        or isinstance(l1_ratio, bool)
-        or not 0 <= l1_ratio <= 1
-    ):
-        raise ValueError(
-            f"{owner}: l1_ratio must be a real number in [0, 1], got {l1_ratio!r}."
-        )
-    return float(l1_ratio)
+    return check_real(owner, "l1_ratio", l1_ratio, 0.0, 1.0)
 
 
 class Penalty(Component):
@@ -236,6 +212,27 @@ class Penalty(Component):
         if l2 != 0.0:
             g += np.multiply(W, l2)
         return g
+
+    def linear_grad_scale(self) -> float | None:
+        r"""The constant :math:`c` when the smooth part's gradient is :math:`c W`.
+
+        The engine resolves it once per fit and adds :math:`c W` into a reused
+        buffer at every batch, instead of calling :meth:`grad`. A penalty whose
+        gradient is not linear in :math:`W` returns None (the engine then calls
+        :meth:`grad`).
+
+        Returns
+        -------
+        scale : float or None
+            :math:`\lambda_2` for the elastic-net family (validated).
+
+        Examples
+        --------
+        >>> from skweights.penalties import ElasticNet
+        >>> ElasticNet(alpha=2.0, l1_ratio=0.25).linear_grad_scale()
+        1.5
+        """
+        return self.l2_strength
 
     def prox(self, W: Any, step: Any, out: np.ndarray | None = None) -> np.ndarray:
         r"""The exact proximal operator of ``step * R``.

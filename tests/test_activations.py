@@ -5,16 +5,19 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
+from scipy.special import ndtr
 from sklearn.base import clone
 
 from skweights import activations
 from skweights.activations import (
+    GELU,
     REGISTRY,
     Activation,
     Identity,
     LeakyReLU,
     Logistic,
     ReLU,
+    SiLU,
     Softplus,
     Tanh,
     get,
@@ -34,6 +37,8 @@ CASES = [
     ("tanh", {}, Tanh, np.tanh),
     ("logistic", {}, Logistic, lambda z: 1.0 / (1.0 + np.exp(-z))),
     ("softplus", {}, Softplus, lambda z: np.log1p(np.exp(z))),
+    ("gelu", {}, GELU, lambda z: z * ndtr(z)),
+    ("silu", {}, SiLU, lambda z: z / (1.0 + np.exp(-z))),
 ]
 IDS = [f"{name}{kwargs or ''}" for name, kwargs, _, _ in CASES]
 
@@ -67,25 +72,21 @@ def test_forward_matches_reference(name, kwargs, cls, reference):
 
 
 @pytest.mark.parametrize("name, kwargs, cls, reference", CASES, ids=IDS)
-def test_derivative_from_output_matches_finite_differences_float64(
-    name, kwargs, cls, reference
-):
+def test_derivative_matches_finite_differences_float64(name, kwargs, cls, reference):
     rng = np.random.default_rng(1)
     act = get(name, **kwargs)
     z = _inputs(rng)
-    analytic = act.derivative(act.forward(z))
+    analytic = act.derivative(act.forward(z), z)
     numeric = _numeric_derivative(act, z)
     assert _max_rel_err(analytic, numeric) < 1e-6
 
 
 @pytest.mark.parametrize("name, kwargs, cls, reference", CASES, ids=IDS)
-def test_derivative_from_output_matches_finite_differences_float32(
-    name, kwargs, cls, reference
-):
+def test_derivative_matches_finite_differences_float32(name, kwargs, cls, reference):
     rng = np.random.default_rng(2)
     act = get(name, **kwargs)
     z32 = _inputs(rng, dtype=np.float32)
-    analytic = act.derivative(act.forward(z32))
+    analytic = act.derivative(act.forward(z32), z32)
     assert analytic.dtype == np.float32
     numeric = _numeric_derivative(act, z32.astype(np.float64))
     assert _max_rel_err(analytic.astype(np.float64), numeric) < 1e-3
@@ -96,10 +97,11 @@ def test_derivative_from_output_matches_finite_differences_float32(
 def test_backprop_multiplies_delta_in_place(name, kwargs, cls, reference, dtype):
     rng = np.random.default_rng(3)
     act = get(name, **kwargs)
-    a = act.forward(_inputs(rng, dtype=dtype))
+    z = _inputs(rng, dtype=dtype)
+    a = act.forward(z)
     delta = rng.normal(size=a.shape).astype(dtype)
-    expected = delta * act.derivative(a)
-    result = act.backprop(delta, a)
+    expected = delta * act.derivative(a, z)
+    result = act.backprop(delta, a, z)
     assert result is delta
     assert result.dtype == dtype
     assert_allclose(result, expected, rtol=1e-6 if dtype == np.float32 else 1e-14)
@@ -113,7 +115,7 @@ def test_forward_in_place_and_dtype(name, kwargs, cls, reference, dtype):
     z = rng.normal(size=(6, 3)).astype(dtype)
     expected = act.forward(z.copy())
     assert expected.dtype == dtype
-    assert act.derivative(expected).dtype == dtype
+    assert act.derivative(expected, z).dtype == dtype
     out = np.empty_like(z)
     assert act.forward(z, out=out) is out
     assert_array_equal(out, expected)
@@ -132,7 +134,7 @@ def test_finite_at_extreme_inputs(name, kwargs, cls, reference, dtype):
     z = np.array([[-1000.0, -100.0, 0.0, 100.0, 1000.0]], dtype=dtype)
     with np.errstate(over="raise", invalid="raise", divide="raise"):
         a = act.forward(z)
-        d = act.derivative(a)
+        d = act.derivative(a, z)
     assert a.dtype == dtype and d.dtype == dtype
     assert np.all(np.isfinite(a)) and np.all(np.isfinite(d))
 
@@ -209,3 +211,42 @@ def test_clone_keeps_params(name, kwargs, cls, reference):
 def test_set_params_changes_slope():
     act = LeakyReLU().set_params(negative_slope=0.5)
     assert_array_equal(act.forward(np.array([-2.0])), [-1.0])
+
+
+@pytest.mark.parametrize("name", REGISTRY.entries)
+def test_capabilities_are_declared_and_true(name):
+    """``piecewise_linear`` and ``derivative_from`` tell the truth about ``f``."""
+    act = get(name)
+    assert act.derivative_from in ("output", "input")
+    z = np.linspace(-4.0, 4.0, 4001)
+    a = act.forward(z)
+    if act.derivative_from == "output":
+        # The output must determine the derivative: f is monotone.
+        steps = np.diff(a)
+        assert np.all(steps >= 0) or np.all(steps <= 0)
+        assert_array_equal(act.derivative(a), act.derivative(a, z))
+    # Piecewise linear: the second difference vanishes away from the kink at 0.
+    curvature = np.abs(np.diff(a, 2))[np.abs(z[1:-1]) > 0.01].max()
+    assert (curvature < 1e-12) == act.piecewise_linear
+
+
+@pytest.mark.parametrize("cls", [GELU, SiLU])
+def test_non_monotone_activations_need_the_input(cls):
+    act = cls()
+    z = np.array([-3.0, -0.5])  # two inputs with the same output would be ambiguous
+    with pytest.raises(ValueError, match="pre-activation z"):
+        act.derivative(act.forward(z))
+    with pytest.raises(ValueError, match="pre-activation z"):
+        act.backprop(np.ones(2), act.forward(z))
+
+
+def test_gelu_and_silu_known_values():
+    # f'(0) = 1/2 for both; GELU's minimum near z = -0.7518, SiLU's near -1.2785.
+    for act in (GELU(), SiLU()):
+        assert_allclose(act.derivative(act.forward(np.zeros(1)), np.zeros(1)), 0.5)
+    assert_allclose(
+        GELU().derivative(None, np.array([-0.751791524693564])), 0.0, atol=1e-12
+    )
+    assert_allclose(
+        SiLU().derivative(None, np.array([-1.278464542761074])), 0.0, atol=1e-12
+    )

@@ -20,6 +20,7 @@ validate = pytest.importorskip("numpydoc.validate").validate
 MODULES = [
     "skweights",
     "skweights.initializers",
+    "skweights.transfer",
     "skweights.penalties",
     "skweights.optimizers",
     "skweights.schedules",

@@ -22,11 +22,12 @@ from skweights import (
     LinearRegressor,
     MLPClassifier,
     MLPRegressor,
+    activations,
     explain,
 )
 from skweights._deepshap import deep_shap
 
-ACTIVATIONS = ["identity", "relu", "leaky_relu", "tanh", "logistic", "softplus"]
+ACTIVATIONS = sorted(activations.REGISTRY.entries)
 
 
 @pytest.fixture(autouse=True)

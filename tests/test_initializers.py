@@ -407,9 +407,12 @@ def test_set_params_and_init_store_arguments_unchanged():
     [
         ({"mode": "fan_middle"}, "Invalid mode 'fan_middle'"),
         ({"distribution": "gaussian"}, "Invalid distribution 'gaussian'"),
-        ({"scale": 0.0}, "scale must be a positive"),
-        ({"scale": -1.0}, "scale must be a positive"),
-        ({"scale": "2"}, "scale must be a positive"),
+        ({"scale": 0.0}, r"scale must be a real number in \(0.0, inf\)"),
+        ({"scale": -1.0}, "scale must be a real number"),
+        ({"scale": "2"}, "scale must be a real number"),
+        ({"scale": True}, "scale must be a real number"),
+        ({"scale": float("inf")}, "scale must be a real number"),
+        ({"scale": float("nan")}, "scale must be a real number"),
     ],
 )
 def test_invalid_arguments_raise_at_call_time(kwargs, match):
@@ -422,8 +425,12 @@ def test_invalid_arguments_raise_at_call_time(kwargs, match):
     "init, match",
     [
         (RandomNormal(stddev=-1.0), "stddev"),
+        (RandomNormal(stddev=float("inf")), "stddev"),
+        (RandomNormal(mean=True), "mean"),
         (RandomUniform(limit=-0.1), "limit"),
+        (RandomUniform(limit=float("nan")), "limit"),
         (Orthogonal(gain="big"), "gain"),
+        (Orthogonal(gain=float("inf")), "gain"),
     ],
     ids=repr,
 )

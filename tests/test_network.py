@@ -6,7 +6,7 @@ import pytest
 from skweights import activations, losses, penalties
 from skweights._network import Objective, backward, forward, sample_scale
 
-ACTIVATIONS = ["identity", "relu", "leaky_relu", "tanh", "logistic", "softplus"]
+ACTIVATIONS = sorted(activations.REGISTRY.entries)
 # (loss name, number of outputs, how to draw targets)
 PROBLEMS = {
     "regression": ("squared_error", 1),

@@ -12,6 +12,7 @@ from skweights.optimizers import (
     LBFGS,
     AdagradState,
     AdamState,
+    LionState,
     MinimizeResult,
     RMSpropState,
     SGDState,
@@ -93,6 +94,7 @@ MINIBATCH_CASES = [
         exponential_decay(0.99),
     ),
     ("adagrad", optimizers.adagrad(), 1.0, 1000, constant_rate),
+    ("lion", optimizers.Lion(), 0.02, 6000, exponential_decay(0.997)),
 ]
 
 
@@ -292,6 +294,7 @@ PROX_CASES = [
     ("adam", optimizers.adam(), 0.05, 4000, exponential_decay(0.998)),
     ("rmsprop", optimizers.rmsprop(momentum=0.5), 0.02, 4000, exponential_decay(0.998)),
     ("adagrad", optimizers.adagrad(), 0.5, 4000, constant_rate),
+    ("lion", optimizers.Lion(), 0.02, 10000, exponential_decay(0.999)),
 ]
 
 
@@ -389,6 +392,7 @@ ALL_MINIBATCH = [
     optimizers.adamw(),
     optimizers.rmsprop(momentum=0.9),
     optimizers.adagrad(initial_accumulator=0.1),
+    optimizers.Lion(),
 ]
 STATE_TYPES = {
     "SGD": SGDState,
@@ -396,6 +400,7 @@ STATE_TYPES = {
     "AdamW": AdamState,
     "RMSprop": RMSpropState,
     "Adagrad": AdagradState,
+    "Lion": LionState,
 }
 
 
@@ -441,33 +446,45 @@ def test_full_batch_keeps_dtype(solver):
 # Registry, cloning, validation
 # ----------------------------------------------------------------------------------
 
-REGISTRY_CASES = [
-    ("sgd", optimizers.SGD, False),
-    ("adam", optimizers.Adam, False),
-    ("adamw", optimizers.AdamW, False),
-    ("rmsprop", optimizers.RMSprop, False),
-    ("adagrad", optimizers.Adagrad, False),
-    ("lbfgs", LBFGS, True),
-    ("L-BFGS", LBFGS, True),
-    ("FISTA", FISTA, True),
-]
+
+def _registered():
+    """Every registered optimizer class, from the registry itself."""
+    return {type(optimizers.get(name)) for name in optimizers.REGISTRY.names}
 
 
-@pytest.mark.parametrize("name, cls, full_batch", REGISTRY_CASES)
-def test_registry_names_resolve(name, cls, full_batch):
+def test_every_registered_optimizer_is_in_the_test_tables():
+    """A new optimizer is covered everywhere by adding it to the registry and here."""
+    minibatch = {cls for cls in _registered() if not cls.full_batch}
+    assert minibatch == {type(case[1]) for case in MINIBATCH_CASES}
+    assert minibatch == {type(case[1]) for case in PROX_CASES} | {optimizers.AdamW}
+    assert minibatch == {type(opt) for opt in ALL_MINIBATCH}
+    assert {cls.__name__ for cls in minibatch} == set(STATE_TYPES)
+    assert all(issubclass(cls, optimizers.Optimizer) for cls in minibatch)
+
+
+@pytest.mark.parametrize("name", optimizers.REGISTRY.names)
+def test_registry_names_resolve(name):
     optimizer = optimizers.get(name)
-    assert type(optimizer) is cls
-    assert optimizer.full_batch is full_batch
+    assert isinstance(optimizer, optimizers.Optimizer) != optimizer.full_batch
     assert optimizers.get(optimizer) is optimizer
     assert clone(optimizer) == optimizer
+    assert type(optimizers.get(name.upper())) is type(optimizer)
+    # A class is built with the keyword arguments, as a name is.
+    assert optimizers.get(type(optimizer)) == optimizer
+    assert optimizers.get("L-BFGS") == LBFGS() and optimizers.get("FISTA") == FISTA()
+
+
+def test_elementwise_capability():
+    """Only rules that treat weights and biases alike may run on one flat array."""
+    for cls in _registered():
+        assert cls().elementwise is (not cls.full_batch and cls is not optimizers.AdamW)
+    assert optimizers.AdamW(weight_decay=0.0).elementwise
 
 
 def test_unknown_name_lists_valid_names():
     with pytest.raises(ValueError, match="Unknown optimizer 'adma'") as info:
         optimizers.get("adma")
-    assert "adagrad, adam, adamw, cd, coordinate_descent, direct, exact, fista" in str(
-        info.value
-    )
+    assert ", ".join(optimizers.REGISTRY.names) in str(info.value)
 
 
 def test_clone_keeps_params_and_set_params():
@@ -496,6 +513,8 @@ INVALID_CASES = [
     (optimizers.rmsprop(momentum=2.0), "momentum"),
     (optimizers.adagrad(initial_accumulator=-1.0), "initial_accumulator"),
     (optimizers.adagrad(epsilon=-1e-8), "epsilon"),
+    (optimizers.Lion(beta_1=1.0), "beta_1"),
+    (optimizers.Lion(beta_2=-0.5), "beta_2"),
 ]
 
 
@@ -534,3 +553,18 @@ def test_invalid_update_arguments_raise():
         opt.update(params, [np.ones(2), np.ones(2)], state, 0.1)
     with pytest.raises(ValueError, match="penalized"):
         opt.update(params, [np.ones(2)], state, 0.1, penalized=[True, False])
+
+
+def test_lion_matches_its_formula():
+    """Two steps by hand: c = b1 m + (1 - b1) g, p -= lr sign(c), m = b2 m + ..."""
+    opt = optimizers.Lion(beta_1=0.8, beta_2=0.5)
+    p = np.array([1.0, 1.0, 1.0])
+    state = opt.init([p])
+    g1, g2 = np.array([2.0, -1.0, 0.5]), np.array([-1.0, -1.0, -3.0])
+    state = opt.update([p], [g1], state, 0.1)
+    assert_allclose(p, [0.9, 1.1, 0.9], rtol=0, atol=1e-15)
+    assert_allclose(state.mu[0], 0.5 * g1, rtol=0, atol=1e-15)
+    # c = 0.8 * [1, -0.5, 0.25] + 0.2 * [-1, -1, -3] = [0.6, -0.6, -0.4]
+    state = opt.update([p], [g2], state, 0.1)
+    assert_allclose(p, [0.8, 1.2, 1.0], rtol=0, atol=1e-15)
+    assert state.count == 2
