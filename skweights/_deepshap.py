@@ -239,7 +239,7 @@ class _Expit:
 class _Exp:
     """The inverse log link as an activation (for :func:`rescale`)."""
 
-    def derivative(self, a: np.ndarray) -> np.ndarray:
+    def derivative(self, a: np.ndarray, z: np.ndarray | None = None) -> np.ndarray:
         return a
 
 

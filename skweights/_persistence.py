@@ -164,13 +164,19 @@ def _check_trusted(trusted: Any) -> set[str]:
     return set(trusted)
 
 
+#: Types that moved to another module after 0.1, by the path files saved before the
+#: move name: such a name is trusted as the type at its new home (the old import
+#: path still works), and no other alias is.
+_MOVED = {"skweights.initializers.Pretrained": "skweights.transfer.Pretrained"}
+
+
 def _is_own_type(name: str) -> bool:
     """Whether ``name`` is a class or function *defined* in skweights.
 
     Resolving the name (rather than matching its prefix) rejects names such as
     ``skweights._base.np`` that reach a foreign object through one of our modules.
     """
-    obj = _resolve(name, _OWN_PACKAGE)
+    obj = _resolve(_MOVED.get(name, name), _OWN_PACKAGE)
     return obj is not None and (inspect.isclass(obj) or inspect.isfunction(obj))
 
 
@@ -241,12 +247,6 @@ def _resolve(name: str, package: str) -> Any:
             getattr(obj, "__module__", None) == module_name
             and getattr(obj, "__qualname__", None) == qualname
         ):
-            return obj
-        # A class moved to another module of the package and re-exported under its
-        # old path (files saved before the move name the old path): accept it only
-        # when its own home, in the same package, holds it under its own name.
-        home = f"{getattr(obj, '__module__', '')}.{getattr(obj, '__qualname__', '')}"
-        if home != name and _resolve(home, package) is obj:
             return obj
         return None
     return None

@@ -849,7 +849,7 @@ def _solver_path(model, X, y, alphas, warm_start: bool, fit_params: dict):
     intercepts = [b for _, b, _, _ in path]
     n_iter = [n for _, _, n, _ in path]
     converged = [ok for _, _, _, ok in path]
-    names = _names_after_fit(final, weights[0][0].shape[0])
+    names = _names_after_fit(model, weights[0][0].shape[0])
     return weights, intercepts, n_iter, converged, True, single, names
 
 

@@ -573,10 +573,11 @@ class Optimizer(Component, ABC):
         grads = clip_gradients(grads, *self._clipping())[0]
         prox = _uses_prox(penalty)
         count = state.count + 1
-        slot_lists = state[1:]
-        for i, (param, grad) in enumerate(zip(params, grads, strict=True)):
-            step = Step(lr, count, hyper, penalized[i], prox and penalized[i])
-            effective = self._step(param, grad, [s[i] for s in slot_lists], step)
+        # strict: a state built for other arrays must not leave some untrained.
+        arrays = zip(params, grads, penalized, *state[1:], strict=True)
+        for param, grad, weight, *slots in arrays:
+            step = Step(lr, count, hyper, weight, prox and weight)
+            effective = self._step(param, grad, slots, step)
             if step.prox:
                 _apply_prox(param, penalty, effective)
         return state._replace(count=count)

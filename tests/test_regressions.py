@@ -165,7 +165,7 @@ def test_load_refuses_foreign_types_reached_through_skweights(tmp_path, module, 
     X, y = _standard_data(n=20)
     path = skweights.save(LinearRegressor(max_iter=2).fit(X, y), tmp_path / "m.skops")
     _tamper(path, b'"skweights._training"', f'"{module}"'.encode())
-    _tamper(path, b'"History"', f'"{name}"'.encode())
+    _tamper(path, b'"TrainingState"', f'"{name}"'.encode())
     with pytest.raises(ValueError, match=f"{module}.{name}"):
         skweights.load(path)
 
