@@ -376,3 +376,16 @@ def test_variance_scaling_draws_the_named_distribution(distribution, kurtosis, b
         assert np.abs(W).max() > 4 * sigma
     else:
         assert np.abs(W).max() <= bound * sigma
+
+
+# -- the network -------------------------------------------------------------------
+def test_fused_gradients_keep_the_training_dtype():
+    # Workspace.fuse_gradients mutants 8, 10: the flat gradient buffer is in the
+    # training dtype (float32 stays float32; no float64 copy of every gradient).
+    from skweights._network import Workspace
+
+    workspace = Workspace([3, 4, 2], 5, np.float32)
+    workspace.fuse_gradients()
+    assert workspace.flat_grads[0].dtype == np.float32
+    assert all(g.dtype == np.float32 for g in workspace.coef_grads)
+    assert workspace.flat_grads[0].size == 3 * 4 + 4 + 4 * 2 + 2
