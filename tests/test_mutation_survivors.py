@@ -389,3 +389,13 @@ def test_fused_gradients_keep_the_training_dtype():
     assert workspace.flat_grads[0].dtype == np.float32
     assert all(g.dtype == np.float32 for g in workspace.coef_grads)
     assert workspace.flat_grads[0].size == 3 * 4 + 4 + 4 * 2 + 2
+
+
+def test_adamw_decay_rate_of_one_is_not_special():
+    # _adam_update mutant 61: weight_decay=1 decays like any other rate,
+    # p <- p (1 - lr * 1) with a zero gradient.
+    opt = optimizers.adamw(weight_decay=1.0)
+    params = [np.array([2.0])]
+    state = opt.init(params)
+    opt.update(params, [np.array([0.0])], state, 0.1)
+    np.testing.assert_allclose(params[0], [1.8], rtol=1e-15)
