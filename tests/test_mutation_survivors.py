@@ -11,8 +11,10 @@ import warnings
 import numpy as np
 import pytest
 from scipy.special import logsumexp, softmax
+from sklearn.base import clone
 
 from skweights import (
+    LinearRegressor,
     MLPClassifier,
     MLPRegressor,
     activations,
@@ -376,3 +378,79 @@ def test_variance_scaling_draws_the_named_distribution(distribution, kurtosis, b
         assert np.abs(W).max() > 4 * sigma
     else:
         assert np.abs(W).max() <= bound * sigma
+
+
+# -- the network -------------------------------------------------------------------
+def test_fused_gradients_keep_the_training_dtype():
+    # Workspace.fuse_gradients mutants 8, 10: the flat gradient buffer is in the
+    # training dtype (float32 stays float32; no float64 copy of every gradient).
+    from skweights._network import Workspace
+
+    workspace = Workspace([3, 4, 2], 5, np.float32)
+    workspace.fuse_gradients()
+    assert workspace.flat_grads[0].dtype == np.float32
+    assert all(g.dtype == np.float32 for g in workspace.coef_grads)
+    assert workspace.flat_grads[0].size == 3 * 4 + 4 + 4 * 2 + 2
+
+
+def test_adamw_decay_rate_of_one_is_not_special():
+    # _adam_update mutant 61: weight_decay=1 decays like any other rate,
+    # p <- p (1 - lr * 1) with a zero gradient.
+    opt = optimizers.adamw(weight_decay=1.0)
+    params = [np.array([2.0])]
+    state = opt.init(params)
+    opt.update(params, [np.array([0.0])], state, 0.1)
+    np.testing.assert_allclose(params[0], [1.8], rtol=1e-15)
+
+
+# -- the training loop: stopping rules ---------------------------------------------
+def _frozen_in_place(**params):
+    """A linear fit whose weights move by ~1e-300 an epoch: every epoch's loss and
+    validation score are the same float."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 3))
+    y = X @ [1.0, -2.0, 0.5] + 0.1 * rng.normal(size=60)
+    model = LinearRegressor(
+        optimizer="sgd",
+        learning_rate=1e-300,
+        penalty="none",
+        max_iter=10,
+        n_iter_no_change=2,
+        random_state=0,
+        **params,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return model.fit(X, y), X, y
+
+
+@pytest.mark.parametrize("early_stopping", [False, True])
+def test_an_equal_loss_or_score_is_an_improvement_when_tol_is_zero(early_stopping):
+    # end_epoch mutants 15, 21: as in scikit-learn, an epoch improves when its loss
+    # is at most best - tol (its score at least best + tol); with tol=0 an equal
+    # value improves, so a flat run goes to max_iter instead of stopping at 4.
+    model, _, _ = _frozen_in_place(tol=0.0, early_stopping=early_stopping)
+    assert model.n_iter_ == 10
+
+
+@pytest.mark.parametrize("early_stopping", [False, True])
+def test_a_flat_run_stops_after_n_iter_no_change_with_a_positive_tol(early_stopping):
+    # end_epoch mutants 16, 22 (best + tol / best - tol swapped): with tol=0.1 the
+    # equal values do not improve: epoch 1 improves on infinity, epochs 2-4 do not,
+    # and more than n_iter_no_change=2 such epochs stop the fit.
+    model, _, _ = _frozen_in_place(tol=0.1, early_stopping=early_stopping)
+    assert model.n_iter_ == 4
+
+
+def test_early_stopping_keeps_the_first_of_equal_best_scores():
+    # end_epoch mutant 17: the best weights are replaced only by a strictly better
+    # score, so with equal scores the first epoch's weights are kept (they differ
+    # from the last epoch's by ~1e-300, which array_equal sees).
+    model, X, y = _frozen_in_place(tol=0.0, early_stopping=True)
+    one_epoch = clone(model).set_params(max_iter=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        one_epoch.fit(X, y)
+    assert len(set(model.validation_scores_)) == 1
+    np.testing.assert_array_equal(model.coef_, one_epoch.coef_)
+    assert not np.array_equal(model.coef_, np.zeros(3))
