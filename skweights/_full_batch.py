@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
@@ -260,9 +261,10 @@ class _LBFGSRun:
     ``fun`` turns non-finite).
     """
 
-    def __init__(self, fun, packer, split, z0, penalty, penalized, callback) -> None:
-        self.fun, self.packer, self.split = fun, packer, split
-        self.penalty, self.penalized, self.user_callback = penalty, penalized, callback
+    def __init__(self, problem: _Problem, packer, split, z0: np.ndarray) -> None:
+        self.fun, self.packer, self.split = problem.fun, packer, split
+        self.penalty, self.penalized = problem.penalty, problem.penalized
+        self.user_callback = problem.callback
         self.last_z: np.ndarray | None = None
         self.last_value, self.last_finite = math.inf, 0.0
         self.good_z, self.n_iter = z0, 0
@@ -315,7 +317,84 @@ class _LBFGSRun:
         return MinimizeResult(params, n_iter, bool(converged), float(value))
 
 
-class LBFGS(Component):
+class _Problem(NamedTuple):
+    """What ``minimize`` was asked, checked: the solver's input."""
+
+    fun: Callable[[list[np.ndarray]], tuple[float, list[np.ndarray]]]
+    params: Sequence[np.ndarray]
+    penalty: Any
+    penalized: list[bool]
+    max_iter: int
+    tol: float
+    callback: Callable[[int, list[np.ndarray], float], bool] | None
+
+
+class _Solver(Component, ABC):
+    """Template of the full-batch solvers: ``minimize`` checks, the subclass solves.
+
+    A subclass gives ``_validated()`` (its checked hyper-parameters, a tuple) and
+    ``_solve(problem, hyper)``, which returns a :class:`MinimizeResult`.
+    """
+
+    full_batch = True
+    elementwise = False
+
+    def _validated(self) -> tuple:
+        return ()
+
+    @abstractmethod
+    def _solve(self, problem: _Problem, hyper: tuple) -> MinimizeResult:
+        """Solve the checked problem with the checked hyper-parameters."""
+
+    def minimize(
+        self,
+        fun: Callable[[list[np.ndarray]], tuple[float, list[np.ndarray]]],
+        params: Sequence[np.ndarray],
+        *,
+        penalty: Any = None,
+        penalized: Sequence[bool] | None = None,
+        max_iter: int = 200,
+        tol: float = 1e-4,
+        callback: Callable[[int, list[np.ndarray], float], bool] | None = None,
+    ) -> MinimizeResult:
+        """Minimize ``fun`` plus the non-smooth penalty, starting from ``params``.
+
+        Parameters
+        ----------
+        fun : callable
+            ``fun(params) -> (value, grads)``: the smooth part of the objective (loss
+            plus any smooth penalty) and its gradient, a list like ``params``. It
+            receives new arrays in the dtypes of ``params``.
+        params : list of ndarray
+            Starting point; not modified.
+        penalty : Penalty, optional
+            A non-smooth penalty is handled by the solver (the class says how); a
+            smooth one is ignored (``fun`` includes it).
+        penalized : list of bool, optional
+            Which arrays the penalty applies to (default: all).
+        max_iter : int, default=200
+            Maximum number of iterations.
+        tol : float, default=1e-4
+            Convergence tolerance (the class says what it bounds).
+        callback : callable, optional
+            ``callback(n_iter, params, value) -> bool`` after every iteration, with
+            new arrays; returning True stops.
+
+        Returns
+        -------
+        result : MinimizeResult
+            Solution (in the dtypes of ``params``), iterations, convergence and the
+            objective including the non-smooth penalty.
+        """
+        owner = type(self).__name__
+        hyper = self._validated()
+        max_iter, tol = _check_minimize_arguments(owner, max_iter, tol, callback)
+        penalized = _check_penalized(owner, params, penalized)
+        problem = _Problem(fun, params, penalty, penalized, max_iter, tol, callback)
+        return self._solve(problem, hyper)
+
+
+class LBFGS(_Solver):
     r"""Limited-memory BFGS (scipy's L-BFGS-B) on the whole objective.
 
     Minimizes :math:`F(w) = f(w) + \sum_{\text{penalized}} R(W)` where ``fun``
@@ -333,7 +412,17 @@ class LBFGS(Component):
     which has the same minimizers (at the optimum :math:`U \odot V = 0`) and gives
     exact zeros where both bounds are active.
     A penalty with ``positive = True`` (``positive=True`` on the linear models)
-    fixes :math:`V = 0`: bound-constrained L-BFGS on :math:`W = U \geq 0`.
+    fixes :math:`V = 0`: bound-constrained L-BFGS on :math:`W = U \geq 0`. The
+    penalty gives its strengths as ``l1_strength`` and ``l2_strength``, or as
+    ``alpha`` and ``l1_ratio`` (default 1); a smooth penalty is left to ``fun``.
+
+    **Convergence** (:meth:`minimize`): the iteration stops, converged, when the
+    max-abs projected gradient is at most ``tol`` (scipy's ``gtol``) or the
+    relative decrease of the objective falls under ``64 * eps`` (``ftol``);
+    otherwise after ``max_iter`` iterations (scipy's ``maxiter``), ``max_fun``
+    evaluations or a failed line search, or when the callback returns True, not
+    converged. If ``fun`` turns non-finite, the line search backtracks, and the
+    last iterate with a finite value is returned, not converged.
 
     Parameters
     ----------
@@ -371,68 +460,27 @@ class LBFGS(Component):
     (array([3., 3.]), True)
     """
 
-    full_batch = True
-    elementwise = False
     needs_smooth_loss = True
 
     def __init__(self, memory: int = 10, max_fun: int = 15000) -> None:
         self.memory = memory
         self.max_fun = max_fun
 
-    def minimize(
-        self,
-        fun: Callable[[list[np.ndarray]], tuple[float, list[np.ndarray]]],
-        params: Sequence[np.ndarray],
-        *,
-        penalty: Any = None,
-        penalized: Sequence[bool] | None = None,
-        max_iter: int = 200,
-        tol: float = 1e-4,
-        callback: Callable[[int, list[np.ndarray], float], bool] | None = None,
-    ) -> MinimizeResult:
-        """Minimize ``fun`` plus the non-smooth penalty, starting from ``params``.
-
-        Parameters
-        ----------
-        fun : callable
-            ``fun(params) -> (value, grads)``: the smooth part of the objective (loss
-            plus any smooth penalty) and its gradient, a list like ``params``. It
-            receives new arrays in the dtypes of ``params``.
-        params : list of ndarray
-            Starting point; not modified.
-        penalty : Penalty, optional
-            A non-smooth penalty is handled by the ``U - V`` split (it needs
-            ``l1_strength`` and ``l2_strength``, or ``alpha`` and ``l1_ratio``); a
-            smooth one is ignored (``fun`` includes it). ``positive = True`` on the
-            penalty bounds the penalized arrays below by 0.
-        penalized : list of bool, optional
-            Which arrays the penalty applies to (default: all).
-        max_iter : int, default=200
-            Maximum number of iterations (scipy's ``maxiter``).
-        tol : float, default=1e-4
-            Stop when the max-abs projected gradient is at most ``tol`` (scipy's
-            ``gtol``); also stops when the relative decrease of the objective falls
-            under ``64 * eps`` (``ftol``).
-        callback : callable, optional
-            ``callback(n_iter, params, value) -> bool`` after every iteration, with
-            new arrays; returning True stops (``converged`` is then False).
-
-        Returns
-        -------
-        result : MinimizeResult
-            Solution (in the dtypes of ``params``), iterations, convergence and the
-            objective including the non-smooth penalty. If ``fun`` turns non-finite,
-            the last iterate with a finite value is returned, not converged.
-        """
+    def _validated(self) -> tuple[int, int]:
         memory = _check_int("LBFGS", "memory", self.memory, 1)
-        max_fun = _check_int("LBFGS", "max_fun", self.max_fun, 1)
-        max_iter, tol = _check_minimize_arguments("LBFGS", max_iter, tol, callback)
-        penalized = _check_penalized("LBFGS", params, penalized)
-        packer = _Packer(params)
-        mask = packer.mask(penalized if _nonsmooth(penalty) else [False] * len(params))
-        split = _Split(packer.size, penalty, mask)
-        z0, bounds = split.start(packer.pack(params))
-        run = _LBFGSRun(fun, packer, split, z0, penalty, penalized, callback)
+        return memory, _check_int("LBFGS", "max_fun", self.max_fun, 1)
+
+    def _solve(self, problem: _Problem, hyper: tuple[int, int]) -> MinimizeResult:
+        """scipy's L-BFGS-B on the split variables, driven by an ``_LBFGSRun``."""
+        (memory, max_fun), penalty = hyper, problem.penalty
+        packer = _Packer(problem.params)
+        split = _Split(
+            packer.size,
+            penalty,
+            packer.mask([pen and _nonsmooth(penalty) for pen in problem.penalized]),
+        )
+        z0, bounds = split.start(packer.pack(problem.params))
+        run = _LBFGSRun(problem, packer, split, z0)
         try:
             res = scipy.optimize.minimize(
                 run.objective,
@@ -442,9 +490,9 @@ class LBFGS(Component):
                 bounds=bounds,
                 callback=run.callback,
                 options={
-                    "maxiter": max_iter,
+                    "maxiter": problem.max_iter,
                     "maxcor": memory,
-                    "gtol": tol,
+                    "gtol": problem.tol,
                     "ftol": 64 * np.finfo(float).eps,
                     "maxfun": max_fun,
                 },
@@ -452,7 +500,7 @@ class LBFGS(Component):
         except _StopEarly:
             return run.result(run.good_z, run.n_iter, False)
         n_iter = int(res.nit)
-        if res.status != 0 and n_iter < max_iter:
+        if res.status != 0 and n_iter < problem.max_iter:
             _warn_stopped(res, max_fun, n_iter)
         return run.result(res.x, n_iter, res.status == 0)
 
@@ -607,7 +655,7 @@ class _FISTARun:
         return L if math.isfinite(L) and L > 0.0 else 1.0
 
 
-class FISTA(Component):
+class FISTA(_Solver):
     r"""FISTA: accelerated proximal gradient with backtracking and adaptive restart.
 
     Minimizes :math:`F(x) = f(x) + R(x)` where ``fun`` returns the smooth part
@@ -636,8 +684,12 @@ class FISTA(Component):
     :math:`y_k` is small in max-abs norm,
     :math:`\|L (y_k - x_k)\|_\infty \leq \mathrm{tol}` (it is 0 exactly at a
     minimizer of :math:`F`); otherwise after ``max_iter`` iterations, not
-    converged. Non-finite values of ``fun`` are never accepted: the step
-    backtracks, and if :math:`L` overflows the last finite iterate is returned.
+    converged. A callback that returns True stops the iteration, with
+    ``converged`` as the test said at that iteration. Non-finite values of ``fun``
+    are never accepted: the step backtracks, and if :math:`L` overflows the last
+    finite iterate is returned; ``fun`` must be finite at the start. The penalty
+    acts through ``penalty.prox(W, 1 / L)`` on the penalized arrays; a smooth
+    penalty is left to ``fun``.
 
     Parameters
     ----------
@@ -659,74 +711,40 @@ class FISTA(Component):
 
     Examples
     --------
+    With an L1 penalty the solution is the soft-thresholded target, an exact zero
+    included:
+
     >>> import numpy as np
     >>> from skweights.optimizers import fista
-    >>> def fun(params):
-    ...     w = params[0]
-    ...     return 0.5 * float(np.sum((w - 3.0) ** 2)), [w - 3.0]
-    >>> result = fista().minimize(fun, [np.zeros(2)], tol=1e-10)
+    >>> from skweights.penalties import l1
+    >>> target = np.array([3.0, 0.05])
+    >>> def half_squares(params):
+    ...     d = params[0] - target
+    ...     return 0.5 * float(d @ d), [d]
+    >>> result = fista().minimize(
+    ...     half_squares, [np.zeros(2)], penalty=l1(alpha=0.1), tol=1e-10
+    ... )
     >>> np.round(result.params[0], 6), result.converged
-    (array([3., 3.]), True)
+    (array([2.9, 0. ]), True)
     """
-
-    full_batch = True
-    elementwise = False
 
     def __init__(self, restart: bool = True) -> None:
         self.restart = restart
 
-    def minimize(
-        self,
-        fun: Callable[[list[np.ndarray]], tuple[float, list[np.ndarray]]],
-        params: Sequence[np.ndarray],
-        *,
-        penalty: Any = None,
-        penalized: Sequence[bool] | None = None,
-        max_iter: int = 200,
-        tol: float = 1e-4,
-        callback: Callable[[int, list[np.ndarray], float], bool] | None = None,
-    ) -> MinimizeResult:
-        """Minimize ``fun`` plus the non-smooth penalty, starting from ``params``.
+    def _validated(self) -> tuple[bool]:
+        return (_check_bool("FISTA", "restart", self.restart),)
 
-        Parameters
-        ----------
-        fun : callable
-            ``fun(params) -> (value, grads)``: the smooth part of the objective (loss
-            plus any smooth penalty) and its gradient, a list like ``params``. It
-            receives new arrays in the dtypes of ``params``.
-        params : list of ndarray
-            Starting point; not modified.
-        penalty : Penalty, optional
-            A non-smooth penalty is applied through ``penalty.prox(W, 1 / L)`` on the
-            penalized arrays; a smooth one is ignored (``fun`` includes it).
-        penalized : list of bool, optional
-            Which arrays the penalty applies to (default: all).
-        max_iter : int, default=200
-            Maximum number of iterations.
-        tol : float, default=1e-4
-            Stop when :math:`\\|L (y_k - x_k)\\|_\\infty \\leq` ``tol``.
-        callback : callable, optional
-            ``callback(n_iter, params, value) -> bool`` after every iteration, with
-            new arrays; returning True stops (``converged`` is then False unless
-            the convergence test passed at that iteration).
-
-        Returns
-        -------
-        result : MinimizeResult
-            Solution (in the dtypes of ``params``), iterations, convergence and the
-            objective including the non-smooth penalty.
-        """
-        restart = _check_bool("FISTA", "restart", self.restart)
-        max_iter, tol = _check_minimize_arguments("FISTA", max_iter, tol, callback)
-        penalized = _check_penalized("FISTA", params, penalized)
-        run = _FISTARun(fun, params, penalty, penalized)
+    def _solve(self, problem: _Problem, hyper: tuple[bool]) -> MinimizeResult:
+        """Iterate a ``_FISTARun`` until convergence, ``max_iter`` or the callback."""
+        (restart,), callback = hyper, problem.callback
+        run = _FISTARun(problem.fun, problem.params, problem.penalty, problem.penalized)
         n_iter, converged = 0, False
-        while n_iter < max_iter:
+        while n_iter < problem.max_iter:
             gradient_mapping = run.step(restart)
             if gradient_mapping is None:
                 break  # the line search failed: keep the last accepted x
             n_iter += 1
-            converged = gradient_mapping <= tol
+            converged = gradient_mapping <= problem.tol
             stop = callback is not None and bool(callback(n_iter, *run.total()))
             if converged or stop:
                 break
