@@ -42,6 +42,11 @@ from ._validation import check_real as _check_real
 __all__ = ["LBFGS", "FISTA", "MinimizeResult"]
 
 
+# --------------------------------------------------------------------------------------
+# The result and the helpers both solvers use
+# --------------------------------------------------------------------------------------
+
+
 class MinimizeResult(NamedTuple):
     """Result of a full-batch solver's ``minimize``.
 
@@ -192,6 +197,88 @@ def _warn_stopped(res: Any, max_fun: int, n_iter: int) -> None:
 
 
 # --------------------------------------------------------------------------------------
+# The template: minimize checks its arguments, the solver solves
+# --------------------------------------------------------------------------------------
+
+
+class _Problem(NamedTuple):
+    """What ``minimize`` was asked, checked: the solver's input."""
+
+    fun: Callable[[list[np.ndarray]], tuple[float, list[np.ndarray]]]
+    params: Sequence[np.ndarray]
+    penalty: Any
+    penalized: list[bool]
+    max_iter: int
+    tol: float
+    callback: Callable[[int, list[np.ndarray], float], bool] | None
+
+
+class _Solver(Component, ABC):
+    """Template of the full-batch solvers: ``minimize`` checks, the subclass solves.
+
+    A subclass gives ``_validated()`` (its checked hyper-parameters, a tuple) and
+    ``_solve(problem, hyper)``, which returns a :class:`MinimizeResult`.
+    """
+
+    full_batch = True
+    elementwise = False
+
+    def _validated(self) -> tuple:
+        return ()
+
+    @abstractmethod
+    def _solve(self, problem: _Problem, hyper: tuple) -> MinimizeResult:
+        """Solve the checked problem with the checked hyper-parameters."""
+
+    def minimize(
+        self,
+        fun: Callable[[list[np.ndarray]], tuple[float, list[np.ndarray]]],
+        params: Sequence[np.ndarray],
+        *,
+        penalty: Any = None,
+        penalized: Sequence[bool] | None = None,
+        max_iter: int = 200,
+        tol: float = 1e-4,
+        callback: Callable[[int, list[np.ndarray], float], bool] | None = None,
+    ) -> MinimizeResult:
+        """Minimize ``fun`` plus the non-smooth penalty, starting from ``params``.
+
+        Parameters
+        ----------
+        fun : callable
+            ``fun(params) -> (value, grads)``: the smooth part of the objective (loss
+            plus any smooth penalty) and its gradient, a list like ``params``. It
+            receives new arrays in the dtypes of ``params``.
+        params : list of ndarray
+            Starting point; not modified.
+        penalty : Penalty, optional
+            A non-smooth penalty is handled by the solver (the class says how); a
+            smooth one is ignored (``fun`` includes it).
+        penalized : list of bool, optional
+            Which arrays the penalty applies to (default: all).
+        max_iter : int, default=200
+            Maximum number of iterations.
+        tol : float, default=1e-4
+            Convergence tolerance (the class says what it bounds).
+        callback : callable, optional
+            ``callback(n_iter, params, value) -> bool`` after every iteration, with
+            new arrays; returning True stops.
+
+        Returns
+        -------
+        result : MinimizeResult
+            Solution (in the dtypes of ``params``), iterations, convergence and the
+            objective including the non-smooth penalty.
+        """
+        owner = type(self).__name__
+        hyper = self._validated()
+        max_iter, tol = _check_minimize_arguments(owner, max_iter, tol, callback)
+        penalized = _check_penalized(owner, params, penalized)
+        problem = _Problem(fun, params, penalty, penalized, max_iter, tol, callback)
+        return self._solve(problem, hyper)
+
+
+# --------------------------------------------------------------------------------------
 # L-BFGS: scipy's L-BFGS-B on the split variables
 # --------------------------------------------------------------------------------------
 
@@ -315,83 +402,6 @@ class _LBFGSRun:
         params = self.params(z)
         value += _nonsmooth_value(self.penalty, params, self.penalized)
         return MinimizeResult(params, n_iter, bool(converged), float(value))
-
-
-class _Problem(NamedTuple):
-    """What ``minimize`` was asked, checked: the solver's input."""
-
-    fun: Callable[[list[np.ndarray]], tuple[float, list[np.ndarray]]]
-    params: Sequence[np.ndarray]
-    penalty: Any
-    penalized: list[bool]
-    max_iter: int
-    tol: float
-    callback: Callable[[int, list[np.ndarray], float], bool] | None
-
-
-class _Solver(Component, ABC):
-    """Template of the full-batch solvers: ``minimize`` checks, the subclass solves.
-
-    A subclass gives ``_validated()`` (its checked hyper-parameters, a tuple) and
-    ``_solve(problem, hyper)``, which returns a :class:`MinimizeResult`.
-    """
-
-    full_batch = True
-    elementwise = False
-
-    def _validated(self) -> tuple:
-        return ()
-
-    @abstractmethod
-    def _solve(self, problem: _Problem, hyper: tuple) -> MinimizeResult:
-        """Solve the checked problem with the checked hyper-parameters."""
-
-    def minimize(
-        self,
-        fun: Callable[[list[np.ndarray]], tuple[float, list[np.ndarray]]],
-        params: Sequence[np.ndarray],
-        *,
-        penalty: Any = None,
-        penalized: Sequence[bool] | None = None,
-        max_iter: int = 200,
-        tol: float = 1e-4,
-        callback: Callable[[int, list[np.ndarray], float], bool] | None = None,
-    ) -> MinimizeResult:
-        """Minimize ``fun`` plus the non-smooth penalty, starting from ``params``.
-
-        Parameters
-        ----------
-        fun : callable
-            ``fun(params) -> (value, grads)``: the smooth part of the objective (loss
-            plus any smooth penalty) and its gradient, a list like ``params``. It
-            receives new arrays in the dtypes of ``params``.
-        params : list of ndarray
-            Starting point; not modified.
-        penalty : Penalty, optional
-            A non-smooth penalty is handled by the solver (the class says how); a
-            smooth one is ignored (``fun`` includes it).
-        penalized : list of bool, optional
-            Which arrays the penalty applies to (default: all).
-        max_iter : int, default=200
-            Maximum number of iterations.
-        tol : float, default=1e-4
-            Convergence tolerance (the class says what it bounds).
-        callback : callable, optional
-            ``callback(n_iter, params, value) -> bool`` after every iteration, with
-            new arrays; returning True stops.
-
-        Returns
-        -------
-        result : MinimizeResult
-            Solution (in the dtypes of ``params``), iterations, convergence and the
-            objective including the non-smooth penalty.
-        """
-        owner = type(self).__name__
-        hyper = self._validated()
-        max_iter, tol = _check_minimize_arguments(owner, max_iter, tol, callback)
-        penalized = _check_penalized(owner, params, penalized)
-        problem = _Problem(fun, params, penalty, penalized, max_iter, tol, callback)
-        return self._solve(problem, hyper)
 
 
 class LBFGS(_Solver):
