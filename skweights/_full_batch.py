@@ -192,7 +192,7 @@ def _warn_stopped(res: Any, max_fun: int, n_iter: int) -> None:
     warnings.warn(
         f"LBFGS stopped after {n_iter} iteration(s) without converging: {reason}",
         ConvergenceWarning,
-        stacklevel=3,
+        stacklevel=4,  # the caller of minimize (via _solve)
     )
 
 
