@@ -810,79 +810,116 @@ def _stop_line(config: TrainingConfig, state: TrainingState, outcome: Outcome) -
 def _train_full_batch(
     objective, coefs, intercepts, data, config, state, validation_score, progress
 ) -> Outcome:
-    """L-BFGS / FISTA on the whole objective; each solver iteration is an epoch.
+    """L-BFGS / FISTA on the whole objective; each solver iteration is an epoch."""
+    network = (objective, coefs, intercepts, data)
+    return _FullBatchRun(network, config, state, validation_score, progress).solve()
+
+
+class _FullBatchRun:
+    """One full-batch fit: the ``fun`` and ``callback`` the solver calls.
 
     The solvers decrease the objective at every accepted iterate, so on divergence
     the last finite iterate is also the best one (``on_divergence="keep_best"``).
-    """
-    params, penalized = _trainable(objective, coefs, intercepts)
-    scale = data.sample_weight / data.sample_weight.sum()
-    last_grads: dict[str, list] = {"coef": [None] * len(coefs)}
-    last_finite = [p.copy() for p in params]
-    blocks = _BlockEvaluator(objective, coefs, intercepts, data, scale)
 
-    def fun(values):
-        _put_back(params, values)
-        value, coef_grads, intercept_grads = blocks.smooth_value_and_grads()
-        last_grads["coef"] = coef_grads
+    State: ``params``, the trainable arrays (views of ``coefs``/``intercepts``, set
+    before each evaluation); ``coef_grads``, the weight gradients of the last
+    evaluation (their norms go into each epoch's record); ``last_finite``, a copy
+    of the last iterate whose weights were finite; ``start``, when the current
+    epoch began; ``outcome``, how the run is ending.
+    """
+
+    def __init__(self, network, config, state, validation_score, progress) -> None:
+        objective, coefs, intercepts, data = network
+        self.objective, self.coefs = objective, coefs
+        self.config, self.state = config, state
+        self.validation_score, self.progress = validation_score, progress
+        self.params, self.penalized = _trainable(objective, coefs, intercepts)
+        scale = data.sample_weight / data.sample_weight.sum()
+        self.blocks = _BlockEvaluator(objective, coefs, intercepts, data, scale)
+        self.coef_grads: list = [None] * len(coefs)
+        self.last_finite = [p.copy() for p in self.params]
+        self.start = time.perf_counter()
+        self.outcome = Outcome()
+
+    def fun(self, values: list) -> tuple[float, list]:
+        """The smooth objective and its gradient at ``values``: the solver's ``fun``."""
+        _put_back(self.params, values)
+        value, coef_grads, intercept_grads = self.blocks.smooth_value_and_grads()
+        self.coef_grads = coef_grads
         grads = [g for g in interleave(coef_grads, intercept_grads) if g is not None]
         return value, grads
 
-    outcome = Outcome()
-    timer = {"start": time.perf_counter()}
+    def callback(self, n_iter: int, values: list, value: float) -> bool:
+        """Record the solver's iteration as an epoch; True stops the solver.
 
-    def callback(n_iter, values, value):
-        _put_back(params, values)
-        if not all(np.isfinite(p).all() for p in params):
+        It stops when the weights are no longer finite, or for early stopping.
+        """
+        _put_back(self.params, values)
+        if not all(np.isfinite(p).all() for p in self.params):
             return True
-        for kept, p in zip(last_finite, params):
+        for kept, p in zip(self.last_finite, self.params):
             np.copyto(kept, p)
-        if value is None:  # only for the record of a fit that needed no iteration
-            value = fun(values)[0]
-            if not objective.penalty.smooth:
-                value += objective.penalty_value(coefs)
-        loss = value  # the solvers report the objective with the non-smooth penalty
-        norms = [np.nan if g is None else np.linalg.norm(g) for g in last_grads["coef"]]
-        record = _record(state, coefs, loss, norms, None, None, timer["start"])
-        timer["start"] = time.perf_counter()
+        return self._end_epoch(value)
+
+    def solve(self) -> Outcome:
+        """Run the solver from the current weights and leave its result in place."""
+        config, outcome = self.config, self.outcome
+        try:
+            result = config.optimizer.minimize(
+                self.fun,
+                [p.copy() for p in self.params],
+                penalty=self.objective.penalty,
+                penalized=self.penalized,
+                max_iter=config.max_iter,
+                tol=config.tol,
+                callback=self.callback,
+            )
+            _put_back(self.params, result.params)
+            outcome.converged = bool(result.converged) or outcome.stopped_early
+            outcome.reason = _solver_reason(config, result, outcome)
+        except KeyboardInterrupt:
+            outcome.event = "interrupted"
+        if not all(np.isfinite(p).all() for p in self.params):
+            outcome.event = "diverged"
+        if outcome.event is not None:
+            self._fall_back()
+        _restore_best(self.state, self.params, self.validation_score)
+        if self.state.n_iter == 0 and outcome.event is None:
+            # converged before the first iteration finished: record it as epoch 1
+            self._end_epoch(self._objective_value())
+        return outcome
+
+    def _end_epoch(self, value: float) -> bool:
+        """Append the epoch's record (``value`` includes the non-smooth penalty)."""
+        state, validation_score = self.state, self.validation_score
+        norms = [np.nan if g is None else np.linalg.norm(g) for g in self.coef_grads]
+        record = _record(state, self.coefs, value, norms, None, None, self.start)
+        self.start = time.perf_counter()
         stop = validation_score is not None and end_epoch(
-            record, state, config, params, validation_score
+            record, state, self.config, self.params, validation_score
         )
-        progress.update(record)
+        self.progress.update(record)
         if stop:
-            outcome.stopped_early = True
+            self.outcome.stopped_early = True
         return stop
 
-    try:
-        result = config.optimizer.minimize(
-            fun,
-            [p.copy() for p in params],
-            penalty=objective.penalty,
-            penalized=penalized,
-            max_iter=config.max_iter,
-            tol=config.tol,
-            callback=callback,
-        )
-        _put_back(params, result.params)
-        outcome.converged = bool(result.converged) or outcome.stopped_early
-        outcome.reason = _solver_reason(config, result, outcome)
-    except KeyboardInterrupt:
-        outcome.event = "interrupted"
-    if not all(np.isfinite(p).all() for p in params):
-        outcome.event = "diverged"
-    if outcome.event is not None:
-        _put_back(params, last_finite)
+    def _objective_value(self) -> float:
+        """The objective at the current weights, a non-smooth penalty included."""
+        value = self.fun([p.copy() for p in self.params])[0]
+        if not self.objective.penalty.smooth:
+            value += self.objective.penalty_value(self.coefs)
+        return value
+
+    def _fall_back(self) -> None:
+        """After divergence or an interrupt: the last finite weights, event marked."""
+        state, event = self.state, self.outcome.event
+        _put_back(self.params, self.last_finite)
         state.best_epoch = state.n_iter
         if state.n_iter:
-            state.history[-1]["event"] = outcome.event
+            state.history[-1]["event"] = event
         else:
-            nan = [np.nan] * len(coefs)
-            _record(state, coefs, np.nan, nan, None, outcome.event, time.perf_counter())
-    _restore_best(state, params, validation_score)
-    if state.n_iter == 0 and outcome.event is None:
-        # converged before the first iteration finished: record it as epoch 1
-        callback(0, [p.copy() for p in params], None)
-    return outcome
+            nan = [np.nan] * len(self.coefs)
+            _record(state, self.coefs, np.nan, nan, None, event, time.perf_counter())
 
 
 def _solver_reason(config: TrainingConfig, result: Any, outcome: Outcome) -> str:

@@ -533,6 +533,10 @@ def test_invalid_hyper_parameters_raise_when_used(optimizer, name):
         (optimizers.fista(restart=1), {}, "restart"),
         (optimizers.lbfgs(), {"max_iter": 0}, "max_iter"),
         (optimizers.fista(), {"tol": -1.0}, "tol"),
+        (optimizers.lbfgs(), {"penalized": [True, False]}, "penalized has 2"),
+        (optimizers.fista(), {"penalized": [True, False]}, "penalized has 2"),
+        (optimizers.lbfgs(), {"callback": 3}, "callback must be callable"),
+        (optimizers.fista(), {"callback": 3}, "callback must be callable"),
     ],
 )
 def test_invalid_solver_arguments_raise(solver, kwargs, name):
@@ -568,3 +572,45 @@ def test_lion_matches_its_formula():
     state = opt.update([p], [g2], state, 0.1)
     assert_allclose(p, [0.8, 1.2, 1.0], rtol=0, atol=1e-15)
     assert state.count == 2
+
+
+# ---------------------------------------- the full-batch module and files saved before
+def test_full_batch_solvers_live_in_their_module_and_keep_their_import_path():
+    from skweights import _full_batch
+
+    for name in ("LBFGS", "FISTA", "MinimizeResult"):
+        assert getattr(optimizers, name) is getattr(_full_batch, name)
+        assert name in optimizers.__all__
+        assert getattr(optimizers, name).__module__ == "skweights._full_batch"
+    assert optimizers.get("lbfgs") == LBFGS() and optimizers.get("fista") == FISTA()
+    assert optimizers.lbfgs is LBFGS and optimizers.fista is FISTA
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_a_file_saved_with_lbfgs_under_its_old_path_still_loads():
+    """The file was saved when LBFGS was defined in skweights.optimizers."""
+    import zipfile
+    from pathlib import Path
+
+    import skweights
+    from skweights._persistence import _is_own_type
+
+    path = Path(__file__).parent / "data" / "lbfgs_0.1.skops"
+    with zipfile.ZipFile(path) as archive:
+        assert "skweights.optimizers" in archive.read("schema.json").decode()
+    model = skweights.load(path)
+    assert type(model.optimizer) is LBFGS
+    assert model.optimizer.get_params() == {"memory": 7, "max_fun": 500}
+    X = np.random.default_rng(0).normal(size=(20, 4))
+    assert_allclose(
+        model.predict_proba(X),
+        np.load(path.with_name("lbfgs_0.1_predict_proba.npy")),
+        rtol=0,
+        atol=1e-15,
+    )
+    assert _is_own_type("skweights.optimizers.LBFGS")
+    assert _is_own_type("skweights._full_batch.LBFGS")
+    # It keeps training: a warm start continues from the loaded weights.
+    y = (X[:, 0] > 0).astype(int)
+    model.set_params(warm_start=True, max_iter=5).fit(X, y)
+    assert model.n_iter_ >= 1

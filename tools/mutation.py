@@ -46,8 +46,9 @@ SCOPE = [
     "skweights.optimizers.x?RMSprop?update*",
     "skweights.optimizers.x?Adagrad?init*",
     "skweights.optimizers.x?Adagrad?update*",
-    "skweights.optimizers.x__nonsmooth_value*",
-    "skweights.optimizers.x__l1_l2_strengths*",
+    # the full-batch solvers' penalty value and strengths (skweights._full_batch)
+    "skweights._full_batch.x__nonsmooth_value*",
+    "skweights._full_batch.x__l1_l2_strengths*",
     # schedules: the rate of every epoch, plateau reduction
     "skweights.schedules.x?_Schedule?value*",
     "skweights.schedules.x?*?_rate*",
