@@ -167,7 +167,11 @@ def _check_trusted(trusted: Any) -> set[str]:
 #: Types that moved to another module after 0.1, by the path files saved before the
 #: move name: such a name is trusted as the type at its new home (the old import
 #: path still works), and no other alias is.
-_MOVED = {"skweights.initializers.Pretrained": "skweights.transfer.Pretrained"}
+_MOVED = {
+    "skweights.initializers.Pretrained": "skweights.transfer.Pretrained",
+    "skweights.optimizers.LBFGS": "skweights._full_batch.LBFGS",
+    "skweights.optimizers.FISTA": "skweights._full_batch.FISTA",
+}
 
 
 def _is_own_type(name: str) -> bool:
