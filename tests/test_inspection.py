@@ -252,6 +252,14 @@ def test_weight_importance_in_a_pipeline_scales_transformed_data(frame_data):
     )
 
 
+def test_weight_importance_of_a_one_step_pipeline_is_its_estimators(frame_data):
+    X, y = frame_data
+    pipe = make_pipeline(LinearRegressor()).fit(X, y)
+    expected = weight_importance(pipe[-1], X)
+    assert list(expected.index) == list("abcd")
+    np.testing.assert_array_equal(weight_importance(pipe, X), expected)
+
+
 @pytest.mark.parametrize(
     "kwargs, match", [({"method": "shap"}, "unknown method"), ({"output": 3}, "index")]
 )
