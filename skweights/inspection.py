@@ -1014,11 +1014,9 @@ def _default_alphas(model, X, y, n_alphas: int, eps: float) -> np.ndarray:
 
 def _l1_ratio(final: Any) -> float:
     """The L1 share of the estimator's penalty, resolved as its fit resolves it
-    (0 for a smooth penalty)."""
+    (0 for a smooth penalty). The grid replaces ``alpha``, so any alpha will do."""
     penalty = penalties.get(
-        final.penalty,
-        alpha=float(final.alpha),
-        l1_ratio=float(getattr(final, "l1_ratio", 0.5)),
+        final.penalty, alpha=1.0, l1_ratio=float(getattr(final, "l1_ratio", 0.5))
     )
     if penalty.smooth:
         return 0.0
