@@ -13,7 +13,13 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._base import BaseNetwork, _validate
 from ._deepshap import deep_shap
-from ._pipeline import column_map, final_estimator, is_pipeline
+from ._pipeline import (
+    column_map,
+    final_estimator,
+    input_names,
+    is_pipeline,
+    preprocessing,
+)
 
 __all__ = ["explain"]
 
@@ -178,7 +184,7 @@ def explain(
         )
     if fallback == "permutation":
         return _permutation(model, X, background, output, feature_names)
-    if is_pipeline(model) and len(model) > 1:
+    if preprocessing(model) is not None:
         values, base_value, data, names = _pipeline_values(model, X, background, link)
     else:
         data = _as_float_rows(final, X, "X")
@@ -191,8 +197,8 @@ def explain(
             reference,
             link=link,
         )
-        names = getattr(final, "feature_names_in_", None)
-    names = _feature_names(names, feature_names, data.shape[1])
+        names = input_names(final, data.shape[1])
+    names = _feature_names(feature_names, names)
     return _explanation(final, link, values, base_value, data, names)
 
 
@@ -269,7 +275,7 @@ def _warn_if_small(background: Any) -> None:
 
 def _pipeline_values(pipe, X, background, link):
     """DeepSHAP through the preprocessing, in the pipeline's input columns."""
-    final, prefix = pipe[-1], pipe[:-1]
+    final, prefix = final_estimator(pipe), preprocessing(pipe)
     mapping = column_map(prefix, X, "pipeline")
     local_x = mapping.local(X)
     _check_reproduced(mapping, local_x, prefix.transform(X))
@@ -296,8 +302,7 @@ def _pipeline_values(pipe, X, background, link):
     )
     data = _original(X)
     values = np.einsum("nuk,uj->njk", values, mapping.grouping(data.shape[1]))
-    names = getattr(pipe, "feature_names_in_", getattr(X, "columns", None))
-    return values, base_value, data, names
+    return values, base_value, data, input_names(pipe, data.shape[1], X)
 
 
 def _fold(final: Any, mapping: Any) -> tuple[list, list]:
@@ -355,8 +360,8 @@ def _permutation(model, X, background, output, feature_names):
         codes[0], max_evals=max(500, 2 * n_features + 1), silent=True
     )
     explanation.data = data
-    default = getattr(model, "feature_names_in_", getattr(X, "columns", None))
-    explanation.feature_names = _feature_names(default, feature_names, n_features)
+    default = input_names(model, n_features, X)
+    explanation.feature_names = _feature_names(feature_names, default)
     return explanation
 
 
@@ -427,15 +432,14 @@ def _as_float_rows(model: Any, X: Any, name: str) -> np.ndarray:
     return np.asarray(X, dtype=np.float64)
 
 
-def _feature_names(default: Any, names: Any, n_features: int) -> list[str]:
+def _feature_names(names: Any, default: list[str]) -> list[str]:
+    """The names given, checked against the model's, or the model's own."""
     if names is None:
-        names = default
-    if names is None:
-        return [f"x{j}" for j in range(n_features)]
+        return default
     names = [str(name) for name in names]
-    if len(names) != n_features:
+    if len(names) != len(default):
         raise ValueError(
             f"explain: feature_names has {len(names)} names but the model has "
-            f"{n_features} input features; give one name per feature."
+            f"{len(default)} input features; give one name per feature."
         )
     return names

@@ -18,11 +18,11 @@ from typing import Any
 
 import numpy as np
 from sklearn.base import clone
-from sklearn.pipeline import Pipeline
 from sklearn.utils import check_random_state
 
 from ._base import _FLOAT_DTYPES, BaseNetwork, _validate
 from ._network import Workspace, interleave, layer_sizes, sample_scale
+from ._pipeline import final_estimator, preprocessing
 from ._training import _trainable
 
 _RULES = ("minimum", "steepest")
@@ -172,10 +172,10 @@ def learning_rate_range(
     """
     _check_options(min_lr, max_lr, n_steps, rule, smoothing, divergence_threshold)
     model = clone(estimator)
-    if isinstance(model, Pipeline):
-        if len(model) > 1:
-            X = model[:-1].fit_transform(X, y)
-        model = model[-1]
+    prefix = preprocessing(model)
+    if prefix is not None:
+        X = prefix.fit_transform(X, y)
+    model = final_estimator(model)
     if not isinstance(model, BaseNetwork):
         raise ValueError(
             "learning_rate_range: the estimator (or a pipeline's last step) must be "

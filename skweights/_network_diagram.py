@@ -19,7 +19,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.transforms import offset_copy
 
-from .inspection import _final_step, feature_names
+from ._pipeline import feature_names, fitted_final
 
 _POSITIVE = "tab:red"  # the colours of plot_coefficients' bars
 _NEGATIVE = "tab:blue"
@@ -86,7 +86,7 @@ def plot_network(model: Any, *, top_k: int | None = None, ax: Any = None) -> Any
     """
     _check_top_k(top_k)
     names = feature_names(model)  # a pipeline's, before taking its last step
-    model = _final_step(model)
+    model = fitted_final(model)
     coefs = [np.asarray(W, dtype=np.float64) for W in model.coefs_]
     sizes = [coefs[0].shape[0]] + [W.shape[1] for W in coefs]
     ax = _new_ax(ax, sizes)

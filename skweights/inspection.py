@@ -28,11 +28,16 @@ import pandas as pd
 import scipy.sparse as sp
 from sklearn.base import clone, is_classifier
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.pipeline import Pipeline
-from sklearn.utils.validation import check_is_fitted
 
-from . import losses
-from ._pipeline import group_by_input, unwrap
+from . import losses, penalties
+from ._pipeline import (
+    feature_names,
+    final_estimator,
+    final_param,
+    fitted_final,
+    group_by_input,
+    preprocessing,
+)
 
 __all__ = [
     "GradientDiagnosis",
@@ -47,48 +52,8 @@ __all__ = [
 
 
 # -- helpers -------------------------------------------------------------------------
-def _final_step(model: Any) -> Any:
-    """The estimator that owns the weights (the last step of a pipeline)."""
-    if isinstance(model, Pipeline):
-        model = model[-1]
-    check_is_fitted(model, "coefs_")
-    return model
-
-
 def _is_linear(model: Any) -> bool:
     return len(model.coefs_) == 1 and not hasattr(model, "hidden_layer_sizes")
-
-
-def feature_names(model: Any) -> list[str]:
-    """The final step's feature names, through a pipeline's preprocessing.
-
-    ``feature_names_in_`` of the estimator if set; for a pipeline whose final step
-    saw an array, ``pipe[:-1].get_feature_names_out()`` (``num__age``,
-    ``cat__city_north``...); else ``x0, x1, ...``.
-
-    Parameters
-    ----------
-    model : fitted estimator or Pipeline
-        A skweights estimator (or a pipeline ending in one).
-
-    Returns
-    -------
-    names : list of str
-        One name per input feature of the first layer.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from skweights import LinearRegressor
-    >>> model = LinearRegressor().fit(np.eye(3), [1.0, 2.0, 3.0])
-    >>> feature_names(model)
-    ['x0', 'x1', 'x2']
-    """
-    model, names = unwrap(model)
-    check_is_fitted(model, "coefs_")
-    if names is not None:
-        return names
-    return [f"x{i}" for i in range(model.coefs_[0].shape[0])]
 
 
 # -- layer_summary -------------------------------------------------------------------
@@ -123,7 +88,7 @@ def layer_summary(model: Any) -> pd.DataFrame:
     >>> summary.loc[0, "shape"], int(summary.loc[0, "n_zeros"])
     ((10, 1), 3)
     """
-    model = _final_step(model)
+    model = fitted_final(model)
     rows = []
     for layer, (W, b) in enumerate(zip(model.coefs_, model.intercepts_)):
         W = np.asarray(W, dtype=np.float64)
@@ -298,7 +263,7 @@ def diagnose_gradients(
     >>> print(diagnosis.verdict)  # doctest: +ELLIPSIS
     Vanishing gradients: the first layer's gradient norm fell to ...
     """
-    model = _final_step(model)
+    model = fitted_final(model)
     for name, value in (
         ("vanishing_ratio", vanishing_ratio),
         ("exploding_growth", exploding_growth),
@@ -307,92 +272,174 @@ def diagnose_gradients(
             raise ValueError(
                 f"diagnose_gradients: {name} must be a positive number; got {value!r}."
             )
-    history = list(model.history_)
-    n_layers = len(model.coefs_)
-    if not history:
-        raise ValueError(
-            "diagnose_gradients: the model has an empty history_; fit it first."
+    stats = _GradientStats.measure(model, vanishing_ratio, exploding_growth)
+    return GradientDiagnosis(
+        stats.table(), status=stats.status, verdict=_verdict(model, stats)
+    )
+
+
+_STATUS = {
+    (False, False): "healthy",
+    (True, False): "vanishing",
+    (False, True): "exploding",
+    (True, True): "vanishing and exploding",
+}
+
+
+@dataclass
+class _GradientStats:
+    """What :func:`diagnose_gradients` measures: one entry per epoch of history_."""
+
+    epochs: pd.Index
+    events: list
+    norms: np.ndarray  # (n_epochs, n_layers); NaN where no norm was recorded
+    first: int  # the first and last trainable layers
+    last: int
+    ratio: np.ndarray  # the first layer's norm over the last's
+    growth: np.ndarray  # largest growth of a trainable layer's norm since the start
+    ok: np.ndarray  # finite norms in an epoch that did not diverge
+    vanishing: np.ndarray
+    exploding: np.ndarray
+    vanishing_ratio: float
+    exploding_growth: float
+
+    @classmethod
+    def measure(cls, model, vanishing_ratio: float, exploding_growth: float):
+        """The statistics of ``model.history_`` and the per-epoch flags."""
+        history = list(model.history_)
+        if not history:
+            raise ValueError(
+                "diagnose_gradients: the model has an empty history_; fit it first."
+            )
+        n_layers = len(model.coefs_)
+        norms, recorded = _norm_rows(history, n_layers)
+        events = [r.get("event") for r in history]
+        diverged = np.array([e == "diverged" for e in events])
+        trainable = _trainable_layers(model, n_layers)
+        first, last = trainable[0], trainable[-1]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = norms[:, first] / norms[:, last]
+        growth, finite_rows = _growth(norms[:, trainable])
+        ok = finite_rows & ~diverged
+        vanishing = ok & _below(ratio, ok, vanishing_ratio)
+        if first == last:
+            vanishing[:] = False  # one layer: nothing to vanish through
+        loss_growth = _loss_growth(history, ok)
+        exploding = (
+            (recorded & ~finite_rows)
+            | diverged
+            | (np.nan_to_num(growth) > exploding_growth)
+            | (np.nan_to_num(loss_growth) > exploding_growth)
         )
+        return cls(
+            epochs=pd.Index([r.get("epoch") for r in history], name="epoch"),
+            events=events,
+            norms=norms,
+            first=first,
+            last=last,
+            ratio=ratio,
+            growth=growth,
+            ok=ok,
+            vanishing=vanishing,
+            exploding=exploding,
+            vanishing_ratio=vanishing_ratio,
+            exploding_growth=exploding_growth,
+        )
+
+    @property
+    def is_vanishing(self) -> bool:
+        """Vanishing at the last finite epoch, or in at least half of them."""
+        finite_epochs = np.flatnonzero(self.ok)
+        return bool(
+            finite_epochs.size
+            and (
+                self.vanishing[finite_epochs[-1]]
+                or self.vanishing[self.ok].mean() >= 0.5
+            )
+        )
+
+    @property
+    def is_exploding(self) -> bool:
+        """Exploding in any epoch."""
+        return bool(self.exploding.any())
+
+    @property
+    def status(self) -> str:
+        """``"healthy"``, ``"vanishing"``, ``"exploding"`` or both."""
+        return _STATUS[(self.is_vanishing, self.is_exploding)]
+
+    def table(self) -> pd.DataFrame:
+        """The per-epoch table :func:`diagnose_gradients` returns."""
+        columns = [f"grad_norm_{layer}" for layer in range(self.norms.shape[1])]
+        frame = pd.DataFrame(self.norms, columns=columns, index=self.epochs)
+        frame["ratio"] = self.ratio
+        frame["growth"] = self.growth
+        frame["event"] = self.events
+        frame["vanishing"] = self.vanishing
+        frame["exploding"] = self.exploding
+        return frame
+
+
+def _norm_rows(history: list, n_layers: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per-epoch gradient norms (NaN where none) and whether any was recorded.
+
+    An epoch without gradient norms (e.g. the state at initialization) is not a
+    non-finite one: it takes no part in the flags.
+    """
+    rows = [r.get("grad_norms") or [] for r in history]
     norms = np.array(
         [
-            [np.nan if g is None else float(g) for g in (r.get("grad_norms") or [])]
-            or [np.nan] * n_layers
-            for r in history
+            [np.nan if g is None else float(g) for g in row] or [np.nan] * n_layers
+            for row in rows
         ],
         dtype=float,
     )
-    # An epoch without gradient norms (e.g. the state at initialization) is not a
-    # non-finite one: it takes no part in the flags.
-    recorded = np.array(
-        [any(g is not None for g in (r.get("grad_norms") or [])) for r in history]
-    )
-    events = [r.get("event") for r in history]
-    diverged = np.array([e == "diverged" for e in events])
+    recorded = np.array([any(g is not None for g in row) for row in rows])
+    return norms, recorded
+
+
+def _trainable_layers(model, n_layers: int) -> list[int]:
     frozen = _frozen_layers(model, n_layers)
     trainable = [layer for layer in range(n_layers) if layer not in frozen]
     if not trainable:
         raise ValueError(
             "diagnose_gradients: every layer is frozen, so no gradient was recorded."
         )
-    first, last = trainable[0], trainable[-1]
-    frame = pd.DataFrame(
-        norms, columns=[f"grad_norm_{layer}" for layer in range(n_layers)]
+    return trainable
+
+
+def _growth(norms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Largest growth of a layer's norm over the first finite epoch, and which
+    epochs have finite norms in every layer."""
+    finite_rows = np.isfinite(norms).all(axis=1)
+    start = (
+        norms[np.argmax(finite_rows)]
+        if finite_rows.any()
+        else np.full(norms.shape[1], np.nan)
     )
-    frame.index = pd.Index([r.get("epoch") for r in history], name="epoch")
     with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = norms[:, first] / norms[:, last]
-        sub = norms[:, trainable]
-        finite_rows = np.isfinite(sub).all(axis=1)
-        start = (
-            sub[np.argmax(finite_rows)]
-            if finite_rows.any()
-            else np.full(len(trainable), np.nan)
-        )
-        growth = np.where(start > 0, sub / start, np.nan)
+        growth = np.where(start > 0, norms / start, np.nan)
         growth = np.array(
             [r[~np.isnan(r)].max() if (~np.isnan(r)).any() else np.nan for r in growth]
         )
-    growth = np.where(np.isfinite(growth), growth, np.nan)
-    ok = finite_rows & ~diverged
-    ratio0 = ratio[np.argmax(ok)] if ok.any() else np.nan
-    vanishing = ok & (
-        (ratio < vanishing_ratio)
-        | (np.isfinite(ratio0) & (ratio0 > 0) & (ratio < vanishing_ratio * ratio0))
-    )
-    if first == last:
-        vanishing[:] = False  # one layer: nothing to vanish through
-    losses = np.array([r.get("loss", np.nan) for r in history], dtype=float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        loss_growth = losses / losses[np.argmax(ok)] if ok.any() else losses * np.nan
-    exploding = (
-        (recorded & ~finite_rows)
-        | diverged
-        | (np.nan_to_num(growth) > exploding_growth)
-        | (np.nan_to_num(loss_growth) > exploding_growth)
-    )
-    frame["ratio"] = ratio
-    frame["growth"] = growth
-    frame["event"] = events
-    frame["vanishing"] = vanishing
-    frame["exploding"] = exploding
+    return np.where(np.isfinite(growth), growth, np.nan), finite_rows
 
-    finite_epochs = np.flatnonzero(ok)
-    is_vanishing = bool(
-        finite_epochs.size
-        and (vanishing[finite_epochs[-1]] or vanishing[ok].mean() >= 0.5)
+
+def _below(ratio: np.ndarray, ok: np.ndarray, vanishing_ratio: float) -> np.ndarray:
+    """The ratio under the limit, or fallen that far below its first finite value."""
+    ratio0 = ratio[np.argmax(ok)] if ok.any() else np.nan
+    return (ratio < vanishing_ratio) | (
+        np.isfinite(ratio0) & (ratio0 > 0) & (ratio < vanishing_ratio * ratio0)
     )
-    is_exploding = bool(exploding.any())
-    status = {
-        (False, False): "healthy",
-        (True, False): "vanishing",
-        (False, True): "exploding",
-        (True, True): "vanishing and exploding",
-    }[(is_vanishing, is_exploding)]
-    verdict = _verdict(
-        model, frame, ratio, growth, ok, diverged, first, last, is_vanishing,
-        is_exploding, vanishing_ratio, exploding_growth,
-    )  # fmt: skip
-    return GradientDiagnosis(frame, status=status, verdict=verdict)
+
+
+def _loss_growth(history: list, ok: np.ndarray) -> np.ndarray:
+    """Each epoch's loss over the loss at the first finite epoch."""
+    loss = np.array([r.get("loss", np.nan) for r in history], dtype=float)
+    if not ok.any():
+        return loss * np.nan
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return loss / loss[np.argmax(ok)]
 
 
 def _frozen_layers(model, n_layers: int) -> set[int]:
@@ -402,62 +449,70 @@ def _frozen_layers(model, n_layers: int) -> set[int]:
     return {int(i) for i in frozen if 0 <= int(i) < n_layers}
 
 
-def _verdict(
-    model, frame, ratio, growth, ok, diverged, first, last, is_vanishing,
-    is_exploding, vanishing_ratio, exploding_growth,
-) -> str:  # fmt: skip
+def _verdict(model, stats: _GradientStats) -> str:
+    """A few sentences: what was found, and what to change."""
     parts = []
-    n_layers = len(model.coefs_)
+    if stats.is_exploding:
+        parts.append(_exploding_text(stats))
+    if stats.is_vanishing:
+        parts.append(_vanishing_text(model, stats))
+    return " ".join(parts) if parts else _healthy_text(stats)
+
+
+def _exploding_text(stats: _GradientStats) -> str:
+    broken = ~stats.ok & stats.exploding  # diverged or non-finite
+    if broken.any():
+        epoch = stats.epochs[np.flatnonzero(broken)[0]]
+        what = f"training diverged at epoch {epoch} (non-finite loss or gradients)"
+    else:
+        epoch = stats.epochs[int(np.nanargmax(stats.growth))]
+        what = (
+            f"by epoch {epoch} a layer's gradient norm had grown to "
+            f"{np.nanmax(stats.growth):.3g} times its first-epoch value (the limit "
+            f"is {stats.exploding_growth:g} times)"
+        )
+    return (
+        f"Exploding gradients: {what}. Clip the gradients with the optimizer's "
+        "global_clipnorm or clipnorm (e.g. optimizer=adam(global_clipnorm=1.0)), "
+        "lower the learning rate (e.g. 10 times), use a smaller-variance "
+        "initializer (glorot_uniform, or he_normal for ReLU), scale the features "
+        "(StandardScaler), or use fewer layers."
+    )
+
+
+def _vanishing_text(model, stats: _GradientStats) -> str:
+    worst = np.nanmin(np.where(stats.ok, stats.ratio, np.nan))
     activation = getattr(model, "activation", "identity")
-    if is_exploding:
-        broken = ~ok & frame["exploding"].to_numpy()  # diverged or non-finite
-        if broken.any():
-            epoch = frame.index[np.flatnonzero(broken)[0]]
-            what = f"training diverged at epoch {epoch} (non-finite loss or gradients)"
-        else:
-            epoch = frame.index[int(np.nanargmax(growth))]
-            what = (
-                f"by epoch {epoch} a layer's gradient norm had grown to "
-                f"{np.nanmax(growth):.3g} times its first-epoch value (the limit is "
-                f"{exploding_growth:g} times)"
-            )
-        parts.append(
-            f"Exploding gradients: {what}. Clip the gradients with the optimizer's "
-            "global_clipnorm or clipnorm (e.g. optimizer=adam(global_clipnorm=1.0)), "
-            "lower the learning rate (e.g. 10 times), use a smaller-variance "
-            "initializer (glorot_uniform, or he_normal for ReLU), scale the features "
-            "(StandardScaler), or use fewer layers."
+    return (
+        f"Vanishing gradients: the first layer's gradient norm fell to "
+        f"{worst:.2g} times the last layer's (the limit is "
+        f"{stats.vanishing_ratio:g}) through {len(model.coefs_)} layers of "
+        f"{activation!r}, so the early layers barely learn. Use a "
+        "variance-preserving initializer (he_normal for ReLU, glorot_uniform for "
+        "tanh/logistic), a non-saturating activation such as relu, or fewer layers."
+    )
+
+
+def _healthy_text(stats: _GradientStats) -> str:
+    finite = stats.ratio[stats.ok]
+    if stats.first != stats.last and finite.size:
+        detail = (
+            "the first layer's gradient norm stays between "
+            f"{np.nanmin(finite):.2g} and {np.nanmax(finite):.2g} times the last "
+            "layer's"
         )
-    if is_vanishing:
-        worst = np.nanmin(np.where(ok, ratio, np.nan))
-        parts.append(
-            f"Vanishing gradients: the first layer's gradient norm fell to "
-            f"{worst:.2g} times the last layer's (the limit is {vanishing_ratio:g}) "
-            f"through {n_layers} layers of {activation!r}, so the early layers "
-            "barely learn. Use a variance-preserving initializer (he_normal for "
-            "ReLU, glorot_uniform for tanh/logistic), a non-saturating activation "
-            "such as relu, or fewer layers."
+    else:
+        detail = "the gradient norms stay finite"
+    growth = stats.growth
+    max_growth = np.nanmax(growth) if np.isfinite(growth).any() else 1.0
+    if max_growth <= 1.0:
+        growth_text = "no layer's gradient norm grew beyond its first-epoch value"
+    else:
+        growth_text = (
+            "the largest gradient norm is "
+            f"{max_growth:.2g} times the same layer's first-epoch value"
         )
-    if not parts:
-        finite = ratio[ok]
-        if first != last and finite.size:
-            detail = (
-                "the first layer's gradient norm stays between "
-                f"{np.nanmin(finite):.2g} and {np.nanmax(finite):.2g} times the last "
-                "layer's"
-            )
-        else:
-            detail = "the gradient norms stay finite"
-        max_growth = np.nanmax(growth) if np.isfinite(growth).any() else 1.0
-        if max_growth <= 1.0:
-            growth_text = "no layer's gradient norm grew beyond its first-epoch value"
-        else:
-            growth_text = (
-                "the largest gradient norm is "
-                f"{max_growth:.2g} times the same layer's first-epoch value"
-            )
-        parts.append(f"Healthy gradients: {detail}, and {growth_text}.")
-    return " ".join(parts)
+    return f"Healthy gradients: {detail}, and {growth_text}."
 
 
 # -- weight_importance ---------------------------------------------------------------
@@ -538,10 +593,10 @@ def weight_importance(
     ['bmi', 's5', 'bp']
     """
     pipe, names, raw = model, feature_names(model), X
-    if isinstance(model, Pipeline):
-        if X is not None:
-            X = model[:-1].transform(X)
-    model = _final_step(model)
+    prefix = preprocessing(model)
+    if prefix is not None and X is not None:
+        X = prefix.transform(X)
+    model = fitted_final(model)
     if method == "auto":
         method = "coef" if _is_linear(model) else "olden"
     if method not in _METHODS:
@@ -768,6 +823,33 @@ def regularization_path(
     >>> path.n_nonzero.tolist()
     [0, 4, 7, 9, 10]
     """
+    _check_grid(n_alphas, eps)
+    model = clone(estimator)
+    final = final_estimator(model)
+    if not hasattr(final, "alpha"):
+        raise ValueError(
+            f"regularization_path: {type(final).__name__} has no 'alpha' parameter; "
+            "pass a skweights estimator."
+        )
+    if alphas is None:
+        alphas = _default_alphas(model, X, y, n_alphas, eps)
+    alphas = _sorted_alphas(alphas)
+    model.set_params(**{final_param(model, "warm_start"): warm_start})
+    fits = _solver_path(model, X, y, alphas, warm_start, fit_params)
+    if fits is None:
+        fits = _fit_each(model, X, y, alphas, warm_start, fit_params)
+    converged = np.array(fits.converged)
+    if not converged.all():
+        warnings.warn(
+            f"regularization_path: {int((~converged).sum())} of {alphas.size} fits "
+            "did not converge (see path.converged); raise max_iter or tol.",
+            ConvergenceWarning,
+            stacklevel=2,
+        )
+    return fits.result(alphas)
+
+
+def _check_grid(n_alphas: Any, eps: Any) -> None:
     if isinstance(n_alphas, bool) or not (
         isinstance(n_alphas, numbers.Integral) and n_alphas >= 1
     ):
@@ -777,83 +859,92 @@ def regularization_path(
         )
     if not (isinstance(eps, numbers.Real) and 0 < eps <= 1):
         raise ValueError(f"regularization_path: eps must be in (0, 1]; got {eps!r}.")
-    model = clone(estimator)
-    final = model[-1] if isinstance(model, Pipeline) else model
-    prefix = f"{model.steps[-1][0]}__" if isinstance(model, Pipeline) else ""
-    if not hasattr(final, "alpha"):
-        raise ValueError(
-            f"regularization_path: {type(final).__name__} has no 'alpha' parameter; "
-            "pass a skweights estimator."
-        )
-    alpha_param = (
-        prefix + "alpha"
-        if isinstance(final.penalty, str)
-        else prefix + "penalty__alpha"
-    )
-    if alphas is None:
-        alphas = _default_alphas(model, X, y, n_alphas, eps)
+
+
+def _sorted_alphas(alphas: Any) -> np.ndarray:
     alphas = np.sort(np.asarray(alphas, dtype=np.float64).ravel())[::-1]
     if alphas.size == 0 or not np.isfinite(alphas).all() or (alphas < 0).any():
         raise ValueError(
             "regularization_path: alphas must be a non-empty list of finite, "
             "non-negative numbers."
         )
-    model.set_params(**{prefix + "warm_start": warm_start})
-    fitted = _solver_path(model, X, y, alphas, warm_start, fit_params)
-    if fitted is None:
-        fitted = _fit_each(model, X, y, alphas, alpha_param, warm_start, fit_params)
-    weights, intercepts, n_iter, converged, linear, single, names = fitted
-    converged = np.array(converged)
-    if not converged.all():
-        warnings.warn(
-            f"regularization_path: {int((~converged).sum())} of {alphas.size} fits "
-            "did not converge (see path.converged); raise max_iter or tol.",
-            ConvergenceWarning,
-            stacklevel=2,
+    return alphas
+
+
+@dataclass
+class _Fits:
+    """The fits along the grid, from strong to weak penalty, before assembly."""
+
+    weights: list = field(default_factory=list)  # coefs_ (every layer) per alpha
+    intercepts: list = field(default_factory=list)  # the output layer's, per alpha
+    n_iter: list = field(default_factory=list)
+    converged: list = field(default_factory=list)
+    linear: bool = False
+    single: bool = False  # a linear model with one output: coef_ is 1-D
+    names: list = field(default_factory=list)
+
+    def add(self, step: Any, converged: bool) -> None:
+        """Record a fitted estimator's weights."""
+        self.weights.append([W.copy() for W in step.coefs_])
+        self.intercepts.append(step.intercepts_[-1].copy())
+        self.n_iter.append(step.n_iter_)
+        self.converged.append(converged)
+
+    def reverse(self) -> None:
+        """Reverse the order of the recorded fits."""
+        for values in (self.weights, self.intercepts, self.n_iter, self.converged):
+            values.reverse()
+
+    def result(self, alphas: np.ndarray) -> RegularizationPath:
+        """The :class:`RegularizationPath` of these fits."""
+        coefs = None
+        intercept_path = np.array(self.intercepts).T
+        if self.linear:
+            # (n_features, n_outputs, n_alphas)
+            coefs = np.stack([W[0] for W in self.weights], axis=-1)
+            coefs = coefs[:, 0, :] if self.single else np.transpose(coefs, (1, 0, 2))
+            if self.single:
+                intercept_path = intercept_path[0]
+        n_nonzero = [sum(int(np.count_nonzero(W)) for W in ws) for ws in self.weights]
+        return RegularizationPath(
+            alphas=alphas,
+            coefs=coefs,
+            intercepts=intercept_path,
+            n_nonzero=np.array(n_nonzero),
+            n_iter=np.array(self.n_iter),
+            weights=self.weights,
+            feature_names=self.names,
+            converged=np.array(self.converged),
         )
-    coefs = None
-    intercept_path = np.array(intercepts).T
-    if linear:
-        coefs = np.stack([W[0] for W in weights], axis=-1)  # (n_features, k, n_alphas)
-        coefs = coefs[:, 0, :] if single else np.transpose(coefs, (1, 0, 2))
-        if single:
-            intercept_path = intercept_path[0]
-    n_nonzero = np.array([sum(int(np.count_nonzero(W)) for W in ws) for ws in weights])
-    return RegularizationPath(
-        alphas=alphas,
-        coefs=coefs,
-        intercepts=intercept_path,
-        n_nonzero=n_nonzero,
-        n_iter=np.array(n_iter),
-        weights=weights,
-        feature_names=names,
-        converged=converged,
-    )
 
 
 def _solver_path(model, X, y, alphas, warm_start: bool, fit_params: dict):
     """One warm-started solver path (coordinate descent) for squared-loss linear
     models, as :func:`sklearn.linear_model.enet_path`; None if the model has none."""
-    final = model[-1] if isinstance(model, Pipeline) else model
+    final = final_estimator(model)
     if not warm_start or not hasattr(final, "_solve_path"):
         return None
     if set(fit_params) - {"sample_weight"} or not isinstance(final.penalty, str):
         return None
-    if isinstance(model, Pipeline) and len(model) > 1:
-        X = model[:-1].fit_transform(X, y)
+    prefix = preprocessing(model)
+    if prefix is not None:
+        X = prefix.fit_transform(X, y)
     solved = final._solve_path(X, y, alphas, fit_params.get("sample_weight"))
     if solved is None:
         return None
     path, single = solved
-    weights = [[W] for W, _, _, _ in path]
-    intercepts = [b for _, b, _, _ in path]
-    n_iter = [n for _, _, n, _ in path]
-    converged = [ok for _, _, _, ok in path]
-    names = _names_after_fit(model, weights[0][0].shape[0])
-    return weights, intercepts, n_iter, converged, True, single, names
+    return _Fits(
+        weights=[[W] for W, _, _, _ in path],
+        intercepts=[b for _, b, _, _ in path],
+        n_iter=[n for _, _, n, _ in path],
+        converged=[ok for _, _, _, ok in path],
+        linear=True,
+        single=single,
+        names=feature_names(model, path[0][0].shape[0]),
+    )
 
 
-def _fit_each(model, X, y, alphas, alpha_param, warm_start: bool, fit_params: dict):
+def _fit_each(model, X, y, alphas, warm_start: bool, fit_params: dict) -> _Fits:
     """Fit once per alpha (warm-started unless told otherwise).
 
     Linear models go from strong to weak penalty. Warm-started MLPs go from weak to
@@ -861,59 +952,53 @@ def _fit_each(model, X, y, alphas, alpha_param, warm_start: bool, fit_params: di
     (no gradient reaches a layer whose successor is zero), so warm starts down from
     it would stay at zero; from a trained network, a stronger penalty prunes it.
     """
-    final = model[-1] if isinstance(model, Pipeline) else model
+    final = final_estimator(model)
+    # A penalty object keeps its own alpha, which would override the estimator's.
+    alpha_param = final_param(
+        model, "alpha" if isinstance(final.penalty, str) else "penalty__alpha"
+    )
     weak_first = warm_start and hasattr(final, "hidden_layer_sizes")
     order = alphas[::-1] if weak_first else alphas
-    weights, intercepts, n_iter, converged = [], [], [], []
+    fits = _Fits()
     for alpha in order:
         fitted = model if warm_start else clone(model)
         fitted.set_params(**{alpha_param: float(alpha)})
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always", ConvergenceWarning)
-            fitted.fit(X, y, **fit_params)
-        converged.append(
-            not any(issubclass(w.category, ConvergenceWarning) for w in caught)
-        )
-        for w in caught:  # re-raise everything but the per-alpha convergence notes
-            if not issubclass(w.category, ConvergenceWarning):
-                warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
-        step = fitted[-1] if isinstance(fitted, Pipeline) else fitted
-        weights.append([W.copy() for W in step.coefs_])
-        intercepts.append(step.intercepts_[-1].copy())
-        n_iter.append(step.n_iter_)
+        converged = _fit_converged(fitted, X, y, fit_params)
+        fits.add(final_estimator(fitted), converged)
     if weak_first:
-        for values in (weights, intercepts, n_iter, converged):
-            values.reverse()
-    linear = _is_linear(step)
-    single = linear and np.ndim(step.coef_) == 1
-    names = _names_after_fit(fitted, weights[0][0].shape[0])
-    return weights, intercepts, n_iter, converged, linear, single, names
+        fits.reverse()
+    step = final_estimator(fitted)
+    fits.linear = _is_linear(step)
+    fits.single = fits.linear and np.ndim(step.coef_) == 1
+    fits.names = feature_names(fitted, fits.weights[0][0].shape[0])
+    return fits
 
 
-def _names_after_fit(fitted, n_features: int) -> list[str]:
-    names = unwrap(fitted)[1]
-    if names is not None:
-        return names
-    return [f"x{i}" for i in range(n_features)]
+def _fit_converged(model, X, y, fit_params: dict) -> bool:
+    """Fit ``model``; whether it converged (no ConvergenceWarning, which is kept
+    back: the path warns once for all alphas)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ConvergenceWarning)
+        model.fit(X, y, **fit_params)
+    for w in caught:  # re-raise everything but the per-alpha convergence notes
+        if not issubclass(w.category, ConvergenceWarning):
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    return not any(issubclass(w.category, ConvergenceWarning) for w in caught)
 
 
 def _default_alphas(model, X, y, n_alphas: int, eps: float) -> np.ndarray:
     """lasso_path's grid: log-spaced from alpha_max down to eps * alpha_max."""
-    final = model[-1] if isinstance(model, Pipeline) else model
-    if isinstance(model, Pipeline) and len(model) > 1:
-        X = clone(model[:-1]).fit_transform(X, y)
+    final = final_estimator(model)
+    prefix = preprocessing(model)
+    if prefix is not None:
+        X = clone(prefix).fit_transform(X, y)
     if sp.issparse(X):
         X = X.toarray()  # the grid needs X^T r once; paths are for modest data
     X = np.asarray(X, dtype=np.float64)
     n = X.shape[0]
     fit_intercept = bool(getattr(final, "fit_intercept", True))
-    penalty = final.penalty
-    name = penalty.lower() if isinstance(penalty, str) else type(penalty).__name__
-    name = name.lower()
-    l1_ratio = {"l1": 1.0, "lasso": 1.0}.get(name)
-    if l1_ratio is None and "elastic" in name:
-        l1_ratio = float(getattr(penalty, "l1_ratio", getattr(final, "l1_ratio", 0.5)))
-    if l1_ratio is not None and l1_ratio > 0:
+    l1_ratio = _l1_ratio(final)
+    if l1_ratio > 0:
         residual = _intercept_only_residual(final, y, n, fit_intercept)
         alpha_max = np.abs(X.T @ residual).max() / (n * l1_ratio)
         # A hair above the exact value, so the solver's rounding cannot leave a
@@ -925,6 +1010,17 @@ def _default_alphas(model, X, y, n_alphas: int, eps: float) -> np.ndarray:
     if not alpha_max > 0:
         alpha_max = 1.0  # constant target or features: any grid gives zeros
     return alpha_max * np.logspace(0, np.log10(eps), n_alphas)
+
+
+def _l1_ratio(final: Any) -> float:
+    """The L1 share of the estimator's penalty, resolved as its fit resolves it
+    (0 for a smooth penalty). The grid replaces ``alpha``, so any alpha will do."""
+    penalty = penalties.get(
+        final.penalty, alpha=1.0, l1_ratio=float(getattr(final, "l1_ratio", 0.5))
+    )
+    if penalty.smooth:
+        return 0.0
+    return float(getattr(penalty, "l1_ratio", 0.0))
 
 
 def _intercept_only_residual(final, y, n: int, fit_intercept: bool) -> np.ndarray:

@@ -24,13 +24,8 @@ from typing import Any
 
 import numpy as np
 
-from .inspection import (
-    RegularizationPath,
-    _final_step,
-    _is_linear,
-    feature_names,
-    regularization_path,
-)
+from ._pipeline import feature_names, fitted_final
+from .inspection import RegularizationPath, _is_linear, regularization_path
 
 try:
     import matplotlib.pyplot as plt
@@ -126,7 +121,7 @@ def plot_weight_heatmap(model: Any, layer: int = 0, *, ax: Any = None) -> Any:
     ('input feature', 'unit of hidden layer 1')
     """
     names = feature_names(model)  # a pipeline's, before taking its last step
-    model = _final_step(model)
+    model = fitted_final(model)
     n_layers = len(model.coefs_)
     if not -n_layers <= layer < n_layers:
         raise ValueError(
@@ -201,7 +196,7 @@ def plot_weight_histogram(
     >>> ax.get_legend().get_texts()[0].get_text()
     'layer 0: 10 weights, 3 exact zeros (stem at 0)'
     """
-    model = _final_step(model)
+    model = fitted_final(model)
     n_layers = len(model.coefs_)
     if layers is None:
         layers = list(range(n_layers))
@@ -288,7 +283,7 @@ def plot_coefficients(
     (10, 'Coefficients')
     """
     names = np.array(feature_names(model))  # a pipeline's, before its last step
-    model = _final_step(model)
+    model = fitted_final(model)
     W = np.asarray(model.coefs_[0], dtype=np.float64)
     for V in model.coefs_[1:]:
         W = W @ np.asarray(V, dtype=np.float64)
@@ -412,7 +407,7 @@ def plot_training_history(model: Any, *, fig: Any = None) -> Any:
     >>> len(fig.axes[2].lines)
     2
     """
-    model = _final_step(model)
+    model = fitted_final(model)
     frame = model.history_.to_frame()
     if frame.empty:
         raise ValueError("plot_training_history: the model has an empty history_.")

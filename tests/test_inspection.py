@@ -11,7 +11,13 @@ from sklearn.linear_model import Lasso, lasso_path
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler, scale
 
-from skweights import LinearClassifier, LinearRegressor, MLPClassifier, MLPRegressor
+from skweights import (
+    LinearClassifier,
+    LinearRegressor,
+    MLPClassifier,
+    MLPRegressor,
+    penalties,
+)
 from skweights.initializers import random_normal
 from skweights.inspection import (
     diagnose_gradients,
@@ -246,6 +252,14 @@ def test_weight_importance_in_a_pipeline_scales_transformed_data(frame_data):
     )
 
 
+def test_weight_importance_of_a_one_step_pipeline_is_its_estimators(frame_data):
+    X, y = frame_data
+    pipe = make_pipeline(LinearRegressor()).fit(X, y)
+    expected = weight_importance(pipe[-1], X)
+    assert list(expected.index) == list("abcd")
+    np.testing.assert_array_equal(weight_importance(pipe, X), expected)
+
+
 @pytest.mark.parametrize(
     "kwargs, match", [({"method": "shap"}, "unknown method"), ({"output": 3}, "index")]
 )
@@ -314,6 +328,29 @@ def test_default_grid_starts_where_every_coefficient_is_zero(diabetes):
     alpha_max = np.abs((X - X.mean(axis=0)).T @ (y - y.mean())).max() / len(y)
     assert path.alphas[0] == pytest.approx(alpha_max, rel=1e-8)
     assert path.alphas[-1] == pytest.approx(0.5 * path.alphas[0])
+    assert path.n_nonzero[0] == 0 < path.n_nonzero[1]
+
+
+@pytest.mark.parametrize("name", penalties.REGISTRY.names)
+def test_every_penalty_name_gets_its_canonical_names_grid(diabetes, name):
+    X, y = diabetes
+    canonical = penalties.REGISTRY.aliases.get(name, name)
+    grid = {}
+    for penalty in (name, canonical.upper()):
+        model = LinearRegressor(penalty=penalty, l1_ratio=0.3, **TIGHT)
+        grid[penalty] = regularization_path(model, X, y, n_alphas=2, eps=0.5).alphas
+    np.testing.assert_array_equal(grid[name], grid[canonical.upper()])
+
+
+@pytest.mark.parametrize("name", ["l1l2", "elastic_net", "ElasticNet"])
+def test_elastic_net_aliases_get_the_elastic_net_grid(diabetes, name):
+    X, y = diabetes
+    model = LinearRegressor(penalty=name, l1_ratio=0.25, **TIGHT)
+    path = regularization_path(model, X, y, n_alphas=2, eps=0.5)
+    # enet_path's alpha_max: max |Xc^T yc| / (n * l1_ratio) on centred data.
+    Xc, yc = X - X.mean(axis=0), y - y.mean()
+    alpha_max = np.abs(Xc.T @ yc).max() / (len(y) * 0.25)
+    assert path.alphas[0] == pytest.approx(alpha_max, rel=1e-8)
     assert path.n_nonzero[0] == 0 < path.n_nonzero[1]
 
 
