@@ -318,9 +318,7 @@ class BaseNetwork(BaseEstimator):
                 f"{owner}: the 'batch_size' parameter must be 'auto' or an integer "
                 f">= 1; got {self.batch_size!r}."
             )
-        penalty = penalties.get(
-            self.penalty, alpha=float(self.alpha), l1_ratio=float(self.l1_ratio)
-        )
+        penalty = self._resolve_penalty()
         loss = self._resolve_loss()
         optimizer = self.optimizer
         if isinstance(optimizer, str) and optimizer.lower() == "auto":
@@ -332,6 +330,14 @@ class BaseNetwork(BaseEstimator):
             )
         optimizer = optimizers.get(optimizer)
         _check_loss_and_optimizer(owner, loss, optimizer)
+        per_layer = isinstance(penalty, tuple) and len(penalty) > 1
+        if per_layer and getattr(optimizer, "full_batch", False):
+            if not all(p.smooth for p in penalty):
+                raise ValueError(
+                    f"{owner}: per-layer penalties with an L1 part need a minibatch "
+                    f"optimizer (e.g. optimizer='adam'); {optimizer!r} takes one "
+                    "penalty for the whole network."
+                )
         if incremental and getattr(optimizer, "full_batch", False):
             raise ValueError(
                 f"{owner}: partial_fit needs a minibatch optimizer (sgd, adam, adamw, "
@@ -350,6 +356,29 @@ class BaseNetwork(BaseEstimator):
 
     def _auto_optimizer(self, penalty) -> str:
         return "adam"
+
+    def _resolve_penalty(self):
+        """The penalty object, or a tuple of them when ``penalty`` is a list.
+
+        Every entry given by name takes the estimator's ``alpha`` and
+        ``l1_ratio``; None is no penalty; a penalty object keeps its own alpha.
+        """
+
+        def resolve(entry):
+            return penalties.get(
+                "none" if entry is None else entry,
+                alpha=float(self.alpha),
+                l1_ratio=float(self.l1_ratio),
+            )
+
+        if not isinstance(self.penalty, (list, tuple)):
+            return resolve(self.penalty)
+        if len(self.penalty) == 0:
+            raise ValueError(
+                f"{type(self).__name__}: penalty is an empty list; give one penalty "
+                "per layer (input layer first), or a single penalty for all."
+            )
+        return tuple(resolve(entry) for entry in self.penalty)
 
     # -- fit / partial_fit --------------------------------------------------------
     def fit(self, X, y, sample_weight=None):
@@ -499,10 +528,20 @@ class BaseNetwork(BaseEstimator):
                 f"{type(self).__name__}: frozen_layers {sorted(bad)} do not exist; "
                 f"the network has layers 0..{n_layers - 1}."
             )
+        penalty = resolved["penalty"]
+        if isinstance(penalty, tuple):
+            if len(penalty) != n_layers:
+                raise ValueError(
+                    f"{type(self).__name__}: penalty has {len(penalty)} entries but "
+                    f"the network has {n_layers} layers; give one per layer (input "
+                    "layer first, None for none) or a single penalty for all."
+                )
+            if n_layers == 1:
+                penalty = penalty[0]
         return Objective(
             activation=resolved["activation"],
             loss=self._loss() if resolved["loss"] is None else resolved["loss"],
-            penalty=resolved["penalty"],
+            penalty=penalty,
             coef_trainable=tuple(i not in frozen for i in range(n_layers)),
             intercept_trainable=tuple(
                 self._intercept_trainable(i, i in frozen) for i in range(n_layers)

@@ -320,7 +320,7 @@ class _Run:
                     [g for g in grads if g is not None],
                     state,
                     float(rate),
-                    penalty=objective.penalty,
+                    penalty=objective.array_penalties(),
                     penalized=penalized,
                 )
         return np.array(losses), None

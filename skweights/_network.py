@@ -205,10 +205,17 @@ class Objective:
         Hidden activation.
     loss : Loss
         Output loss, on the raw output.
-    penalty : Penalty
-        Penalty on every weight matrix (never on intercepts).
+    penalty : Penalty or tuple of Penalty
+        Penalty on every weight matrix (never on intercepts), or one per layer.
     coef_trainable, intercept_trainable : tuple of bool
         Which arrays are trained (others are frozen: no gradient is computed).
+
+    Attributes
+    ----------
+    layer_penalties : tuple of Penalty
+        The penalty of each layer's weights.
+    smooth_penalty : bool
+        Whether every layer's penalty is smooth (none is applied by a prox).
     """
 
     activation: Any
@@ -218,15 +225,48 @@ class Objective:
     intercept_trainable: tuple[bool, ...]
 
     def __post_init__(self) -> None:
+        n_layers = len(self.coef_trainable)
+        layers = (
+            tuple(self.penalty)
+            if isinstance(self.penalty, (list, tuple))
+            else (self.penalty,) * n_layers
+        )
+        if len(layers) != n_layers:
+            raise ValueError(
+                f"got {len(layers)} penalties for a network of {n_layers} layers; "
+                "pass one penalty per layer (input layer first), or a single one."
+            )
+        object.__setattr__(self, "layer_penalties", layers)
+        object.__setattr__(self, "smooth_penalty", all(p.smooth for p in layers))
         # A penalty whose smooth gradient is c * W says so (linear_grad_scale):
         # resolve (and validate) c once, not at every batch. Others use their grad.
-        scale = getattr(self.penalty, "linear_grad_scale", None)
-        l2 = scale() if self.penalty.smooth and scale is not None else None
-        object.__setattr__(self, "_l2_strength", l2)
+        object.__setattr__(self, "_l2_strengths", tuple(map(_linear_scale, layers)))
 
-    def penalty_value(self, coefs: Sequence[np.ndarray]) -> float:
-        """Total penalty over all weight matrices."""
-        return float(sum(self.penalty.value(W) for W in coefs))
+    def penalty_value(self, coefs: Sequence[np.ndarray], part: str = "all") -> float:
+        """Penalty summed over the weight matrices: ``"all"`` of it, or only the
+        ``"smooth"`` layers' (those in the gradient) or the ``"nonsmooth"`` ones'
+        (those a proximal step applies)."""
+        return float(
+            sum(
+                pen.value(W)
+                for pen, W in zip(self.layer_penalties, coefs, strict=True)
+                if part == "all" or pen.smooth == (part == "smooth")
+            )
+        )
+
+    def array_penalties(self) -> list:
+        """The penalty of each trainable array in optimizer order (None: a bias).
+
+        The order is that of ``[W0, b0, W1, b1, ...]`` without the frozen arrays,
+        as the training loop hands them to the optimizer.
+        """
+        out = []
+        for pen, coef, intercept in zip(
+            self.layer_penalties, self.coef_trainable, self.intercept_trainable
+        ):
+            out += [pen] if coef else []
+            out += [None] if intercept else []
+        return out
 
     def data_value_and_grads(
         self,
@@ -295,9 +335,8 @@ class Objective:
         value, coef_grads, intercept_grads = self.data_value_and_grads(
             coefs, intercepts, X, Y, scale, workspace
         )
-        if self.penalty.smooth:
-            value += self.penalty_value(coefs)
-            self.add_penalty_grad(coefs, coef_grads, workspace)
+        value += self.penalty_value(coefs, "smooth")
+        self.add_penalty_grad(coefs, coef_grads, workspace)
         return value, coef_grads, intercept_grads
 
     def add_penalty_grad(
@@ -306,18 +345,22 @@ class Objective:
         coef_grads: Sequence[np.ndarray | None],
         workspace: Workspace | None = None,
     ) -> None:
-        """Add a smooth penalty's gradient to ``coef_grads`` in place."""
-        if not self.penalty.smooth:
-            return
-        l2 = self._l2_strength
+        """Add the smooth layers' penalty gradients to ``coef_grads`` in place."""
         for layer, (W, grad) in enumerate(zip(coefs, coef_grads)):
-            if grad is None:
+            penalty, l2 = self.layer_penalties[layer], self._l2_strengths[layer]
+            if grad is None or not penalty.smooth:
                 continue
             if l2 is None or workspace is None:
-                grad += self.penalty.grad(W)
+                grad += penalty.grad(W)
             elif l2:
                 # An L2 gradient is l2 * W: no temporary array in the hot loop.
                 grad += np.multiply(W, l2, out=workspace.scratch[layer])
+
+
+def _linear_scale(penalty: Any) -> float | None:
+    """``c`` when a smooth penalty's gradient is ``c * W`` (else None)."""
+    scale = getattr(penalty, "linear_grad_scale", None)
+    return scale() if penalty.smooth and scale is not None else None
 
 
 def sample_scale(sample_weight: np.ndarray, total_mean: float) -> np.ndarray:

@@ -358,8 +358,7 @@ def _record_initial(objective, coefs, intercepts, data, state) -> dict:
     blocks = _BlockEvaluator(objective, coefs, intercepts, data, scale)
     with np.errstate(over="ignore", invalid="ignore"):
         loss, coef_grads, _ = blocks.smooth_value_and_grads()
-        if not objective.penalty.smooth:
-            loss += objective.penalty_value(coefs)
+        loss += objective.penalty_value(coefs, "nonsmooth")
         norms = [np.nan if g is None else _norm(g) for g in coef_grads]
     return _record(state, coefs, loss, norms, None, "initial", start)
 
@@ -495,6 +494,13 @@ class _Step:
 
     def __init__(self, objective, params, penalized, config, workspace) -> None:
         self.objective, self.params, self.penalized = objective, params, penalized
+        # Per array, for the proximal steps; the smooth penalties are in the
+        # gradients (and a fused flat array only ever holds smooth ones).
+        self.penalties = (
+            [None] * len(params)
+            if objective.smooth_penalty
+            else objective.array_penalties()
+        )
         self.config, self.workspace = config, workspace
         optimizer = config.optimizer
         self.clipnorm = getattr(optimizer, "clipnorm", None)
@@ -525,7 +531,7 @@ class _Step:
             grads,
             state.optimizer_state,
             learning_rate,
-            penalty=self.objective.penalty,
+            penalty=self.penalties,
             penalized=self.penalized,
         )
 
@@ -605,6 +611,19 @@ def _workspace(coefs: list, batch_size: int, data: TrainData) -> Workspace:
     )
 
 
+def _solver_penalty(objective: Objective) -> Any:
+    """The one penalty a full-batch solver applies itself (None: all smooth)."""
+    if objective.smooth_penalty:
+        return None
+    if isinstance(objective.penalty, (list, tuple)):
+        raise ValueError(
+            "per-layer penalties with an L1 part need a minibatch optimizer "
+            "(e.g. optimizer='adam'); L-BFGS and FISTA take one penalty for the "
+            "whole network."
+        )
+    return objective.penalty
+
+
 def _fusable(objective: Objective, optimizer: Any) -> bool:
     """Whether one flat array can stand for every parameter in the optimizer.
 
@@ -614,7 +633,7 @@ def _fusable(objective: Objective, optimizer: Any) -> bool:
     """
     if not (all(objective.coef_trainable) and all(objective.intercept_trainable)):
         return False
-    if not objective.penalty.smooth:
+    if not objective.smooth_penalty:
         return False
     return bool(getattr(optimizer, "elementwise", False))
 
@@ -868,7 +887,7 @@ class _FullBatchRun:
             result = config.optimizer.minimize(
                 self.fun,
                 [p.copy() for p in self.params],
-                penalty=self.objective.penalty,
+                penalty=_solver_penalty(self.objective),
                 penalized=self.penalized,
                 max_iter=config.max_iter,
                 tol=config.tol,
@@ -906,9 +925,7 @@ class _FullBatchRun:
     def _objective_value(self) -> float:
         """The objective at the current weights, a non-smooth penalty included."""
         value = self.fun([p.copy() for p in self.params])[0]
-        if not self.objective.penalty.smooth:
-            value += self.objective.penalty_value(self.coefs)
-        return value
+        return value + self.objective.penalty_value(self.coefs, "nonsmooth")
 
     def _fall_back(self) -> None:
         """After divergence or an interrupt: the last finite weights, event marked."""
@@ -996,9 +1013,8 @@ class _BlockEvaluator:
                 self.intercept_sums, objective.intercept_trainable
             )
         ]
-        if objective.penalty.smooth:
-            value += objective.penalty_value(self.coefs)
-            objective.add_penalty_grad(self.coefs, coef_grads)
+        value += objective.penalty_value(self.coefs, "smooth")
+        objective.add_penalty_grad(self.coefs, coef_grads)
         return value, coef_grads, intercept_grads
 
 

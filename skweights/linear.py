@@ -109,6 +109,8 @@ class _LinearMixin:
         return ()
 
     def _auto_optimizer(self, penalty) -> str:
+        if isinstance(penalty, tuple):  # a per-layer list: one layer here
+            penalty = penalty[0]
         if not self._is_classifier and getattr(self._loss(), "quadratic", False):
             # Exact or coordinate-descent solutions, as scikit-learn's.
             return "direct" if penalty.l1_strength == 0 else "cd"

@@ -109,6 +109,18 @@ def _check_arguments(
     return [bool(flag) for flag in penalized]
 
 
+def _per_array(owner: str, penalty: Any, penalized: list[bool]) -> list:
+    """One penalty (or None) per array: a list as given, or one for the weights."""
+    if isinstance(penalty, (list, tuple)):
+        if len(penalty) != len(penalized):
+            raise ValueError(
+                f"{owner}: got {len(penalty)} penalties for {len(penalized)} "
+                "parameter arrays; pass one per array (None for none) or one."
+            )
+        return list(penalty)
+    return [penalty if weight else None for weight in penalized]
+
+
 def _uses_prox(penalty: Any) -> bool:
     """Whether the optimizer must apply ``penalty.prox`` (a non-smooth penalty)."""
     return penalty is not None and not penalty.smooth
@@ -519,13 +531,15 @@ class Optimizer(Component, ABC):
             The state from :meth:`init` or the previous :meth:`update`.
         learning_rate : float
             Step size :math:`\\eta \\geq 0`.
-        penalty : Penalty, optional
+        penalty : Penalty or list of (Penalty or None), optional
             A non-smooth penalty is applied by its proximal operator with the step
             each array just used (see the optimizer's formula); a smooth one is
-            ignored (the caller adds its gradient).
+            ignored (the caller adds its gradient). One penalty applies to every
+            array ``penalized`` marks; a list gives each array its own (None for
+            none), e.g. one per layer.
         penalized : list of bool, optional
-            Which arrays are weights, that take the penalty and any weight decay
-            (default: all).
+            Which arrays are weights, that take a single ``penalty`` and any
+            weight decay (default: all).
 
         Returns
         -------
@@ -537,15 +551,15 @@ class Optimizer(Component, ABC):
         lr = _check_real(owner, "learning_rate", learning_rate, 0.0)
         penalized = _check_arguments(owner, params, grads, penalized)
         grads = clip_gradients(grads, *self._clipping())[0]
-        prox = _uses_prox(penalty)
+        per_array = _per_array(owner, penalty, penalized)
         count = state.count + 1
         # strict: a state built for other arrays must not leave some untrained.
-        arrays = zip(params, grads, penalized, *state[1:], strict=True)
-        for param, grad, weight, *slots in arrays:
-            step = Step(lr, count, hyper, weight, prox and weight)
+        arrays = zip(params, grads, penalized, per_array, *state[1:], strict=True)
+        for param, grad, weight, array_penalty, *slots in arrays:
+            step = Step(lr, count, hyper, weight, _uses_prox(array_penalty))
             effective = self._step(param, grad, slots, step)
             if step.prox:
-                _apply_prox(param, penalty, effective)
+                _apply_prox(param, array_penalty, effective)
         return state._replace(count=count)
 
 
