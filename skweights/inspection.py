@@ -953,10 +953,10 @@ def _fit_each(model, X, y, alphas, warm_start: bool, fit_params: dict) -> _Fits:
     it would stay at zero; from a trained network, a stronger penalty prunes it.
     """
     final = final_estimator(model)
-    # A penalty object keeps its own alpha, which would override the estimator's.
-    alpha_param = final_param(
-        model, "alpha" if isinstance(final.penalty, str) else "penalty__alpha"
-    )
+    # A penalty object keeps its own alpha, which would override the estimator's;
+    # a per-layer list's names follow the estimator's alpha.
+    by_name = isinstance(final.penalty, (str, list, tuple))
+    alpha_param = final_param(model, "alpha" if by_name else "penalty__alpha")
     weak_first = warm_start and hasattr(final, "hidden_layer_sizes")
     order = alphas[::-1] if weak_first else alphas
     fits = _Fits()
@@ -1014,13 +1014,19 @@ def _default_alphas(model, X, y, n_alphas: int, eps: float) -> np.ndarray:
 
 def _l1_ratio(final: Any) -> float:
     """The L1 share of the estimator's penalty, resolved as its fit resolves it
-    (0 for a smooth penalty). The grid replaces ``alpha``, so any alpha will do."""
-    penalty = penalties.get(
-        final.penalty, alpha=1.0, l1_ratio=float(getattr(final, "l1_ratio", 0.5))
-    )
-    if penalty.smooth:
-        return 0.0
-    return float(getattr(penalty, "l1_ratio", 0.0))
+    (0 for a smooth penalty). The grid replaces ``alpha``, so any alpha will do.
+    With per-layer penalties, the first layer with an L1 part sets the grid."""
+    entries = final.penalty
+    if not isinstance(entries, (list, tuple)):
+        entries = [entries]
+    l1_ratio = float(getattr(final, "l1_ratio", 0.5))
+    for entry in entries:
+        penalty = penalties.get(
+            "none" if entry is None else entry, alpha=1.0, l1_ratio=l1_ratio
+        )
+        if not penalty.smooth:
+            return float(getattr(penalty, "l1_ratio", 0.0))
+    return 0.0
 
 
 def _intercept_only_residual(final, y, n: int, fit_intercept: bool) -> np.ndarray:

@@ -126,3 +126,18 @@ def test_smooth_per_layer_penalties_work_with_lbfgs_and_linear_models(data):
     assert_array_equal(
         linear.coef_, LinearRegressor(penalty="l1", alpha=0.1).fit(X, y).coef_
     )
+
+
+def test_regularization_path_of_a_per_layer_penalty(data):
+    """The grid follows the layer with an L1 part; zeros grow with alpha there only."""
+    from skweights.inspection import regularization_path
+
+    X, y = data
+    model = MLPRegressor((6,), penalty=["l1", None], max_iter=20, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        path = regularization_path(model, X, y, n_alphas=3)
+    first_layer_zeros = [int((ws[0] == 0).sum()) for ws in path.weights]
+    assert first_layer_zeros == sorted(first_layer_zeros, reverse=True)
+    assert first_layer_zeros[0] > X.shape[1] * 6 / 2 > first_layer_zeros[-1]
+    assert all(np.count_nonzero(ws[1]) == 6 for ws in path.weights)
