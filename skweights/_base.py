@@ -416,51 +416,17 @@ class BaseNetwork(BaseEstimator):
     def _fit_resolved(self, X, y, sample_weight, incremental, classes, resolved):
         owner = type(self).__name__
         continuing = (incremental or self.warm_start) and hasattr(self, "coefs_")
-        X, y = _validate(
-            self,
-            X,
-            y,
-            accept_sparse="csr",
-            dtype=_FLOAT_DTYPES,
-            multi_output=self._multi_output_targets,
-            y_numeric=not self._is_classifier,
-            reset=not continuing,
+        X, y, Y, weights = self._training_data(
+            X, y, sample_weight, continuing, classes, resolved
         )
-        y = self._column_y(y)
-        y = self._check_target_shape(y)
-        self._fitted_loss = resolved["loss"]
-        Y = self._encode_targets(y, X.dtype, continuing, classes)
-        weights = self._sample_weight(sample_weight, X, y)
         sizes = [X.shape[1], *self._hidden_sizes(), Y.shape[1]]
-        if continuing:
-            self._check_layer_sizes(sizes)
-            coefs = [W.astype(X.dtype, copy=True) for W in self.coefs_]
-            intercepts = [b.astype(X.dtype, copy=True) for b in self.intercepts_]
-            state = copy_state(self._training_state)
-        else:
-            rng = np.random.default_rng(
-                check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
-            )
-            coefs, intercepts = self._initialize(
-                resolved["initializer"], sizes, rng, X.dtype
-            )
-            state = TrainingState(rng=rng)
+        coefs, intercepts, state = self._starting_point(
+            sizes, X.dtype, continuing, resolved
+        )
         if not incremental:
             state = state.for_new_fit()
         objective = self._objective(resolved, len(coefs))
-        config = TrainingConfig(
-            optimizer=resolved["optimizer"],
-            schedule=resolved["schedule"],
-            learning_rate=float(self.learning_rate),
-            batch_size=self._batch_size(X.shape[0]),
-            max_iter=self.max_iter,
-            tol=float(self.tol),
-            n_iter_no_change=self.n_iter_no_change,
-            shuffle=self.shuffle,
-            verbose=self.verbose,
-            name=owner,
-            on_divergence=self.on_divergence,
-        )
+        config = self._training_config(resolved, X.shape[0])
         data, validation_score = self._split(X, Y, y, weights, state, incremental)
         n_iter_before = state.n_iter
         seen_before = getattr(self, "t_", 0) if continuing else 0
@@ -494,6 +460,53 @@ class BaseNetwork(BaseEstimator):
         # every sample once).
         self.t_ = seen_before + (state.n_iter - n_iter_before) * data.Y.shape[0]
         return self
+
+    def _training_data(self, X, y, sample_weight, continuing, classes, resolved):
+        """Validated ``X`` and ``y``, the encoded 2-D targets ``Y`` and the weights."""
+        X, y = _validate(
+            self,
+            X,
+            y,
+            accept_sparse="csr",
+            dtype=_FLOAT_DTYPES,
+            multi_output=self._multi_output_targets,
+            y_numeric=not self._is_classifier,
+            reset=not continuing,
+        )
+        y = self._check_target_shape(self._column_y(y))
+        self._fitted_loss = resolved["loss"]
+        Y = self._encode_targets(y, X.dtype, continuing, classes)
+        return X, y, Y, self._sample_weight(sample_weight, X, y)
+
+    def _starting_point(self, sizes, dtype, continuing, resolved):
+        """The network and training state to start from: the fitted ones (copied)
+        when continuing, else a new initialization seeded by ``random_state``."""
+        if continuing:
+            self._check_layer_sizes(sizes)
+            coefs = [W.astype(dtype, copy=True) for W in self.coefs_]
+            intercepts = [b.astype(dtype, copy=True) for b in self.intercepts_]
+            return coefs, intercepts, copy_state(self._training_state)
+        rng = np.random.default_rng(
+            check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
+        )
+        coefs, intercepts = self._initialize(resolved["initializer"], sizes, rng, dtype)
+        return coefs, intercepts, TrainingState(rng=rng)
+
+    def _training_config(self, resolved, n_samples: int) -> TrainingConfig:
+        """The training loop's settings, from the parameters."""
+        return TrainingConfig(
+            optimizer=resolved["optimizer"],
+            schedule=resolved["schedule"],
+            learning_rate=float(self.learning_rate),
+            batch_size=self._batch_size(n_samples),
+            max_iter=self.max_iter,
+            tol=float(self.tol),
+            n_iter_no_change=self.n_iter_no_change,
+            shuffle=self.shuffle,
+            verbose=self.verbose,
+            name=type(self).__name__,
+            on_divergence=self.on_divergence,
+        )
 
     def _column_y(self, y):
         return y

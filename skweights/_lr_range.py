@@ -18,9 +18,8 @@ from typing import Any
 
 import numpy as np
 from sklearn.base import clone
-from sklearn.utils import check_random_state
 
-from ._base import _FLOAT_DTYPES, BaseNetwork, _validate
+from ._base import BaseNetwork
 from ._network import Workspace, interleave, layer_sizes, sample_scale
 from ._pipeline import final_estimator, preprocessing
 from ._training import _trainable
@@ -246,26 +245,15 @@ class _Run:
                 "rate; the range test needs a minibatch optimizer. Set "
                 "optimizer='adam' (or 'sgd', 'adamw', 'rmsprop', 'adagrad')."
             )
-        X, y = _validate(
-            model,
-            X,
-            y,
-            accept_sparse="csr",
-            dtype=_FLOAT_DTYPES,
-            multi_output=model._multi_output_targets,
-            y_numeric=not model._is_classifier,
+        # The same data, network and objective as fit would start from.
+        X, _, Y, weights = model._training_data(
+            X, y, sample_weight, False, None, resolved
         )
-        # As fit does: a column y, multilabel indicators, the loss that encodes Y.
-        y = model._check_target_shape(model._column_y(y))
-        model._fitted_loss = resolved["loss"]
-        Y = model._encode_targets(y, X.dtype, False, None)
-        weights = model._sample_weight(sample_weight, X, y)
         sizes = [X.shape[1], *model._hidden_sizes(), Y.shape[1]]
-        seed = check_random_state(model.random_state).randint(np.iinfo(np.int32).max)
-        rng = np.random.default_rng(seed)  # as fit: the same initial network
-        coefs, intercepts = model._initialize(
-            resolved["initializer"], sizes, rng, X.dtype
+        coefs, intercepts, state = model._starting_point(
+            sizes, X.dtype, False, resolved
         )
+        rng = state.rng
         return cls(
             objective=model._objective(resolved, len(coefs)),
             optimizer=optimizer,
