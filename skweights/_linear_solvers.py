@@ -28,6 +28,7 @@ them by their ``solves_linear`` attribute and calls :meth:`DirectSolve.solve`.
 from __future__ import annotations
 
 import warnings
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Any
 
@@ -214,7 +215,7 @@ def _write(coefs, intercepts, problem: _Problem, W: np.ndarray, fit_coef: bool):
         intercepts[0][...] = problem.ybar - problem.mu @ coefs[0].astype(np.float64)
 
 
-class _LinearSolver(Component):
+class _LinearSolver(Component, ABC):
     """What the engine asks of a linear solver (see :class:`DirectSolve`)."""
 
     #: The training loop runs these solvers on the whole data set at once.
@@ -303,9 +304,9 @@ class _LinearSolver(Component):
         l1_ratio = problem.l1 / alpha if alpha > 0 else 1.0
         return self._path_weights(problem, W0, config, np.array([alpha]), l1_ratio)[0]
 
+    @abstractmethod
     def _path_weights(self, problem, W0, config, alphas, l1_ratio):
         """``(W, n_iter, converged)`` per alpha of a decreasing grid."""
-        raise NotImplementedError
 
 
 class DirectSolve(_LinearSolver):
