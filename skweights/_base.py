@@ -32,6 +32,7 @@ from ._training import (
     warn_not_converged,
 )
 from ._validation import check_bool
+from ._validation import check_param as _check_number
 
 _FLOAT_DTYPES = (np.float64, np.float32)
 
@@ -48,38 +49,6 @@ _COMPONENT_MODULES = {
     "activation": activations,
     "loss": losses,
 }
-
-
-def _check_number(
-    owner: str,
-    name: str,
-    value: Any,
-    *,
-    low: float | None = None,
-    high: float | None = None,
-    low_open: bool = False,
-    high_open: bool = False,
-    integer: bool = False,
-) -> None:
-    """Raise a ValueError naming the parameter and its accepted range."""
-    kind = numbers.Integral if integer else numbers.Real
-    ok = isinstance(value, kind) and not isinstance(value, bool)
-    if ok:
-        ok = np.isfinite(value)
-        if low is not None:
-            ok = ok and (value > low if low_open else value >= low)
-        if high is not None:
-            ok = ok and (value < high if high_open else value <= high)
-    if not ok:
-        lo = "(" if low_open else "["
-        hi = ")" if high_open else "]"
-        interval = f"{lo}{'-inf' if low is None else low}, "
-        interval += f"{'inf' if high is None else high}{hi}"
-        what = "an integer" if integer else "a real number"
-        raise ValueError(
-            f"{owner}: the {name!r} parameter must be {what} in {interval}; "
-            f"got {value!r}."
-        )
 
 
 def _check_bool(owner: str, name: str, value: Any) -> None:

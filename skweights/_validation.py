@@ -75,3 +75,39 @@ def as_float(values: Any) -> np.ndarray:
     if values.dtype.kind != "f":
         values = values.astype(np.float64)
     return values
+
+
+def check_param(
+    owner: str,
+    name: str,
+    value: Any,
+    *,
+    low: float | None = None,
+    high: float | None = None,
+    low_open: bool = False,
+    high_open: bool = False,
+    integer: bool = False,
+) -> None:
+    """Check an estimator parameter; raise a ValueError naming it and its range.
+
+    The estimators' form of :func:`check_real`/:func:`check_int`: the message says
+    "the 'alpha' parameter", as scikit-learn's do, and nothing is returned.
+    """
+    kind = numbers.Integral if integer else numbers.Real
+    ok = isinstance(value, kind) and not isinstance(value, bool)
+    if ok:
+        ok = np.isfinite(value)
+        if low is not None:
+            ok = ok and (value > low if low_open else value >= low)
+        if high is not None:
+            ok = ok and (value < high if high_open else value <= high)
+    if not ok:
+        lo = "(" if low_open else "["
+        hi = ")" if high_open else "]"
+        interval = f"{lo}{'-inf' if low is None else low}, "
+        interval += f"{'inf' if high is None else high}{hi}"
+        what = "an integer" if integer else "a real number"
+        raise ValueError(
+            f"{owner}: the {name!r} parameter must be {what} in {interval}; "
+            f"got {value!r}."
+        )
