@@ -23,6 +23,7 @@ from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_dat
 
 from . import activations, initializers, losses, optimizers, penalties, schedules
 from ._network import Objective, forward, layer_sizes
+from ._registry import store_params  # noqa: F401 (the estimators import it here)
 from ._training import (
     TrainData,
     TrainingConfig,
@@ -167,17 +168,6 @@ def _background_sample(X, random_state):
     rng = check_random_state(random_state)
     rows = np.sort(rng.choice(n_rows, BACKGROUND_SIZE, replace=False))
     return X[rows]
-
-
-def store_params(estimator: Any, params: dict[str, Any]) -> None:
-    """Store every ``__init__`` argument unchanged (``locals()`` of ``__init__``).
-
-    scikit-learn's contract: ``__init__`` stores its parameters under their own
-    names and does nothing else.
-    """
-    for name, value in params.items():
-        if name not in ("self", "__class__"):
-            setattr(estimator, name, value)
 
 
 class BaseNetwork(BaseEstimator):

@@ -12,6 +12,17 @@ from collections.abc import Callable
 from typing import Any
 
 
+def store_params(owner: Any, params: dict[str, Any]) -> None:
+    """Store every ``__init__`` argument unchanged (``locals()`` of ``__init__``).
+
+    scikit-learn's contract: ``__init__`` stores its parameters under their own
+    names and does nothing else.
+    """
+    for name, value in params.items():
+        if name not in ("self", "__class__"):
+            setattr(owner, name, value)
+
+
 class Component:
     """Base class of building blocks: initializers, penalties, optimizers, schedules...
 

@@ -55,7 +55,7 @@ import numpy as np
 
 from ._full_batch import FISTA, LBFGS, MinimizeResult
 from ._linear_solvers import CoordinateDescent, DirectSolve
-from ._registry import Component, Registry
+from ._registry import Component, Registry, store_params
 from ._validation import check_bool as _check_bool
 from ._validation import check_real as _check_real
 
@@ -426,6 +426,26 @@ class Step(NamedTuple):
     prox: bool
 
 
+_SHARED_DOCS = {
+    "clipping": """clipnorm : float > 0, default=None
+    Clip each gradient array to this norm before the step (Keras's
+    ``clipnorm``); see :func:`clip_gradients`.
+global_clipnorm : float > 0, default=None
+    Clip all gradient arrays together to this norm before the step (Keras's
+    ``global_clipnorm``). At most one of the two may be set.""",
+    "minibatch": """full_batch : bool
+    False: the training loop calls :meth:`update` once per minibatch.""",
+}
+
+
+def _shared_docs(cls: type) -> type:
+    """Fill a class docstring's ``%(clipping)s`` and ``%(minibatch)s`` fragments."""
+    for key, text in _SHARED_DOCS.items():
+        indented = text.replace("\n", "\n    ")
+        cls.__doc__ = cls.__doc__.replace(f"%({key})s", indented)
+    return cls
+
+
 class Optimizer(Component, ABC):
     """Template of the minibatch optimizers: ``init`` and ``update`` written once.
 
@@ -563,6 +583,7 @@ class Optimizer(Component, ABC):
         return state._replace(count=count)
 
 
+@_shared_docs
 class SGD(Optimizer):
     r"""Stochastic gradient descent with optional (Nesterov) momentum.
 
@@ -592,19 +613,13 @@ class SGD(Optimizer):
         Momentum coefficient :math:`\mu`.
     nesterov : bool, default=False
         Use Nesterov's accelerated gradient.
-    clipnorm : float > 0, default=None
-        Clip each gradient array to this norm before the step (Keras's
-        ``clipnorm``); see :func:`clip_gradients`.
-    global_clipnorm : float > 0, default=None
-        Clip all gradient arrays together to this norm before the step (Keras's
-        ``global_clipnorm``). At most one of the two may be set.
+    %(clipping)s
+
     Attributes
     ----------
-    full_batch : bool
-        False: the training loop calls :meth:`update` once per minibatch.
+    %(minibatch)s
     elementwise : bool
-        True: the training loop may run it on one flat array (see
-        :class:`Optimizer`).
+        True: the training loop may run it on one flat array.
 
     References
     ----------
@@ -634,10 +649,7 @@ class SGD(Optimizer):
         clipnorm: float | None = None,
         global_clipnorm: float | None = None,
     ) -> None:
-        self.momentum = momentum
-        self.nesterov = nesterov
-        self.clipnorm = clipnorm
-        self.global_clipnorm = global_clipnorm
+        store_params(self, locals())
 
     def _validated(self) -> tuple[float, bool]:
         momentum = _check_real(
@@ -665,6 +677,7 @@ class SGD(Optimizer):
         return lr / (1.0 - momentum)
 
 
+@_shared_docs
 class Adam(Optimizer):
     r"""Adam: adaptive moment estimation.
 
@@ -691,19 +704,13 @@ class Adam(Optimizer):
         Decay rate of the second moment.
     epsilon : float > 0, default=1e-8
         Added to :math:`\sqrt{\hat v}` for numerical stability.
-    clipnorm : float > 0, default=None
-        Clip each gradient array to this norm before the step (Keras's
-        ``clipnorm``); see :func:`clip_gradients`.
-    global_clipnorm : float > 0, default=None
-        Clip all gradient arrays together to this norm before the step (Keras's
-        ``global_clipnorm``). At most one of the two may be set.
+    %(clipping)s
+
     Attributes
     ----------
-    full_batch : bool
-        False: the training loop calls :meth:`update` once per minibatch.
+    %(minibatch)s
     elementwise : bool
-        True: the training loop may run it on one flat array (see
-        :class:`Optimizer`).
+        True: the training loop may run it on one flat array.
 
     See Also
     --------
@@ -736,11 +743,7 @@ class Adam(Optimizer):
         clipnorm: float | None = None,
         global_clipnorm: float | None = None,
     ) -> None:
-        self.beta_1 = beta_1
-        self.beta_2 = beta_2
-        self.epsilon = epsilon
-        self.clipnorm = clipnorm
-        self.global_clipnorm = global_clipnorm
+        store_params(self, locals())
 
     def _validated(self) -> tuple[float, float, float, float]:
         """``(beta_1, beta_2, epsilon, weight_decay)``; Adam never decays."""
@@ -784,6 +787,7 @@ class Adam(Optimizer):
         return None
 
 
+@_shared_docs
 class AdamW(Adam):
     r"""Adam with decoupled weight decay.
 
@@ -809,16 +813,11 @@ class AdamW(Adam):
         Added to :math:`\sqrt{\hat v}` for numerical stability.
     weight_decay : float >= 0, default=0.01
         Decoupled decay rate :math:`\lambda`.
-    clipnorm : float > 0, default=None
-        Clip each gradient array to this norm before the step (Keras's
-        ``clipnorm``); see :func:`clip_gradients`.
-    global_clipnorm : float > 0, default=None
-        Clip all gradient arrays together to this norm before the step (Keras's
-        ``global_clipnorm``). At most one of the two may be set.
+    %(clipping)s
+
     Attributes
     ----------
-    full_batch : bool
-        False: the training loop calls :meth:`update` once per minibatch.
+    %(minibatch)s
     elementwise : bool
         True only without decay, which applies to weights and never to biases.
 
@@ -849,12 +848,7 @@ class AdamW(Adam):
         clipnorm: float | None = None,
         global_clipnorm: float | None = None,
     ) -> None:
-        self.beta_1 = beta_1
-        self.beta_2 = beta_2
-        self.epsilon = epsilon
-        self.weight_decay = weight_decay
-        self.clipnorm = clipnorm
-        self.global_clipnorm = global_clipnorm
+        store_params(self, locals())
 
     def _weight_decay(self) -> float:
         return _check_real("AdamW", "weight_decay", self.weight_decay, 0.0)
@@ -865,6 +859,7 @@ class AdamW(Adam):
         return self._weight_decay() == 0.0
 
 
+@_shared_docs
 class RMSprop(Optimizer):
     r"""RMSprop: gradient scaled by a moving root mean square.
 
@@ -891,19 +886,13 @@ class RMSprop(Optimizer):
         Added to :math:`\sqrt{v}` for numerical stability.
     momentum : float in [0, 1), default=0.0
         Momentum coefficient :math:`\mu`.
-    clipnorm : float > 0, default=None
-        Clip each gradient array to this norm before the step (Keras's
-        ``clipnorm``); see :func:`clip_gradients`.
-    global_clipnorm : float > 0, default=None
-        Clip all gradient arrays together to this norm before the step (Keras's
-        ``global_clipnorm``). At most one of the two may be set.
+    %(clipping)s
+
     Attributes
     ----------
-    full_batch : bool
-        False: the training loop calls :meth:`update` once per minibatch.
+    %(minibatch)s
     elementwise : bool
-        True: the training loop may run it on one flat array (see
-        :class:`Optimizer`).
+        True: the training loop may run it on one flat array.
 
     References
     ----------
@@ -933,11 +922,7 @@ class RMSprop(Optimizer):
         clipnorm: float | None = None,
         global_clipnorm: float | None = None,
     ) -> None:
-        self.rho = rho
-        self.epsilon = epsilon
-        self.momentum = momentum
-        self.clipnorm = clipnorm
-        self.global_clipnorm = global_clipnorm
+        store_params(self, locals())
 
     def _validated(self) -> tuple[float, float, float]:
         return (
@@ -976,6 +961,7 @@ class RMSprop(Optimizer):
         return np.divide(lr / (1.0 - momentum), denominator, out=denominator)
 
 
+@_shared_docs
 class Adagrad(Optimizer):
     r"""Adagrad: per-coordinate steps shrinking with the accumulated squared gradients.
 
@@ -995,19 +981,13 @@ class Adagrad(Optimizer):
         Added to :math:`\sqrt{G}` for numerical stability.
     initial_accumulator : float >= 0, default=0.0
         Starting value of :math:`G`.
-    clipnorm : float > 0, default=None
-        Clip each gradient array to this norm before the step (Keras's
-        ``clipnorm``); see :func:`clip_gradients`.
-    global_clipnorm : float > 0, default=None
-        Clip all gradient arrays together to this norm before the step (Keras's
-        ``global_clipnorm``). At most one of the two may be set.
+    %(clipping)s
+
     Attributes
     ----------
-    full_batch : bool
-        False: the training loop calls :meth:`update` once per minibatch.
+    %(minibatch)s
     elementwise : bool
-        True: the training loop may run it on one flat array (see
-        :class:`Optimizer`).
+        True: the training loop may run it on one flat array.
 
     References
     ----------
@@ -1036,10 +1016,7 @@ class Adagrad(Optimizer):
         clipnorm: float | None = None,
         global_clipnorm: float | None = None,
     ) -> None:
-        self.epsilon = epsilon
-        self.initial_accumulator = initial_accumulator
-        self.clipnorm = clipnorm
-        self.global_clipnorm = global_clipnorm
+        store_params(self, locals())
 
     def _validated(self) -> tuple[float, float]:
         return (
@@ -1070,6 +1047,7 @@ class Adagrad(Optimizer):
         return None
 
 
+@_shared_docs
 class Lion(Optimizer):
     r"""Lion: the sign of an interpolated momentum (evolved sign momentum).
 
@@ -1094,16 +1072,11 @@ class Lion(Optimizer):
         Interpolation between the momentum and the gradient for the update's sign.
     beta_2 : float in [0, 1), default=0.99
         Decay rate of the momentum.
-    clipnorm : float > 0, default=None
-        Clip each gradient array to this norm before the step (Keras's
-        ``clipnorm``); see :func:`clip_gradients`.
-    global_clipnorm : float > 0, default=None
-        Clip all gradient arrays together to this norm before the step (Keras's
-        ``global_clipnorm``). At most one of the two may be set.
+    %(clipping)s
+
     Attributes
     ----------
-    full_batch : bool
-        False: the training loop calls :meth:`update` once per minibatch.
+    %(minibatch)s
     elementwise : bool
         True: the training loop may run it on one flat array.
 
@@ -1116,12 +1089,12 @@ class Lion(Optimizer):
     --------
     >>> import numpy as np
     >>> from skweights.optimizers import Lion
-    >>> opt = Lion()
-    >>> params = [np.array([1.0, -2.0])]
-    >>> state = opt.init(params)
-    >>> state = opt.update(params, [np.array([0.5, -3.0])], state, 0.1)
-    >>> params[0]  # each coordinate moves by exactly the learning rate
-    array([ 0.9, -1.9])
+    >>> weights = np.array([0.5, 0.5, 0.5])
+    >>> lion = Lion()
+    >>> gradient = np.array([1e-6, -3.0, 1e3])
+    >>> _ = lion.update([weights], [gradient], lion.init([weights]), 0.1)
+    >>> weights  # whatever the gradient's size, a step of exactly 0.1
+    array([0.4, 0.6, 0.4])
     """
 
     State = LionState
@@ -1133,10 +1106,7 @@ class Lion(Optimizer):
         clipnorm: float | None = None,
         global_clipnorm: float | None = None,
     ) -> None:
-        self.beta_1 = beta_1
-        self.beta_2 = beta_2
-        self.clipnorm = clipnorm
-        self.global_clipnorm = global_clipnorm
+        store_params(self, locals())
 
     def _validated(self) -> tuple[float, float]:
         return (
