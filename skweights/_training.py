@@ -314,11 +314,15 @@ def train(
         If training diverges and ``config.on_divergence == "raise"``.
     """
     progress = _Progress(config, epochs if epochs is not None else config.max_iter)
-    if not state.history:
+    trainable = bool(_trainable(objective, coefs, intercepts)[0])
+    # Epoch 0, the state at initialization; a direct or coordinate-descent solve has
+    # no trajectory to show, and the extra pass would cost as much as the solve.
+    solves_linear = trainable and getattr(config.optimizer, "solves_linear", False)
+    if not state.history and not solves_linear:
         progress.update(_record_initial(objective, coefs, intercepts, data, state))
-    if not _trainable(objective, coefs, intercepts)[0]:
+    if not trainable:
         outcome = Outcome(converged=True, reason="every layer is frozen")
-    elif getattr(config.optimizer, "solves_linear", False):
+    elif solves_linear:
         outcome = _train_linear(
             objective, coefs, intercepts, data, config, state, validation_score
         )
