@@ -570,7 +570,9 @@ class Optimizer(Component, ABC):
         hyper = self._validated()
         lr = _check_real(owner, "learning_rate", learning_rate, 0.0)
         penalized = _check_arguments(owner, params, grads, penalized)
-        grads = clip_gradients(grads, *self._clipping())[0]
+        clipping = self._clipping()
+        if clipping != (None, None):
+            grads = clip_gradients(grads, *clipping)[0]
         per_array = _per_array(owner, penalty, penalized)
         count = state.count + 1
         # strict: a state built for other arrays must not leave some untrained.
