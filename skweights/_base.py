@@ -434,7 +434,14 @@ class BaseNetwork(BaseEstimator):
         )
         y = self._check_target_shape(self._column_y(y))
         self._fitted_loss = resolved["loss"]
-        Y = self._encode_targets(y, X.dtype, continuing, classes)
+        with np.errstate(over="ignore"):
+            Y = self._encode_targets(y, X.dtype, continuing, classes)
+        if not np.isfinite(Y).all():
+            raise ValueError(
+                f"{type(self).__name__}: y has values beyond the range of {X.dtype}, "
+                "the training dtype (that of X): they overflow. Scale y (e.g. divide "
+                "it by its standard deviation) or fit in float64."
+            )
         return X, y, Y, self._sample_weight(sample_weight, X, y)
 
     def _starting_point(self, sizes, dtype, continuing, resolved):

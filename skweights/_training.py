@@ -372,7 +372,17 @@ def _train_linear(
 ) -> Outcome:
     """A direct or coordinate-descent solve (``solves_linear``): one record."""
     start = time.perf_counter()
-    solution = config.optimizer.solve(objective, coefs, intercepts, data, config)
+    with np.errstate(over="ignore", invalid="ignore"):
+        solution = config.optimizer.solve(objective, coefs, intercepts, data, config)
+    if not all(np.isfinite(a).all() for a in coefs + intercepts):
+        # Targets or features beyond the training dtype's range (e.g. 1e300 in
+        # float32): an exact solve has no better weights to fall back to.
+        raise ValueError(
+            f"{config.name}: the {type(config.optimizer).__name__} solve produced "
+            "non-finite weights: the data overflow the training dtype "
+            f"({coefs[0].dtype}). Scale X and y (e.g. StandardScaler, or divide y "
+            "by its standard deviation), or fit in float64."
+        )
     grad_norms = [solution.grad_norm]
     record = _record(state, coefs, solution.value, grad_norms, None, None, start)
     state.n_iter = record["epoch"] = solution.n_iter

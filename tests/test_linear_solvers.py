@@ -354,3 +354,15 @@ def test_sparse_data_too_large_for_a_square_system_uses_lsqr(monkeypatch, weight
     assert model.n_iter_ > 1  # it did iterate
     assert _rel(model.coef_, reference.coef_) < RTOL
     assert model.intercept_ == pytest.approx(reference.intercept_, rel=RTOL)
+
+
+@pytest.mark.parametrize("penalty", ["l1", "l2"])
+def test_overflowing_targets_raise_and_leave_the_model_unchanged(penalty):
+    """y = 1e300 is finite in float64 but inf in float32, the training dtype."""
+    X = np.array([[0.0], [1.0]], dtype=np.float32)
+    model = LinearRegressor(penalty=penalty).fit(X, [1.0, 2.0])
+    before = (model.coef_.copy(), float(model.intercept_))
+    with pytest.raises(ValueError, match="overflow"):
+        model.fit(X, [1e300, 1.0])
+    np.testing.assert_array_equal(model.coef_, before[0])
+    assert float(model.intercept_) == before[1]
