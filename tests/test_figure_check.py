@@ -40,12 +40,6 @@ from skweights.plotting import (  # noqa: E402
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
 
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
-
-
 def _clean_figure():
     fig, ax = plt.subplots(figsize=(6, 4), layout="constrained")
     ax.plot([0, 1, 2], [1, 3, 2], label="data")
