@@ -37,15 +37,16 @@ SCOPE = [
     "skweights.optimizers.x__apply_prox*",
     "skweights.optimizers.x__uses_prox*",
     "skweights.optimizers.x__zeros_like*",
-    "skweights.optimizers.x__adam_update*",
-    "skweights.optimizers.x?SGD?init*",
-    "skweights.optimizers.x?SGD?update*",
-    "skweights.optimizers.x?Adam?init*",
-    "skweights.optimizers.x?AdamW?update*",
-    "skweights.optimizers.x?RMSprop?init*",
-    "skweights.optimizers.x?RMSprop?update*",
-    "skweights.optimizers.x?Adagrad?init*",
-    "skweights.optimizers.x?Adagrad?update*",
+    "skweights.optimizers.x__per_array*",
+    "skweights.optimizers.x?Optimizer?init*",
+    "skweights.optimizers.x?Optimizer?update*",
+    "skweights.optimizers.x?*?_initial_slot*",
+    "skweights.optimizers.x?*?_step*",
+    "skweights.optimizers.x?Adam?_weight_decay*",
+    # gradient clipping (clipnorm, global_clipnorm)
+    "skweights.optimizers.x_clip_gradients*",
+    "skweights.optimizers.x__clip*",
+    "skweights.optimizers.x__norm*",
     # the full-batch solvers' penalty value and strengths (skweights._full_batch)
     "skweights._full_batch.x__nonsmooth_value*",
     "skweights._full_batch.x__l1_l2_strengths*",
@@ -170,11 +171,11 @@ def main(argv: list[str]) -> int:
     else:
         scope_to_run = scope
     if command == "run":
-        mutmut = Path(sys.executable).with_name("mutmut")
         # mutmut forks a worker per mutant: a BLAS thread pool started before the
         # fork deadlocks the child, so numpy runs single-threaded here.
         env = dict(os.environ, **{name: "1" for name in _THREAD_VARIABLES})
-        subprocess.run([str(mutmut), "run", *scope_to_run], check=False, env=env)
+        command_line = [sys.executable, "-m", "mutmut", "run", *scope_to_run]
+        subprocess.run(command_line, check=False, env=env)
     elif command != "report":
         print(__doc__)
         return 2
