@@ -174,12 +174,18 @@ def check_clipping(owner: str, clipnorm: Any, global_clipnorm: Any) -> None:
 
 
 def _norm(array: np.ndarray) -> float:
+    """Euclidean norm, finite for every finite array (a plain dot product overflows
+    past 1e154; so does ``np.linalg.norm`` for vectors)."""
     flat = np.ravel(array)
-    with np.errstate(over="ignore", invalid="ignore"):
+    with np.errstate(over="ignore"):
         squared = float(np.dot(flat, flat))
     if math.isfinite(squared):
         return math.sqrt(squared)
-    return float(np.linalg.norm(flat))  # scaled: no overflow for finite values
+    largest = float(np.max(np.abs(flat)))
+    if not math.isfinite(largest):  # an inf or NaN entry
+        return largest
+    scaled = flat / largest
+    return largest * math.sqrt(float(np.dot(scaled, scaled)))
 
 
 def clip_gradients(
@@ -237,7 +243,7 @@ def clip_gradients(
     if clipnorm is not None:
         factors = [min(1.0, clipnorm / n) if n > 0 else 1.0 for n in map(_norm, grads)]
     elif global_clipnorm is not None:
-        total = math.sqrt(math.fsum(_norm(g) ** 2 for g in grads))
+        total = math.hypot(*map(_norm, grads))  # no overflow past 1e154
         factor = min(1.0, global_clipnorm / total) if total > 0 else 1.0
         factors = [factor] * len(grads)
     else:
@@ -253,11 +259,6 @@ def clip_gradients(
         else:
             out.append(g * g.dtype.type(f) if f != 1.0 else g)
     return out, True
-
-
-def _clip(optimizer: Any, grads: Sequence[np.ndarray]) -> list[np.ndarray]:
-    """The gradients as ``optimizer.update`` uses them: clipped if it says so."""
-    return clip_gradients(grads, optimizer.clipnorm, optimizer.global_clipnorm)[0]
 
 
 # --------------------------------------------------------------------------------------

@@ -214,6 +214,9 @@ def test_lbfgs_reads_either_form_of_an_elastic_net_penalty():
         ("skweights._training.History.nothing", False),
         ("skweights._network.np", False),  # a foreign module
         ("skweights._base.Objective", False),  # defined in _network, not _base
+        # a classmethod resolves to a bound method (neither class nor function):
+        # _is_own_type mutant 10 ("and" -> "or") would trust any resolved object
+        ("skweights._training.History.from_columns", False),
     ],
 )
 def test_own_types_are_the_classes_and_functions_defined_in_skweights(name, own):
@@ -454,3 +457,86 @@ def test_early_stopping_keeps_the_first_of_equal_best_scores():
     assert len(set(model.validation_scores_)) == 1
     np.testing.assert_array_equal(model.coef_, one_epoch.coef_)
     assert not np.array_equal(model.coef_, np.zeros(3))
+
+
+# -- gradient clipping -------------------------------------------------------------
+def test_clipnorm_applies_to_norms_below_one():
+    # clip_gradients mutant 23: only norms above 1 were clipped.
+    clipped, hit = optimizers.clip_gradients([np.array([0.3, 0.4])], clipnorm=0.1)
+    assert hit
+    np.testing.assert_allclose(clipped[0], [0.06, 0.08], rtol=1e-12)
+
+
+def test_global_clipnorm_never_scales_gradients_up_and_accepts_zero_gradients():
+    # clip_gradients mutants 43 (factor capped at 2, not 1), 38/45 (a zero total
+    # divided by), 50 (no clipping asked reported as clipped).
+    small = [np.array([0.3, 0.0]), np.array([0.0, 0.4])]
+    assert optimizers.clip_gradients(small, global_clipnorm=10.0) == (small, False)
+    zeros = [np.zeros(2), np.zeros(3)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert optimizers.clip_gradients(zeros, global_clipnorm=1.0) == (zeros, False)
+    assert optimizers.clip_gradients(small) == (small, False)
+
+
+@pytest.mark.parametrize("kind", ["clipnorm", "global_clipnorm"])
+def test_clipping_huge_finite_gradients_keeps_their_direction(kind):
+    # optimizers._norm mutants 3, 5, 19, 20: past 1e154 a plain dot product (and
+    # np.linalg.norm of a vector) overflows to inf, and clipping by an infinite norm
+    # zeroed the gradient; the norm is rescaled instead, without a warning.
+    grads = [np.array([1e200, -1e200]), np.array([3.0, 4.0])]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        clipped, hit = optimizers.clip_gradients(grads, **{kind: 1.0})
+    assert hit
+    np.testing.assert_allclose(clipped[0], [2**-0.5, -(2**-0.5)], rtol=1e-12)
+    if kind == "clipnorm":  # each array on its own: the second one is clipped too
+        np.testing.assert_allclose(clipped[1], [0.6, 0.8], rtol=1e-12)
+    else:  # one factor for all: the second array becomes negligible, not NaN
+        np.testing.assert_allclose(clipped[1], np.array([3.0, 4.0]) / (2**0.5 * 1e200))
+
+
+# -- the network's smooth objective -------------------------------------------------
+def test_smooth_objective_leaves_out_a_nonsmooth_penalty_entirely():
+    # Objective.smooth_value_and_grads mutant 19: the whole penalty value was added.
+    # An elastic net is applied by the proximal step, its L2 part included.
+    from skweights._network import Objective
+
+    rng = np.random.default_rng(0)
+    X, Y = rng.normal(size=(20, 3)), rng.normal(size=(20, 1))
+    coefs, intercepts = [rng.normal(size=(3, 1))], [np.zeros(1)]
+    penalty = penalties.elasticnet(alpha=0.5, l1_ratio=0.25)
+    scale = np.full(20, 1 / 20)
+    def objective(pen):
+        return Objective(
+            activation=activations.get("identity"),
+            loss=losses.get("squared_error"),
+            penalty=pen,
+            coef_trainable=(True,),
+            intercept_trainable=(True,),
+        )
+
+    data_only, smooth = objective(penalties.none()), objective(penalty)
+    data_value = data_only.smooth_value_and_grads(coefs, intercepts, X, Y, scale)[0]
+    value = smooth.smooth_value_and_grads(coefs, intercepts, X, Y, scale)[0]
+    assert value == data_value
+    l2 = objective(penalties.l2(alpha=0.5))
+    value = l2.smooth_value_and_grads(coefs, intercepts, X, Y, scale)[0]
+    l2_part = 0.5 * 0.5 * float(np.sum(coefs[0] ** 2))
+    assert value == pytest.approx(data_value + l2_part, rel=1e-12)
+
+
+# -- Lion ------------------------------------------------------------------------
+def test_lion_with_l1_leaves_a_weight_with_no_gradient_and_no_momentum_alone():
+    # Lion._step mutant 28: a zero update direction (|c| = 0) gave an infinite
+    # proximal step, which zeroed the weight; its step is 0: it does not move.
+    optimizer = optimizers.lion()
+    params = [np.array([0.7, -0.4])]
+    state = optimizer.init(params)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        optimizer.update(
+            params, [np.array([0.0, 1.0])], state, 0.1, penalties.l1(alpha=1.0)
+        )
+    # the second weight moves by -lr and its step lr / |c| = 1 thresholds it to 0
+    np.testing.assert_array_equal(params[0], [0.7, 0.0])
