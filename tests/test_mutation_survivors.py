@@ -507,6 +507,7 @@ def test_smooth_objective_leaves_out_a_nonsmooth_penalty_entirely():
     coefs, intercepts = [rng.normal(size=(3, 1))], [np.zeros(1)]
     penalty = penalties.elasticnet(alpha=0.5, l1_ratio=0.25)
     scale = np.full(20, 1 / 20)
+
     def objective(pen):
         return Objective(
             activation=activations.get("identity"),
