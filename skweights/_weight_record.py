@@ -39,6 +39,11 @@ def magnitude_edges(bins_per_decade: int) -> np.ndarray:
     return 10.0**exponents
 
 
+def bins_count(bins_per_decade: int) -> int:
+    """The number of bins: ``2 K + 5``, with ``K = 12 p`` magnitude bins per side."""
+    return 2 * (HIGH_EXPONENT - LOW_EXPONENT) * bins_per_decade + 5
+
+
 def bin_edges(bins_per_decade: int) -> np.ndarray:
     """The ``2 K + 6`` signed edges ``-inf, -1e6, ..., -1e-6, 0, 0, 1e-6, ..., inf``."""
     magnitudes = magnitude_edges(bins_per_decade)
@@ -61,7 +66,7 @@ def histogram(weights: np.ndarray, bins_per_decade: int) -> np.ndarray:
     by_magnitude = np.searchsorted(magnitudes, np.abs(flat), side="right")
     signed = np.where(flat < 0, top + 1 - by_magnitude, top + 3 + by_magnitude)
     signed[flat == 0] = top + 2
-    return np.bincount(signed, minlength=2 * top + 5).astype(np.int64)
+    return np.bincount(signed, minlength=bins_count(bins_per_decade)).astype(np.int64)
 
 
 def quantiles(weights: np.ndarray) -> np.ndarray:
