@@ -15,15 +15,29 @@ from typing import Any
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib import patheffects
 from matplotlib.colors import LogNorm
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from ._pipeline import fitted_final
-from ._weight_record import HIGH_EXPONENT, LEVELS, LOW_EXPONENT, WeightEvolution
+from ._weight_record import (
+    HIGH_EXPONENT,
+    LEVELS,
+    LOW_EXPONENT,
+    WeightEvolution,
+    bins_count,
+)
 
-# Line style of each quantile pair: the median solid, the tails ever finer.
-_STYLES = {50.0: "-", 25.0: "--", 5.0: "-.", 1.0: ":", 0.0: (0, (1, 3))}
+# Colour of each quantile pair (q and 100 - q share one), solid lines throughout.
+_COLORS = {
+    50.0: "black",
+    25.0: "tab:purple",
+    5.0: "tab:red",
+    1.0: "tab:orange",
+    0.0: "magenta",
+}
+_ZERO_ROWS = 3  # the exact zeros (L1's) get a band three bins high
 _TICK_SPACING_PT = 16.0  # between value ticks: a label with a superscript, and air
 
 
@@ -31,7 +45,7 @@ def plot_weight_evolution(
     model: Any,
     *,
     layers: Any = None,
-    quantiles: Any = (5, 50, 95),
+    quantiles: Any = (5, 95),
     fig: Any = None,
 ) -> Any:
     """How each layer's weight distribution moves over the epochs.
@@ -51,9 +65,10 @@ def plot_weight_evolution(
     layers : int or sequence of int, default=None
         Which weight matrices (0 is the first; negative counts from the end); all
         when None.
-    quantiles : sequence of float, default=(5, 50, 95)
+    quantiles : sequence of float, default=(5, 95)
         Percentiles to draw as lines, among the recorded 0, 1, 5, 25, 50, 75, 95,
-        99 and 100; ``()`` draws none.
+        99 and 100; ``()`` draws none. The default marks the tails; the median
+        (50) of a distribution symmetric around zero jumps between the two sides.
     fig : matplotlib Figure or SubFigure, default=None
         Where to draw (it should be empty); a new figure, 7.5 inches wide and taller
         for more layers, when None. A Figure without a layout engine is switched to
@@ -107,7 +122,7 @@ def plot_weight_evolution(
     axes[-1].xaxis.set_major_locator(MaxNLocator(integer=True))
     fig.colorbar(mesh, ax=list(axes), label="share of the layer's weights")
     if levels:
-        handles = axes[0].get_lines()
+        handles = [line for line in axes[0].get_lines() if line.get_label() != "_pair"]
         fig.legend(
             handles=handles,
             loc="outside lower center",
@@ -183,37 +198,42 @@ def _heatmap(ax, evolution: WeightEvolution, layer: int, norm: LogNorm):
     image = np.full((n_bins, len(x_edges) - 1), np.nan)
     image[:, columns] = shares.T
     image[image == 0] = np.nan  # empty bins stay blank
+    row_edges = _row_edges(evolution.bins_per_decade)
     mesh = ax.pcolormesh(
-        x_edges,
-        np.arange(n_bins + 1),
-        np.ma.masked_invalid(image),
-        cmap="YlGnBu",
-        norm=norm,
+        x_edges, row_edges, np.ma.masked_invalid(image), cmap="YlGnBu", norm=norm
     )
-    zero_row = n_bins // 2
+    zero_bin = n_bins // 2
     occupied = np.flatnonzero(counts.sum(axis=0) > 0)
-    low = max(0, min(occupied.min(), zero_row) - 1)
-    high = min(n_bins, max(occupied.max(), zero_row) + 2)
+    low = row_edges[max(0, min(occupied.min(), zero_bin) - 1)]
+    high = row_edges[min(n_bins, max(occupied.max(), zero_bin) + 2)]
     ax.set_ylim(low, high)
     ax.set_xlim(x_edges[0], x_edges[-1])
     _value_ticks(ax, evolution.bins_per_decade, low, high)
     return mesh
 
 
+def _row_edges(bins_per_decade: int) -> np.ndarray:
+    """The heatmap's row edges: one row per bin, ``_ZERO_ROWS`` for the zeros."""
+    heights = np.ones(bins_count(bins_per_decade))
+    heights[len(heights) // 2] = _ZERO_ROWS
+    return np.concatenate([[0.0], np.cumsum(heights)])
+
+
 def _rows(values: np.ndarray, bins_per_decade: int) -> np.ndarray:
-    """Where values lie on the bin-row axis (each bin one row, zero in the middle).
+    """Where values lie on the heatmap's row axis (see :func:`_row_edges`).
 
     Magnitudes between the first and the last edge map linearly in their logarithm;
     smaller non-zero ones go to the middle of the underflow row, larger ones to the
-    middle of the overflow row, zeros to the middle of the zero row.
+    middle of the overflow row, zeros to the middle of the zero rows.
     """
     top = (HIGH_EXPONENT - LOW_EXPONENT) * bins_per_decade  # magnitude bins per side
-    magnitudes = np.abs(values)
+    first = top + 3 + _ZERO_ROWS  # where the positive edge 10**LOW_EXPONENT lies
     with np.errstate(divide="ignore"):
-        rows = top + 4 + bins_per_decade * (np.log10(magnitudes) - LOW_EXPONENT)
-    rows = np.clip(rows, top + 3.5, 2 * top + 4.5)
-    rows = np.where(values < 0, 2 * top + 5 - rows, rows)
-    return np.where(values == 0, top + 2.5, rows)
+        rows = first + bins_per_decade * (np.log10(np.abs(values)) - LOW_EXPONENT)
+    rows = np.clip(rows, first - 0.5, first + top + 0.5)
+    total = 2 * top + 4 + _ZERO_ROWS
+    rows = np.where(values < 0, total - rows, rows)
+    return np.where(values == 0, total / 2, rows)
 
 
 def _value_ticks(ax, bins_per_decade: int, low: float, high: float) -> None:
@@ -242,17 +262,25 @@ def _value_ticks(ax, bins_per_decade: int, low: float, high: float) -> None:
 
 
 def _quantile_lines(ax, evolution: WeightEvolution, layer: int, levels) -> None:
-    """One line per percentile; the pair ``q``/``100 - q`` share a style."""
+    """One line per percentile; ``q`` and ``100 - q`` share a colour and a label."""
     for level in levels:
         column = LEVELS.index(level)
         rows = _rows(evolution.quantiles[:, layer, column], evolution.bins_per_decade)
         pair = min(level, 100.0 - level)
+        if level == 50:
+            label = "median"
+        elif 100.0 - level in levels:
+            label = f"{pair:g}% and {100 - pair:g}% quantiles"
+        else:
+            label = f"{level:g}% quantile"
         ax.plot(
             evolution.epochs,
             rows,
-            color="tab:red",
-            linestyle=_STYLES.get(pair, "-"),
-            linewidth=1.2,
+            color=_COLORS[pair],
+            linewidth=1.4,
             marker="." if len(rows) == 1 else None,
-            label="median" if level == 50 else f"{level:g}% quantile",
+            # a white outline keeps the line visible on the darkest bins
+            path_effects=[patheffects.withStroke(linewidth=3, foreground="white")],
+            # the second line of a pair stays out of the legend
+            label=label if level <= 50 or 100.0 - level not in levels else "_pair",
         )

@@ -35,7 +35,7 @@ from skweights import (  # noqa: E402
 )
 from skweights import _weight_record as wr  # noqa: E402
 from skweights._training import History  # noqa: E402
-from skweights._weight_evolution import _rows  # noqa: E402
+from skweights._weight_evolution import _row_edges, _rows  # noqa: E402
 from skweights.initializers import random_normal  # noqa: E402
 from skweights.plotting import plot_weight_evolution  # noqa: E402
 
@@ -116,9 +116,11 @@ def test_rows_of_the_plot_match_the_bins():
     for bins_per_decade in (1, 4):
         edges = wr.bin_edges(bins_per_decade)
         rows = _rows(values, bins_per_decade)
+        row_edges = _row_edges(bins_per_decade)
+        assert len(row_edges) == len(edges)
         for value, row in zip(values, rows):
             bin_ = _bin_by_edges(value, edges)
-            assert bin_ <= row <= bin_ + 1, (value, row, bin_)
+            assert row_edges[bin_] <= row <= row_edges[bin_ + 1], (value, row, bin_)
 
 
 # -- recording on every training path -------------------------------------------------
@@ -359,6 +361,10 @@ def test_plot_draws_one_panel_per_layer_and_the_quantiles(classification):
         MLPClassifier((8, 4), max_iter=5, record_weights=True, random_state=0),
     ).fit(X, y)
     fig = plot_weight_evolution(model, quantiles=(1, 50, 99))
+    assert [text.get_text() for text in fig.legends[0].texts] == [
+        "1% and 99% quantiles",
+        "median",
+    ]
     panels = fig.axes[:3]
     assert [ax.get_title() for ax in panels] == [
         "layer 0 (64 weights)",
