@@ -52,11 +52,11 @@ def plot_weight_evolution(
 
     One panel per weight matrix (biases are not recorded): a heatmap whose columns
     are epochs and whose rows are the fixed bins of ``record_weights`` (magnitudes
-    on a log scale on both sides of zero, a row for the exact zeros, which an L1
-    penalty produces), coloured by the share of the layer's weights in each bin on
-    a log scale, with the recorded quantiles drawn as lines. Weights that stay at
-    zero stay on the middle row; weights that explode run away from it. Only the
-    rows that ever hold a weight are shown.
+    on a log scale on both sides of zero, and in the middle a band for the exact
+    zeros, which an L1 penalty produces), coloured by the share of the layer's
+    weights in each bin on a log scale, with the recorded quantiles drawn as lines.
+    Weights that stay at zero stay in the middle band; weights that explode run
+    away from it. Only the rows that ever hold a weight are shown.
 
     Parameters
     ----------
@@ -65,7 +65,7 @@ def plot_weight_evolution(
     layers : int or sequence of int, default=None
         Which weight matrices (0 is the first; negative counts from the end); all
         when None.
-    quantiles : sequence of float, default=(5, 95)
+    quantiles : float or sequence of float, default=(5, 95)
         Percentiles to draw as lines, among the recorded 0, 1, 5, 25, 50, 75, 95,
         99 and 100; ``()`` draws none. The default marks the tails; the median
         (50) of a distribution symmetric around zero jumps between the two sides.
@@ -164,6 +164,8 @@ def _chosen_layers(layers: Any, n_layers: int) -> list[int]:
 
 
 def _chosen_levels(quantiles: Any) -> list[float]:
+    if isinstance(quantiles, numbers.Real):
+        quantiles = [quantiles]
     levels = [float(q) for q in quantiles]
     unknown = [q for q in levels if q not in LEVELS]
     if unknown:

@@ -377,6 +377,9 @@ def test_plot_draws_one_panel_per_layer_and_the_quantiles(classification):
         np.testing.assert_array_equal(ax.lines[1].get_xdata(), np.arange(6))
     fig = plot_weight_evolution(model, layers=-1, quantiles=())
     assert len(fig.axes) == 2 and not fig.axes[0].lines  # one panel and its colorbar
+    fig = plot_weight_evolution(model, layers=(0, -1), quantiles=50)
+    assert [len(ax.lines) for ax in fig.axes[:2]] == [1, 1]
+    assert fig.axes[1].get_title() == "output layer (4 weights)"
 
 
 def test_plot_heatmap_shows_the_share_of_weights_per_bin(classification):
