@@ -260,7 +260,13 @@ def test_weight_evolution_passes_the_check(recorded_models, fig_kind):
             fig = plt.figure(figsize=(8, 7), layout="constrained").subfigures(1, 1)
         drawn = plot_weight_evolution(model, fig=fig)
         assert fig is None or drawn is fig
-        assert_figure_ok(drawn.figure, f"weight evolution of {name}, fig={fig_kind}")
+        # at the size the docs show it (docs/conf.py's FIGURE_CHECK)
+        assert_figure_ok(
+            drawn.figure,
+            f"weight evolution of {name}, fig={fig_kind}",
+            display_width=6.2,
+            min_fontsize=6.5,
+        )
         plt.close("all")
 
 
