@@ -21,6 +21,7 @@ ORDER = [
     "plot_weight_visualization.py",
     "plot_network_diagram.py",
     "plot_gradient_diagnosis.py",
+    "plot_weight_evolution.py",
     "plot_transfer_learning.py",
     "plot_shap_explanation.py",
     "plot_streaming.py",

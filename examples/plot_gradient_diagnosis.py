@@ -5,7 +5,8 @@ Vanishing and exploding gradients, diagnosed
 Three networks on the same (standardized) diabetes data, each trained briefly and
 then read by :func:`skweights.inspection.diagnose_gradients`, which prints its
 verdict above the per-epoch table; :func:`skweights.plotting.plot_training_history`
-shows the per-layer gradient norms on a log scale.
+shows the per-layer gradient norms on a log scale, and
+:func:`skweights.plotting.plot_weight_evolution` the exploding network's weights.
 """
 
 import warnings
@@ -19,7 +20,7 @@ from sklearn.preprocessing import scale
 from skweights import MLPRegressor
 from skweights.initializers import random_normal
 from skweights.inspection import diagnose_gradients
-from skweights.plotting import plot_training_history
+from skweights.plotting import plot_training_history, plot_weight_evolution
 
 # Each network gets a short, fixed budget: the gradients, not convergence, are the
 # point (the vanishing one cannot converge), so the max_iter warning is silenced.
@@ -36,6 +37,7 @@ def diagnose(model, title):
     print(diagnose_gradients(model))
     fig = plot_training_history(model)
     fig.suptitle(title)
+    return model
 
 
 # %%
@@ -62,7 +64,7 @@ diagnose(
 # that is too high for them: every step overshoots, and the gradient norms grow about
 # tenfold per epoch. Training stops after five epochs, while the numbers are still
 # finite, so the growth is there to see; a few more epochs and they would overflow.
-diagnose(
+exploding = diagnose(
     MLPRegressor(
         (32,) * 4,
         activation="identity",
@@ -71,10 +73,20 @@ diagnose(
         learning_rate=0.01,
         batch_size=len(X),
         max_iter=5,
+        record_weights=True,
         random_state=0,
     ),
     "Exploding: N(0, 0.3) initial weights, full-batch SGD, learning rate 0.01",
 )
+
+# %%
+# The same blow-up seen from the weights: ``record_weights=True`` kept each layer's
+# weight distribution per epoch, and
+# :func:`skweights.plotting.plot_weight_evolution` shows the tails (the 5% and 95%
+# lines, the outer bins) running away from zero in the last two epochs, by two
+# decades in the last one (see also
+# :ref:`sphx_glr_auto_examples_plot_weight_evolution.py`).
+plot_weight_evolution(exploding, layers=[0, -1])
 
 # %%
 # Healthy

@@ -34,6 +34,7 @@ from ._training import (
 )
 from ._validation import check_bool
 from ._validation import check_param as _check_number
+from ._weight_record import DEFAULT_BINS_PER_DECADE
 
 _FLOAT_DTYPES = (np.float64, np.float32)
 
@@ -93,6 +94,20 @@ def _check_on_divergence(owner: str, value: Any) -> None:
             "'keep_best' (restore the best epoch's weights and warn); got "
             f"{value!r}."
         )
+
+
+def _record_weights_bins(owner: str, value: Any) -> int:
+    """Bins per decade for ``record_weights`` (0: off); raise for a bad value."""
+    if isinstance(value, (bool, np.bool_)):
+        return DEFAULT_BINS_PER_DECADE if value else 0
+    if isinstance(value, numbers.Integral) and value >= 1:
+        return int(value)
+    raise ValueError(
+        f"{owner}: the 'record_weights' parameter must be False (record nothing), "
+        f"True (record each layer's weight distribution every epoch, "
+        f"{DEFAULT_BINS_PER_DECADE} bins per decade of magnitude) or an integer >= 1 "
+        f"(the bins per decade); got {value!r}."
+    )
 
 
 def _check_learning_rate(owner: str, value: Any) -> None:
@@ -265,6 +280,7 @@ class BaseNetwork(BaseEstimator):
         for name in ("shuffle", "early_stopping", "warm_start"):
             _check_bool(owner, name, getattr(self, name))
         _check_on_divergence(owner, self.on_divergence)
+        _record_weights_bins(owner, self.record_weights)
         if not (
             (isinstance(self.batch_size, str) and self.batch_size == "auto")
             or (
@@ -384,6 +400,7 @@ class BaseNetwork(BaseEstimator):
         )
         if not incremental:
             state = state.for_new_fit()
+        state.record_weights = _record_weights_bins(owner, self.record_weights)
         objective = self._objective(resolved, len(coefs))
         config = self._training_config(resolved, X.shape[0])
         data, validation_score = self._split(X, Y, y, weights, state, incremental)

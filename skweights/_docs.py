@@ -97,6 +97,16 @@ on_divergence : {{"raise", "keep_best"}}, default="raise"
     that says what to change, and the estimator is left exactly as it was.
     ``"keep_best"``: restore the weights of the best epoch (the initial ones if
     none was better) and warn with :class:`skweights.exceptions.DivergenceWarning`.
+record_weights : bool or int, default=False
+    Record each layer's weight distribution (weights only, not biases) in every
+    record of ``history_``, from epoch 0: counts in fixed bins (logarithmically
+    spaced magnitudes from 1e-6 to 1e6 on both sides of zero, one bin for exact
+    zeros, under- and overflow bins) and nine percentiles, so the record's size
+    does not depend on the number of weights.
+    ``True``: 4 bins per decade of magnitude; an integer: that many. Drawn by
+    :func:`skweights.plotting.plot_weight_evolution`; saved with the model.
+    Off by default (no per-epoch work). The linear models' ``"direct"`` and
+    ``"cd"`` solves have no trajectory: one record, the solution.
 """
 )
 
@@ -129,17 +139,16 @@ validation_scores_ : list of float or None
 best_validation_score_ : float or None
     Best validation score with early stopping.
 history_ : History
-    Per-epoch records: loss, validation score, learning rate, and each layer's weight
-    and gradient norms; ``history_.to_frame()`` gives a DataFrame.
+    Per-epoch records, from epoch 0 (the initialization): loss, validation score,
+    learning rate, each layer's weight and gradient norms, batches whose gradients
+    were clipped, events (a diverged epoch) and, with ``record_weights``, each
+    layer's weight distribution (``history_.weight_evolution()``);
+    ``history_.to_frame()`` gives a DataFrame.
 background_ : ndarray or sparse matrix of shape (n_background, ``n_features_in_``)
     At most 100 training rows, drawn with ``random_state`` at ``fit`` (the first
     ``partial_fit`` batch), in the space the estimator sees: the default background
     of :func:`skweights.explain`. Set it to ``None`` to keep no training data in
     the model (e.g. before sharing it); ``explain`` then needs ``background=``.
-    Per-epoch records, from epoch 0 (the initialization): loss, validation score,
-    learning rate, each layer's weight and gradient norms, batches whose gradients
-    were clipped, and events (a diverged epoch); ``history_.to_frame()`` gives a
-    DataFrame.
 n_features_in_ : int
     Number of features seen during fit.
 feature_names_in_ : ndarray of shape (``n_features_in_``,)

@@ -25,6 +25,7 @@ import pandas as pd
 import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
 
+from . import _weight_record
 from ._network import Objective, Workspace, interleave, layer_sizes, sample_scale
 from .exceptions import DivergenceWarning
 from .optimizers import check_clipping, clip_gradients
@@ -49,6 +50,15 @@ class History(list):
     optimizer's ``clipnorm``/``global_clipnorm``), ``seconds`` and ``event``
     (``None``, ``"diverged"`` or ``"interrupted"``; a diverged record carries the
     loss that blew up).
+
+    A model fitted with ``record_weights`` adds each layer's weight distribution
+    (biases excluded) to every record: ``weight_bins_per_decade``,
+    ``weight_counts`` (an ``(n_layers, n_bins)`` array of counts in fixed,
+    logarithmically spaced bins symmetric around zero, with one bin for exact
+    zeros; each row sums to the layer's number of weights) and
+    ``weight_quantiles`` (``(n_layers, 9)``: the 0, 1, 5, 25, 50, 75, 95, 99 and
+    100th percentiles). :meth:`weight_evolution` gathers them with the bin edges;
+    :meth:`to_frame` leaves them out.
 
     Saved models hold the history as one array per column
     (:meth:`to_columns`), not as one dict per epoch.
@@ -76,20 +86,45 @@ class History(list):
             One row per epoch; ``weight_norm_0``, ``grad_norm_0``... per layer.
         """
         rows = []
+        skipped = _weight_record.KEYS
         for record in self:
-            row = {k: v for k, v in record.items() if not k.endswith("_norms")}
+            row = {
+                k: v
+                for k, v in record.items()
+                if not k.endswith("_norms") and k not in skipped
+            }
             for key in ("weight_norms", "grad_norms"):
                 for layer, value in enumerate(record.get(key) or []):
                     row[f"{key[:-1]}_{layer}"] = value
             rows.append(row)
         return pd.DataFrame(rows)
 
+    def weight_evolution(self) -> _weight_record.WeightEvolution:
+        """Return the recorded weight distributions, one row per recorded epoch.
+
+        Returns
+        -------
+        evolution : WeightEvolution
+            ``epochs``, the bin ``edges``, ``counts`` of shape ``(n_records,
+            n_layers, n_bins)``, ``quantiles`` of shape ``(n_records, n_layers,
+            9)`` and their ``levels`` (percentiles).
+
+        Raises
+        ------
+        ValueError
+            If no record holds a weight distribution (the model was fitted
+            without ``record_weights``).
+        """
+        return _weight_record.evolution(self)
+
     def to_columns(self) -> dict[str, Any]:
         """Return the records as one column per key, arrays where possible.
 
         Numbers and strings become one array per key (``(n_epochs, n_layers)`` for
-        the norms), with a boolean ``"<key>:none"`` mask where a value was ``None``;
-        anything else stays a list. Saved models store their history this way.
+        the norms), arrays of one shape one stacked array (the weight
+        distributions), with a boolean ``"<key>:none"`` mask where a value was
+        ``None``; anything else stays a list. Saved models store their history
+        this way.
 
         Returns
         -------
@@ -131,6 +166,14 @@ def _is_number(value: Any) -> bool:
 def _encode_column(key: str, values: list) -> dict[str, Any]:
     """One history column as an array (plus a ``None`` mask), or else a list."""
     present = [v for v in values if v is not None]
+    if present and all(isinstance(v, np.ndarray) for v in present):
+        if len({(v.shape, v.dtype) for v in present}) != 1:
+            return {key: values}
+        array = np.stack(present)
+        column = {key: array, f"{key}:stacked": True}
+        if len(present) < len(values):
+            column[f"{key}:none"] = np.array([v is None for v in values])
+        return column
     if all(_is_number(v) for v in present) or all(isinstance(v, str) for v in present):
         array = np.array(present) if present else np.array([], dtype=float)
     elif (
@@ -151,7 +194,8 @@ def _decode_column(key: str, columns: dict[str, Any]) -> list:
     column = columns[key]
     if not isinstance(column, np.ndarray):
         return list(column)
-    present = iter(column.tolist())
+    # stacked arrays come back as arrays (views of the column), else as lists
+    present = iter(list(column) if columns.get(f"{key}:stacked") else column.tolist())
     mask = columns.get(f"{key}:none")
     if mask is None:
         return list(present)
@@ -183,6 +227,8 @@ class TrainingState:
     (it continues across warm starts); ``schedule_key`` says what that schedule was
     started from, so a changed ``schedule`` or ``learning_rate`` starts a new one.
     Saved (pickled or skops) states hold the history as columns of arrays.
+    ``record_weights`` is the estimator's setting for the current fit (bins per
+    decade of the weight distributions added to each record; 0: none).
     """
 
     rng: np.random.Generator
@@ -198,6 +244,7 @@ class TrainingState:
     best_epoch: int = 0
     schedule_epoch: int = 0
     schedule_key: Any = None
+    record_weights: int = 0
 
     def for_new_fit(self) -> TrainingState:
         """The state a ``fit`` starts from (warm start included).
@@ -759,6 +806,8 @@ def _record(state, coefs, loss, grad_norms, learning_rate, event, start):
         "seconds": time.perf_counter() - start,
         "event": event,
     }
+    if state.record_weights:  # opt-in: no per-epoch work otherwise
+        record.update(_weight_record.distributions(coefs, state.record_weights))
     state.history.append(record)
     return record
 

@@ -234,6 +234,7 @@ class LinearRegressor(
         random_state=None,
         verbose=0,
         on_divergence="raise",
+        record_weights=False,
         frozen_layers=(),
         positive=False,
     ):
@@ -330,6 +331,7 @@ class LinearClassifier(
         random_state=None,
         verbose=0,
         on_divergence="raise",
+        record_weights=False,
         frozen_layers=(),
         positive=False,
     ):

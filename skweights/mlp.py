@@ -166,6 +166,7 @@ class MLPRegressor(
         random_state=None,
         verbose=0,
         on_divergence="raise",
+        record_weights=False,
         frozen_layers=(),
     ):
         store_params(self, locals())
@@ -232,6 +233,7 @@ class MLPClassifier(ClassifierOutputMixin, ClassifierMixin, _MLPMixin, BaseNetwo
         random_state=None,
         verbose=0,
         on_divergence="raise",
+        record_weights=False,
         frozen_layers=(),
     ):
         store_params(self, locals())

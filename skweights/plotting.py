@@ -42,6 +42,7 @@ __all__ = [
     "plot_network",
     "plot_regularization_path",
     "plot_training_history",
+    "plot_weight_evolution",
     "plot_weight_heatmap",
     "plot_weight_histogram",
 ]
@@ -588,3 +589,4 @@ def plot_regularization_path(
 
 from ._lr_range import plot_learning_rate_range  # noqa: E402
 from ._network_diagram import plot_network  # noqa: E402
+from ._weight_evolution import plot_weight_evolution  # noqa: E402

@@ -33,6 +33,7 @@ from skweights.plotting import (  # noqa: E402
     plot_coefficients,
     plot_regularization_path,
     plot_training_history,
+    plot_weight_evolution,
     plot_weight_heatmap,
     plot_weight_histogram,
 )
@@ -216,6 +217,56 @@ def test_training_history_passes_the_check(models, fig_kind):
         drawn = plot_training_history(model, fig=fig)
         assert fig is None or drawn is fig
         assert_figure_ok(drawn.figure, f"training history of {name}, fig={fig_kind}")
+        plt.close("all")
+
+
+@pytest.fixture(scope="module")
+def recorded_models():
+    """Models fitted with record_weights: one record, many, a 4-layer MLP, zeros."""
+    X, y = load_diabetes(return_X_y=True, as_frame=True)
+    X = pd.DataFrame(scale(X), columns=X.columns)
+    y = scale(y)
+    iris_X, iris_y = load_iris(return_X_y=True)
+    return {
+        "linear cd (one record)": LinearRegressor(
+            penalty="l1", alpha=0.05, record_weights=True
+        ).fit(X, y),
+        "linear lbfgs": LinearClassifier(record_weights=2).fit(iris_X, iris_y),
+        "mlp l1, early stopping": MLPRegressor(
+            (16, 8),
+            penalty="l1",
+            alpha=1e-2,
+            learning_rate=1e-2,
+            max_iter=40,
+            early_stopping=True,
+            record_weights=True,
+            random_state=0,
+        ).fit(X, y),
+        "mlp 4 layers, zeros": MLPClassifier(
+            (8, 8, 8),
+            initializer="zeros",
+            max_iter=10,
+            record_weights=True,
+            random_state=0,
+        ).fit(iris_X, iris_y),
+    }
+
+
+@pytest.mark.parametrize("fig_kind", [None, "subfigure"], ids=str)
+def test_weight_evolution_passes_the_check(recorded_models, fig_kind):
+    for name, model in recorded_models.items():
+        fig = None
+        if fig_kind == "subfigure":
+            fig = plt.figure(figsize=(8, 7), layout="constrained").subfigures(1, 1)
+        drawn = plot_weight_evolution(model, fig=fig)
+        assert fig is None or drawn is fig
+        # at the size the docs show it (docs/conf.py's FIGURE_CHECK)
+        assert_figure_ok(
+            drawn.figure,
+            f"weight evolution of {name}, fig={fig_kind}",
+            display_width=6.2,
+            min_fontsize=6.5,
+        )
         plt.close("all")
 
 
