@@ -30,6 +30,8 @@ from typing import Any
 import numpy as np
 from scipy.special import expit, softmax
 
+from skweights import _jit
+
 # Largest number of floats in one (rows x background x outputs x width) array; the
 # rows are processed in chunks that keep every temporary under it (64 MiB each).
 BUDGET = 2**23
@@ -79,7 +81,78 @@ def rescale(
     z_b: np.ndarray,
     a_b: np.ndarray,
 ) -> np.ndarray:
-    """Rescale multipliers of every (row, background row) pair, shape (c, b, h)."""
+    """Rescale multipliers of every (row, background row) pair, shape (c, b, h).
+
+    The fused kernel when :func:`skweights._jit.enabled`, else the numpy reference
+    (:func:`_rescale_numpy`); both give the same floats.
+    """
+    if not _jit.enabled():
+        return _rescale_numpy(activation, z_x, a_x, z_b, a_b)
+    ones = np.ones((1, 1, 1, z_x.shape[1]))
+    return rescale_multipliers(activation, ones, z_x, a_x, z_b, a_b)[:, :, 0, :]
+
+
+def rescale_multipliers(
+    activation: Any,
+    multipliers: np.ndarray,
+    z_x: np.ndarray,
+    a_x: np.ndarray,
+    z_b: np.ndarray,
+    a_b: np.ndarray,
+    out: np.ndarray | None = None,
+) -> np.ndarray:
+    """The multipliers of a layer's outputs times its rescale multipliers.
+
+    Parameters
+    ----------
+    activation : Activation
+        The layer's activation (asked for ``piecewise_linear`` and ``derivative``).
+    multipliers : ndarray of shape (c or 1, b or 1, k, h)
+        Multipliers of the ``k`` explained outputs with respect to the activations.
+    z_x, a_x : ndarray of shape (c, h)
+        Pre-activations and activations of the explained rows.
+    z_b, a_b : ndarray of shape (b, h)
+        The same for the background rows.
+    out : ndarray of shape (c, b, k, h), optional
+        Where to write the result (C-contiguous float64; ``multipliers`` itself
+        works). By default a new array.
+
+    Returns
+    -------
+    ndarray of shape (c, b, k, h)
+        ``multipliers * rescale(...)[:, :, None, :]``: with :func:`_jit.enabled`
+        one fused pass (no (c, b, h) temporaries), else the numpy reference; the
+        same floats either way.
+    """
+    if not _jit.enabled():
+        r = _rescale_numpy(activation, z_x, a_x, z_b, a_b)
+        return np.multiply(multipliers, r[:, :, None, :], out=out)
+    # The end derivatives cost O((c + b) h); the kernel uses them only where a
+    # pair's step is too small for its secant. C-contiguous float64 arrays only:
+    # one compiled signature.
+    x_side = [_contiguous(v) for v in (z_x, a_x, activation.derivative(a_x, z_x))]
+    b_side = [_contiguous(v) for v in (z_b, a_b, activation.derivative(a_b, z_b))]
+    if out is None:
+        out = np.empty((z_x.shape[0], z_b.shape[0], *multipliers.shape[2:]))
+    multipliers = _contiguous(multipliers)
+    exact_kinks = bool(getattr(activation, "piecewise_linear", False))
+    _rescale_kernel(multipliers, *x_side, *b_side, exact_kinks, _SMOOTH_STEP, out)
+    return out
+
+
+def _contiguous(array: np.ndarray) -> np.ndarray:
+    """``array`` as C-contiguous float64 (itself when it already is)."""
+    return np.ascontiguousarray(array, dtype=np.float64)
+
+
+def _rescale_numpy(
+    activation: Any,
+    z_x: np.ndarray,
+    a_x: np.ndarray,
+    z_b: np.ndarray,
+    a_b: np.ndarray,
+) -> np.ndarray:
+    """The numpy reference of :func:`rescale` (and its fallback without numba)."""
     dz = z_x[:, None, :] - z_b[None, :, :]
     da = a_x[:, None, :] - a_b[None, :, :]
     if getattr(activation, "piecewise_linear", False):
@@ -95,6 +168,37 @@ def rescale(
         trapezoid = np.broadcast_to((d_x + d_b) / 2, r.shape)
         r[small] = trapezoid[small]
     return r
+
+
+@_jit.kernel(nogil=True, error_model="numpy")
+def _rescale_kernel(m, z_x, a_x, d_x, z_b, a_b, d_b, exact_kinks, step, out):
+    """``out = m * r`` with ``r`` as :func:`_rescale_numpy` computes it, in one pass.
+
+    ``r[i, j, u]`` is the secant of pair (i, j) at unit u, or the trapezoid
+    ``(d_x + d_b) / 2`` where the step is zero (``exact_kinks``) or below
+    ``step * (1 + |z_x| + |z_b|)``: the reference's operations in the same order,
+    so the same floats. ``m`` has 1 or c rows and 1 or b background rows (a
+    broadcast axis); ``out`` may be ``m`` itself when ``m`` is full size.
+    """
+    n_units = z_x.shape[1]
+    r = np.empty(n_units)
+    for i in range(z_x.shape[0]):
+        mi = i if m.shape[0] > 1 else 0
+        for j in range(z_b.shape[0]):
+            mj = j if m.shape[1] > 1 else 0
+            for u in range(n_units):
+                dz = z_x[i, u] - z_b[j, u]
+                if exact_kinks:
+                    small = dz == 0
+                else:
+                    small = abs(dz) < step * (1 + abs(z_x[i, u]) + abs(z_b[j, u]))
+                if small:
+                    r[u] = (d_x[i, u] + d_b[j, u]) / 2
+                else:
+                    r[u] = (a_x[i, u] - a_b[j, u]) / dz
+            for k in range(m.shape[2]):
+                for u in range(n_units):
+                    out[i, j, k, u] = m[mi, mj, k, u] * r[u]
 
 
 def _softmax_multipliers(raw_x: np.ndarray, raw_b: np.ndarray) -> np.ndarray:
@@ -211,10 +315,17 @@ def _chunk_values(
     else:
         multipliers = _softmax_multipliers(raw_x, raw_b) @ W_out
     for layer in range(len(coefs) - 2, -1, -1):
-        r = rescale(
-            activation, pre_x[layer], post_x[layer], pre_b[layer], post_b[layer]
+        # (c, b, k, h); a full-size array of multipliers is a temporary: reuse it.
+        full = multipliers.shape[:2] == (n_rows, n_background)
+        m_z = rescale_multipliers(
+            activation,
+            multipliers,
+            pre_x[layer],
+            post_x[layer],
+            pre_b[layer],
+            post_b[layer],
+            out=multipliers if full else None,
         )
-        m_z = multipliers * r[:, :, None, :]  # (c, b, k, h)
         shape = m_z.shape
         # One 2-D product (a single BLAS call) instead of c * b small ones.
         multipliers = (m_z.reshape(-1, shape[-1]) @ coefs[layer].T).reshape(
