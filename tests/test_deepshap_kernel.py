@@ -71,9 +71,9 @@ def test_out_may_be_the_multipliers_themselves():
     z_x, z_b = _pre_activations(4, 3, 5, seed=3)
     a_x, a_b = activation.forward(z_x), activation.forward(z_b)
     multipliers = np.random.default_rng(4).normal(size=(4, 3, 2, 5))
-    expected = multipliers * _rescale_numpy(activation, z_x, a_x, z_b, a_b)[
-        :, :, None, :
-    ]
+    expected = (
+        multipliers * _rescale_numpy(activation, z_x, a_x, z_b, a_b)[:, :, None, :]
+    )
     result = rescale_multipliers(
         activation, multipliers, z_x, a_x, z_b, a_b, out=multipliers
     )
