@@ -33,8 +33,10 @@ from scipy.special import expit, softmax
 from skweights import _jit
 
 # Largest number of floats in one (rows x background x outputs x width) array; the
-# rows are processed in chunks that keep every temporary under it (64 MiB each).
-BUDGET = 2**23
+# rows are processed in chunks that keep every temporary under it (8 MiB each: the
+# products and the rescale pass run from cache; 64 MiB chunks were 1.5-3x slower on
+# one BLAS thread).
+BUDGET = 2**20
 
 # Below this step (relative to |z|), a smooth activation's secant loses digits to
 # cancellation; the trapezoid average of the two end derivatives replaces it, with
