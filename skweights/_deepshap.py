@@ -203,11 +203,43 @@ def _rescale_kernel(m, z_x, a_x, d_x, z_b, a_b, d_b, exact_kinks, step, out):
                     out[i, j, k, u] = m[mi, mj, k, u] * r[u]
 
 
+def softmax_link_multipliers(
+    raw_x: np.ndarray, raw_b: np.ndarray, W_out: np.ndarray
+) -> np.ndarray:
+    """Multipliers of the probabilities with respect to the last hidden layer.
+
+    Parameters
+    ----------
+    raw_x : ndarray of shape (c, K)
+        Logits of the explained rows.
+    raw_b : ndarray of shape (b, K)
+        Logits of the background rows.
+    W_out : ndarray of shape (K, h)
+        The output layer's weights, transposed (d logits / d last hidden layer).
+
+    Returns
+    -------
+    ndarray of shape (c, b, K, h)
+        ``_softmax_multipliers(raw_x, raw_b) @ W_out``: one fused pass over the
+        pairs when :func:`skweights._jit.enabled` (no (c, b, K, K) array), else
+        the numpy reference; the two agree to rounding (the kernel's ``exp`` and
+        sums round differently from numpy's).
+    """
+    if not _jit.enabled():
+        return _softmax_multipliers(raw_x, raw_b) @ W_out
+    raw_x, raw_b, W_out = _contiguous(raw_x), _contiguous(raw_b), _contiguous(W_out)
+    p_x, p_b = softmax(raw_x, axis=-1), softmax(raw_b, axis=-1)
+    out = np.empty((raw_x.shape[0], raw_b.shape[0], *W_out.shape))
+    _softmax_kernel(raw_x, raw_b, p_x, p_b, _NODES, _WEIGHTS, W_out, out)
+    return out
+
+
 def _softmax_multipliers(raw_x: np.ndarray, raw_b: np.ndarray) -> np.ndarray:
     """Average softmax Jacobian along each segment, corrected to be exact.
 
     Returns ``C`` of shape (c, b, K, K) with ``C[i, j] @ (raw_x[i] - raw_b[j])``
-    equal to ``softmax(raw_x[i]) - softmax(raw_b[j])``.
+    equal to ``softmax(raw_x[i]) - softmax(raw_b[j])`` (the numpy reference of
+    :func:`softmax_link_multipliers`).
     """
     dz = raw_x[:, None, :] - raw_b[None, :, :]
     C = np.zeros((*dz.shape, dz.shape[-1]))
@@ -231,6 +263,60 @@ def _softmax_multipliers(raw_x: np.ndarray, raw_b: np.ndarray) -> np.ndarray:
     )
     C += residual[..., :, None] * direction[..., None, :]
     return C
+
+
+@_jit.kernel(nogil=True, error_model="numpy")
+def _softmax_kernel(raw_x, raw_b, p_x, p_b, nodes, weights, W_out, out):
+    """:func:`_softmax_multipliers` times ``W_out``, one pair at a time.
+
+    ``p_x`` and ``p_b`` are the softmax of ``raw_x`` and ``raw_b``; ``out[i, j]``
+    receives the pair's corrected average Jacobian times ``W_out``.
+    """
+    n_outputs, n_units = W_out.shape
+    dz = np.empty(n_outputs)
+    p = np.empty(n_outputs)
+    centred = np.empty(n_outputs)
+    C = np.empty((n_outputs, n_outputs))
+    for i in range(raw_x.shape[0]):
+        for j in range(raw_b.shape[0]):
+            C[:] = 0.0
+            for k in range(n_outputs):
+                dz[k] = raw_x[i, k] - raw_b[j, k]
+            for node in range(nodes.shape[0]):
+                t, w = nodes[node], weights[node]
+                largest = -np.inf
+                for k in range(n_outputs):
+                    p[k] = raw_b[j, k] + t * dz[k]
+                    largest = max(largest, p[k])
+                total = 0.0
+                for k in range(n_outputs):
+                    p[k] = np.exp(p[k] - largest)
+                    total += p[k]
+                for k in range(n_outputs):
+                    p[k] /= total
+                for a in range(n_outputs):
+                    for b in range(n_outputs):
+                        C[a, b] -= w * p[a] * p[b]
+                    C[a, a] += w * p[a]
+            mean = 0.0
+            for k in range(n_outputs):
+                mean += dz[k]
+            mean /= n_outputs
+            norm2 = 0.0
+            for k in range(n_outputs):
+                centred[k] = dz[k] - mean
+                norm2 += centred[k] * centred[k]
+            for a in range(n_outputs):
+                residual = p_x[i, a] - p_b[j, a]
+                for b in range(n_outputs):
+                    residual -= C[a, b] * dz[b]
+                if norm2 > 0:
+                    for b in range(n_outputs):
+                        C[a, b] += residual * (centred[b] / norm2)
+                out[i, j, a, :] = 0.0
+                for b in range(n_outputs):
+                    for u in range(n_units):
+                        out[i, j, a, u] += C[a, b] * W_out[b, u]
 
 
 def deep_shap(
@@ -315,7 +401,7 @@ def _chunk_values(
         )
         multipliers = r[..., None] * W_out
     else:
-        multipliers = _softmax_multipliers(raw_x, raw_b) @ W_out
+        multipliers = softmax_link_multipliers(raw_x, raw_b, W_out)
     for layer in range(len(coefs) - 2, -1, -1):
         # (c, b, k, h); a full-size array of multipliers is a temporary: reuse it.
         full = multipliers.shape[:2] == (n_rows, n_background)

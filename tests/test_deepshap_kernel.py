@@ -10,9 +10,11 @@ from skweights import MLPClassifier, MLPRegressor, _jit, activations, explain
 from skweights._deepshap import (
     _SMOOTH_STEP,
     _rescale_numpy,
+    _softmax_multipliers,
     deep_shap,
     rescale,
     rescale_multipliers,
+    softmax_link_multipliers,
 )
 
 ACTIVATIONS = sorted(activations.REGISTRY.entries)
@@ -104,6 +106,29 @@ def test_near_equal_pairs_get_the_average_end_derivative(name):
         np.testing.assert_array_equal(result[small], trapezoid[small])
         secant = (a_x[:, None, :] - a_b[None, :, :])[~small] / dz[~small]
         np.testing.assert_array_equal(result[~small], secant)
+
+
+@pytest.mark.parametrize("n_classes", [2, 3, 11])
+def test_fused_softmax_multipliers_equal_the_reference(n_classes):
+    """Pairs with equal, nearly equal and distinct logits."""
+    rng = np.random.default_rng(9)
+    raw_b = rng.normal(scale=3.0, size=(4, n_classes))
+    near = raw_b[1:2] + rng.normal(scale=1e-6, size=(1, n_classes))
+    raw_x = np.vstack([raw_b[:1], near, rng.normal(size=(3, n_classes))])
+    W_out = rng.normal(size=(n_classes, 6))
+    fused, reference = _both_paths(softmax_link_multipliers, raw_x, raw_b, W_out)
+    assert fused.shape == (5, 4, n_classes, 6)
+    np.testing.assert_allclose(fused, reference, rtol=1e-12, atol=1e-14)
+    C = softmax_link_multipliers(raw_x, raw_b, np.eye(n_classes))
+    np.testing.assert_allclose(
+        C, _softmax_multipliers(raw_x, raw_b), rtol=1e-12, atol=1e-15
+    )
+    # exact: C (z_x - z_b) = softmax(z_x) - softmax(z_b)
+    dz = raw_x[:, None, :] - raw_b[None, :, :]
+    p_x = np.exp(raw_x) / np.exp(raw_x).sum(axis=1, keepdims=True)
+    p_b = np.exp(raw_b) / np.exp(raw_b).sum(axis=1, keepdims=True)
+    dp = p_x[:, None, :] - p_b[None, :, :]
+    np.testing.assert_allclose(np.einsum("cbkj,cbj->cbk", C, dz), dp, atol=1e-15)
 
 
 def _network(name, n_outputs, seed):
