@@ -97,12 +97,18 @@ def measure(repeats: int, log) -> dict[str, dict[str, list[float]]]:
                 for call, (first, second) in seconds.items():
                     times = runs.setdefault(call, {})
                     times.setdefault(state, []).append(first)
+                    times.setdefault(f"{state} extra", []).append(first - second)
                     times.setdefault("steady", []).append(second)
     return runs
 
 
 def rows(runs: dict[str, dict[str, list[float]]]) -> list[dict]:
-    """One row per call: medians of the cold, warm and steady-state times."""
+    """One row per call: medians of the cold, warm and steady-state times.
+
+    The "extra" columns are the medians of first minus second call within each
+    child: what starting costs, less sensitive to the machine's load than the
+    first call's time itself.
+    """
     out = []
     for call, times in runs.items():
         cold, warm = median(times["cold"]), median(times["warm"])
@@ -113,6 +119,8 @@ def rows(runs: dict[str, dict[str, list[float]]]) -> list[dict]:
                 "cold s (empty cache)": cold,
                 "warm s (cached)": warm,
                 "steady s (2nd call)": median(times["steady"]),
+                "cold extra s": median(times["cold extra"]),
+                "warm extra s": median(times["warm extra"]),
                 "cold target": f"< {COLD_TARGET} s" if targets else None,
                 "met? (cold)": met(cold < COLD_TARGET) if targets else None,
                 "warm target": f"< {WARM_TARGET} s" if targets else None,

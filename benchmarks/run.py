@@ -283,7 +283,8 @@ def compile_section(settings) -> str:
         "included) and a second identical call (steady). Fits: "
         "MLPClassifier((256, 128)), Adam, batch 256, 1 epoch on 2,000 x 100 rows "
         "(5 classes), float32 then float64; explain: 200 rows, 100 background rows, "
-        f"output='probability'. Medians of {repeats} cold/warm pairs.",
+        "output='probability'. Extra: first minus second call in the same child "
+        f"(what starting costs). Medians of {repeats} cold/warm pairs.",
         table(_compile.rows(_compile.measure(repeats, log))),
     )
 
