@@ -279,15 +279,17 @@ def _softmax_kernel(raw_x, raw_b, p_x, p_b, nodes, weights, W_out, out):
     C = np.empty((n_outputs, n_outputs))
     for i in range(raw_x.shape[0]):
         for j in range(raw_b.shape[0]):
-            C[:] = 0.0
             for k in range(n_outputs):
                 dz[k] = raw_x[i, k] - raw_b[j, k]
+                for b in range(n_outputs):
+                    C[k, b] = 0.0
             for node in range(nodes.shape[0]):
                 t, w = nodes[node], weights[node]
                 largest = -np.inf
                 for k in range(n_outputs):
                     p[k] = raw_b[j, k] + t * dz[k]
-                    largest = max(largest, p[k])
+                    if p[k] > largest:
+                        largest = p[k]
                 total = 0.0
                 for k in range(n_outputs):
                     p[k] = np.exp(p[k] - largest)
@@ -313,10 +315,11 @@ def _softmax_kernel(raw_x, raw_b, p_x, p_b, nodes, weights, W_out, out):
                 if norm2 > 0:
                     for b in range(n_outputs):
                         C[a, b] += residual * (centred[b] / norm2)
-                out[i, j, a, :] = 0.0
-                for b in range(n_outputs):
-                    for u in range(n_units):
-                        out[i, j, a, u] += C[a, b] * W_out[b, u]
+                for u in range(n_units):
+                    product = 0.0
+                    for b in range(n_outputs):
+                        product += C[a, b] * W_out[b, u]
+                    out[i, j, a, u] = product
 
 
 def deep_shap(
