@@ -1,4 +1,4 @@
-r"""DeepSHAP in numpy: the DeepLIFT rescale rule averaged over background rows.
+r"""DeepSHAP: the DeepLIFT rescale rule averaged over background rows.
 
 For one input row :math:`x` and one background (reference) row :math:`b`, DeepLIFT
 (Shrikumar et al. 2017) propagates *multipliers* :math:`m = \Delta \text{out} /
@@ -20,6 +20,14 @@ sum to :math:`\text{out}(x) - \text{out}(b)` exactly (summation-to-delta), becau
 every step reproduces its own :math:`\Delta`. DeepSHAP (Lundberg & Lee 2017) averages
 them over the background rows, so :math:`\sum_j \phi_j(x) + E_b[\text{out}(b)] =
 \text{out}(x)`.
+
+The two element-wise steps over every (row, background row) pair, the rescale
+multipliers times the multipliers from above (:func:`rescale_multipliers`) and the
+softmax link's averaged Jacobian times the output weights
+(:func:`softmax_link_multipliers`), run as fused numba kernels when
+:func:`skweights._jit.enabled`; their numpy versions (:func:`_rescale_numpy`,
+:func:`_softmax_multipliers`) are the reference and the fallback. The products
+between layers are BLAS calls either way.
 """
 
 from __future__ import annotations
