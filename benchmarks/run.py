@@ -281,8 +281,8 @@ def compile_section(settings) -> str:
         "(warm: kernels load from the cache). It times the first call after "
         "importing skweights, scikit-learn and shap (numba's import and compilation "
         "included) and a second identical call (steady). Fits: "
-        "MLPClassifier((256, 128)), Adam, batch 256, 1 epoch on 2,000 x 100 rows "
-        "(5 classes), float32 then float64; explain: 200 rows, 100 background rows, "
+        "MLPClassifier((256, 128)), Adam, batch 256, 1 epoch on 512 x 100 rows "
+        "(5 classes), float32 then float64; explain: 50 rows, 100 background rows, "
         "output='probability'. Extra: first minus second call in the same child "
         f"(what starting costs). Medians of {repeats} cold/warm pairs.",
         table(_compile.rows(_compile.measure(repeats, log))),
