@@ -26,8 +26,7 @@ COLD_TARGET = 2.5
 WARM_TARGET = 0.7
 
 # The child: small data (the calls themselves are short, so the first call is mostly
-# what starting costs), case 1's
-# network and optimizer, one epoch.
+# what starting costs), case 1's network and optimizer, one epoch.
 CHILD = r"""
 import json, sys, time, warnings
 import numpy as np
