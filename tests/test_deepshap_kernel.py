@@ -1,5 +1,8 @@
 """DeepSHAP's fused rescale kernel against its numpy reference (skweights._jit)."""
 
+import os
+import subprocess
+import sys
 import warnings
 
 import numpy as np
@@ -196,3 +199,29 @@ def test_float32_models_explain_alike_on_both_paths(estimator, output):
         predicted = model.predict(X[:10])
     total = fused.values.sum(axis=1) + fused.base_values
     np.testing.assert_allclose(total, predicted, atol=1e-5)
+
+
+def test_numba_disable_jit_runs_the_numpy_path():
+    """Under NUMBA_DISABLE_JIT=1 no kernel runs (as slow Python) and values add up."""
+    code = """
+import numpy as np
+from skweights import activations
+from skweights import _deepshap as d
+rng = np.random.default_rng(0)
+coefs = [rng.normal(size=(3, 5)), rng.normal(size=(5, 2))]
+intercepts = [np.zeros(5), np.zeros(2)]
+X, background = rng.normal(size=(4, 3)), rng.normal(size=(6, 3))
+values, base = d.deep_shap(coefs, intercepts, activations.get("tanh"), X,
+                           background, link="softmax")
+raw = np.tanh(X @ coefs[0]) @ coefs[1]
+p = np.exp(raw) / np.exp(raw).sum(axis=1, keepdims=True)
+assert np.allclose(values.sum(axis=1) + base, p, rtol=0, atol=1e-12)
+print(d._rescale_kernel._compiled is None, d._softmax_kernel._compiled is None)
+"""
+    environment = {**os.environ, "NUMBA_DISABLE_JIT": "1"}
+    environment.pop("SKWEIGHTS_DISABLE_NUMBA", None)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=environment
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["True", "True"]
