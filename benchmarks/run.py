@@ -22,6 +22,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))  # the private _*.py modules and bench_shap.py
 
+import _compile  # noqa: E402
 import _linear  # noqa: E402
 import _mlp  # noqa: E402
 from _report import environment, table  # noqa: E402
@@ -35,6 +36,7 @@ SETTINGS = {
         "predict_rows": 50_000,
         "predict_repeats": 5,
         "memory_epochs": 1,
+        "compile_repeats": 3,
     },
     "quick": {
         "n_samples": 10_000,
@@ -44,9 +46,10 @@ SETTINGS = {
         "predict_rows": 10_000,
         "predict_repeats": 2,
         "memory_epochs": 1,
+        "compile_repeats": 1,
     },
 }
-ALL_CASES = (1, 2, 3, 4, 5, 6)
+ALL_CASES = (1, 2, 3, 4, 5, 6, 7)
 
 
 def log(message: str) -> None:
@@ -178,10 +181,11 @@ def mlp_sections(args, settings) -> list[str]:
         )
         out.append(
             section(
-                "Case 3: PyTorch CPU reference (float32)",
-                "nn.Sequential with the same layers, torch.optim.Adam, batch 256 "
-                "from a randperm per epoch, torch.set_num_threads = the BLAS thread "
-                "count; no weight decay. Speed-up = torch time / skweights time.",
+                "Case 3: PyTorch CPU reference (float32 and float64)",
+                "nn.Sequential with the same layers in the row's dtype, "
+                "torch.optim.Adam, batch 256 from a randperm per epoch, "
+                "torch.set_num_threads = the BLAS thread count; no weight decay. "
+                "Speed-up = torch time / skweights time.",
                 body,
             )
         )
@@ -266,6 +270,25 @@ def shap_section(args) -> str:
     )
 
 
+def compile_section(settings) -> str:
+    """Case 7: the first fit and explain of fresh processes, cold and warm cache."""
+    repeats = settings["compile_repeats"]
+    log(f"case 7: first calls in fresh processes, {repeats} cold/warm pairs")
+    return section(
+        "Case 7: first fit and first explain in a fresh process (compilation)",
+        "Each child is a new Python process with NUMBA_CACHE_DIR set to a new empty "
+        "directory (cold: every kernel compiles) or to the one its cold run filled "
+        "(warm: kernels load from the cache). It times the first call after "
+        "importing skweights, scikit-learn and shap (numba's import and compilation "
+        "included) and a second identical call (steady). Fits: "
+        "MLPClassifier((256, 128)), Adam, batch 256, 1 epoch on 512 x 100 rows "
+        "(5 classes), float32 then float64; explain: 50 rows, 100 background rows, "
+        "output='probability'. Extra: first minus second call in the same child "
+        f"(what starting costs). Medians of {repeats} cold/warm pairs.",
+        table(_compile.rows(_compile.measure(repeats, log))),
+    )
+
+
 def main(argv: list[str] | None = None) -> str:
     """Run the selected cases; print and (unless --no-write) save the report."""
     args = parse_args(argv)
@@ -298,6 +321,8 @@ def _run(args: argparse.Namespace) -> str:
     parts += mlp_sections(args, settings)
     if 6 in args.cases:
         parts.append(shap_section(args))
+    if 7 in args.cases:
+        parts.append(compile_section(settings))
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     parts.append(
         f"_Total wall time {time.perf_counter() - start:.0f} s; load average at the "

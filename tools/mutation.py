@@ -99,6 +99,7 @@ SCOPE = [
     "skweights._training.x__norm__*",
     # DeepSHAP's multipliers (not the batching around them)
     "skweights._deepshap.x_rescale*",
+    "skweights._deepshap.x__rescale_numpy*",
     "skweights._deepshap.x__softmax_multipliers*",
     "skweights._deepshap.x_link_output*",
     "skweights._deepshap.x?_Expit?derivative*",
