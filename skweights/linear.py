@@ -111,7 +111,9 @@ class _LinearMixin:
     def _auto_optimizer(self, penalty) -> str:
         if isinstance(penalty, tuple):  # a per-layer list: one layer here
             penalty = penalty[0]
-        if not self._is_classifier and getattr(self._loss(), "quadratic", False):
+        separable = getattr(penalty, "separable", True)
+        quadratic = getattr(self._loss(), "quadratic", False)
+        if not self._is_classifier and quadratic and separable:
             # Exact or coordinate-descent solutions, as scikit-learn's.
             return "direct" if penalty.l1_strength == 0 else "cd"
         return "lbfgs" if penalty.smooth else "fista"
