@@ -142,6 +142,19 @@ background_ : ndarray or sparse matrix of shape (n_background, ``n_features_in_`
     DataFrame.
 n_features_in_ : int
     Number of features seen during fit.
+support_ : ndarray of bool of shape (``n_features_in_``,)
+    Input features the network uses: False where the feature's whole row of
+    ``coefs_[0]`` is exactly zero (the group penalty ``"group_l1"`` on the input
+    layer zeroes rows; so does ``"l1"``, feature by feature).
+n_features_selected_ : int
+    ``support_.sum()``.
+input_weight_norms_ : ndarray of shape (``n_features_in_``,)
+    Euclidean norm of each feature's row of ``coefs_[0]``, for
+    ``SelectFromModel(model, importance_getter="input_weight_norms_",
+    threshold=1e-12)`` (keeps exactly ``support_``). It is what the group penalty
+    shrinks, not a measure of a feature's effect on predictions: it depends on
+    the feature's scale and ignores the later layers (use
+    :func:`skweights.explain` or permutation importance for that).
 feature_names_in_ : ndarray of shape (``n_features_in_``,)
     Feature names, when X had string column names.
 """

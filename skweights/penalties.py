@@ -615,8 +615,9 @@ def _secular_radius(W: np.ndarray, a: np.ndarray) -> np.ndarray:
 
     Newton's method on :math:`q(t) = 1 / \lVert W / (t + a) \rVert - 1`, which is
     increasing and concave (as in the trust-region subproblem), from a point left
-    of the root: the iterates rise monotonically to it, quadratically near it, and
-    one step is exact when a row's :math:`a_i` are equal. Rows are those whose
+    of the root (:math:`t \ge |W_i| - a_i` and :math:`t \ge \lVert W \rVert -
+    \max_i a_i`): the iterates rise monotonically to it, quadratically near it,
+    and one step is exact when a row's :math:`a_i` are equal. Rows are those with
     :math:`\lVert W / a \rVert > 1` (float64 arrays).
     """
     t = np.maximum(
@@ -624,12 +625,17 @@ def _secular_radius(W: np.ndarray, a: np.ndarray) -> np.ndarray:
         _row_norms(W) - np.max(a, axis=-1, keepdims=True),
     )
     t = np.maximum(t, 0.0)
+    tiny, eps = np.finfo(np.float64).tiny, np.finfo(np.float64).eps
     for _ in range(100):
-        u = np.divide(W, t + a, out=np.zeros_like(W), where=W != 0)
-        r = _row_norms(u)
-        slope = np.einsum("...i,...i->...", u * u, 1.0 / (t + a))[..., None]
-        new = t + (r - 1.0) * r * r / slope  # t - q / q'
-        if np.all(new <= t * (1 + 4 * np.finfo(np.float64).eps)):
+        # t + a > 0 wherever W != 0 (t >= |W_i| where a_i = 0); elsewhere u = 0.
+        inv = 1.0 / np.maximum(t + a, tiny)
+        u = W * inv
+        u *= u
+        r2 = u.sum(axis=-1, keepdims=True)
+        u *= inv
+        slope = u.sum(axis=-1, keepdims=True)
+        new = t + (np.sqrt(r2) - 1.0) * r2 / slope  # t - q / q'
+        if np.all(new - t <= 4 * eps * new):
             return np.maximum(new, t)
         t = new
     return t

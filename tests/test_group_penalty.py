@@ -232,3 +232,66 @@ def test_coordinatewise_solvers_refuse_the_group_penalty(optimizer):
     mlp = MLPRegressor((4,), penalty="group_l1", optimizer="lbfgs", max_iter=3)
     with pytest.raises(ValueError, match="not separable"):
         mlp.fit(X, Y)
+
+
+# -- fitted attributes and feature selection ----------------------------------------
+
+
+def _friedman(n_samples=400, n_features=10, seed=0):
+    from sklearn.datasets import make_friedman1
+    from sklearn.preprocessing import StandardScaler
+
+    X, y = make_friedman1(n_samples=n_samples, n_features=n_features, random_state=seed)
+    return StandardScaler().fit_transform(X), y
+
+
+def test_support_and_norms_follow_the_zero_rows_of_the_first_layer():
+    X, y = _friedman()
+    model = MLPRegressor(
+        (16,), penalty=["group_l1", None], alpha=1.0, learning_rate=1e-2,
+        max_iter=100, tol=0.0, random_state=0,
+    ).fit(X, y)  # fmt: skip
+    zero_rows = np.all(model.coefs_[0] == 0, axis=1)
+    assert zero_rows.any() and not zero_rows.all()
+    assert_array_equal(model.support_, ~zero_rows)
+    assert model.n_features_selected_ == int((~zero_rows).sum())
+    assert_allclose(model.input_weight_norms_, np.linalg.norm(model.coefs_[0], axis=1))
+    assert np.all(model.input_weight_norms_[zero_rows] == 0)
+    # Friedman's informative features are the first five: the dropped are noise
+    assert not zero_rows[:2].any() and zero_rows[5:].sum() >= 3
+    # the attributes follow the weights (a row zeroed by hand is dropped)
+    model.coefs_[0][0] = 0.0
+    assert not model.support_[0]
+
+
+def test_linear_support_is_the_features_with_a_nonzero_coefficient():
+    X, Y = make_regression(
+        n_samples=100, n_features=8, n_targets=2, n_informative=3, random_state=2
+    )
+    model = LinearRegressor(penalty="group_l1", alpha=30.0).fit(X, Y)
+    assert_array_equal(model.support_, np.any(model.coef_ != 0, axis=0))
+    assert 0 < model.n_features_selected_ < 8
+    unfitted = LinearRegressor()
+    assert not hasattr(unfitted, "support_")  # NotFittedError is an AttributeError
+
+
+def test_select_from_model_in_a_pipeline_keeps_the_surviving_features():
+    from sklearn.feature_selection import SelectFromModel
+    from sklearn.linear_model import Ridge
+    from sklearn.pipeline import make_pipeline
+
+    X, y = _friedman()
+    selector = SelectFromModel(
+        MLPRegressor(
+            (16,), penalty=["group_l1", None], alpha=1.0, learning_rate=1e-2,
+            max_iter=100, tol=0.0, random_state=0,
+        ),
+        importance_getter="input_weight_norms_",
+        threshold=1e-12,
+    )  # fmt: skip
+    pipe = make_pipeline(selector, Ridge()).fit(X, y)
+    fitted = pipe[0].estimator_
+    assert_array_equal(pipe[0].get_support(), fitted.support_)
+    assert pipe[0].transform(X).shape == (X.shape[0], fitted.n_features_selected_)
+    assert pipe[-1].coef_.shape == (fitted.n_features_selected_,)
+    assert 2 <= fitted.n_features_selected_ < X.shape[1]
