@@ -920,7 +920,11 @@ class _Fits:
     def reverse(self) -> None:
         """Reverse the order of the recorded fits."""
         for values in (
-            self.weights, self.intercepts, self.biases, self.n_iter, self.converged
+            self.weights,
+            self.intercepts,
+            self.biases,
+            self.n_iter,
+            self.converged,
         ):
             values.reverse()
 
