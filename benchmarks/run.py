@@ -279,8 +279,9 @@ def feature_selection_section(args) -> str:
         "hidden_dims=(32,)).path with its defaults (dense start, lambda x1.02 until "
         "no feature is left), torch threads = BLAS threads; optional (skipped, with "
         "the issue's 23 s, when lassonet is not importable, and in --quick). Each "
-        "path timed once; R²: the best held-out R² among the path's models that keep "
-        "exactly features 0-4.",
+        "path timed once (wall and process CPU seconds, the latter less sensitive "
+        "to a shared machine); R²: the best held-out R² among the path's models "
+        "that keep exactly features 0-4.",
         table(_feature_selection.rows(args.quick, log)),
     )
 
