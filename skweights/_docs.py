@@ -27,10 +27,13 @@ initializer : str, Initializer or callable, default={initializer!r}
     a callable ``init(shape, rng, dtype)``, or
     :class:`skweights.transfer.Pretrained` for transfer learning.{initializer_note}
     Intercepts start at zero.
-penalty : {{"l2", "l1", "elasticnet", "none"}}, Penalty or list, default={penalty!r}
+penalty : {{"l2", "l1", "elasticnet", "group_l1", "none"}}, Penalty or list, \
+default={penalty!r}
     Penalty on every weight matrix (never on intercepts):
     ``alpha * (l1_ratio * ||W||_1 + (1 - l1_ratio) / 2 * ||W||_2^2)``. L1 is applied
-    by a proximal step, so it gives exact zeros. A penalty object keeps its own alpha.
+    by a proximal step, so it gives exact zeros. ``"group_l1"`` is
+    ``alpha * sum_j ||W_j||_2`` over the rows (on the input layer it drops whole
+    input features: see ``support_``). A penalty object keeps its own alpha.
     A list gives each layer its own penalty, input layer first (None for none),
     e.g. ``["l1", None]`` penalizes only the input layer of a one-hidden-layer
     network; with an L1 part it needs a minibatch optimizer.
