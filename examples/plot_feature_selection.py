@@ -87,7 +87,7 @@ for k, (line, noise) in enumerate(zip(axes[0].get_lines(), is_noise)):
     else:  # 13 distinct colours (tab20 has no grey before index 14)
         line.set_color(plt.cm.tab20(k))
 axes[0].get_lines()[int(np.argmax(is_noise))].set_label("noise columns")
-axes[0].legend(fontsize="x-small", loc="center left", bbox_to_anchor=(1.02, 0.5))
+axes[0].legend(fontsize="small", loc="center left", bbox_to_anchor=(1.02, 0.5))
 axes[1].plot(path.alphas, accuracy, marker="o", color="C0")
 axes[1].set_xscale("log")
 axes[1].set_xlim(path.alphas.max(), path.alphas.min())
