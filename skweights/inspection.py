@@ -793,7 +793,8 @@ def regularization_path(
     shrinks every direction of a linear model at least 11-fold.
 
     **Feature selection in an MLP** (a group penalty on the input layer, e.g.
-    ``penalty=["group_l1", "l2"]``): no alpha zeroes the input layer for
+    ``penalty=["group_l1", L2(1e-2)]``, whose L2 object keeps its own alpha while
+    the path varies the group's): no alpha zeroes the input layer for
     certain, since the later layers can grow to make up for it, so the default
     grid is that of a linear model, and past its top the warm-started network is
     fitted at ever larger alphas (times the grid's ratio, at most ``n_alphas``
@@ -830,7 +831,7 @@ def regularization_path(
     path : RegularizationPath
         ``alphas``, ``coefs`` (``(n_features, n_alphas)`` for a single-output linear
         model), ``intercepts``, ``n_nonzero``, ``n_features_selected``,
-        ``n_iter``, ``weights``,
+        ``n_iter``, ``weights``, ``layer_intercepts``,
         ``feature_names`` and ``converged``. Fits that did not converge raise one
         ConvergenceWarning at the end, not one per alpha.
 
