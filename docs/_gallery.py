@@ -18,6 +18,7 @@ ORDER = [
     "plot_learning_rate_range.py",
     "plot_l1_vs_l2.py",
     "plot_regularization_path.py",
+    "plot_feature_selection.py",
     "plot_weight_visualization.py",
     "plot_network_diagram.py",
     "plot_gradient_diagnosis.py",

@@ -648,6 +648,29 @@ class BaseNetwork(BaseEstimator):
             self.validation_scores_ = None
             self.best_validation_score_ = None
 
+    # -- input features the fitted network uses -----------------------------------
+    @property
+    def support_(self) -> np.ndarray:
+        """Which input features the network uses: a boolean mask, shape
+        ``(n_features_in_,)``, False where the feature's whole row of the first
+        weight matrix is exactly zero (``penalty=["group_l1", ...]`` zeroes rows)."""
+        check_is_fitted(self, "coefs_")
+        return np.any(self.coefs_[0] != 0, axis=1)
+
+    @property
+    def n_features_selected_(self) -> int:
+        """Number of input features the network uses (``support_.sum()``)."""
+        return int(self.support_.sum())
+
+    @property
+    def input_weight_norms_(self) -> np.ndarray:
+        """Euclidean norm of each input feature's row of the first weight matrix,
+        shape ``(n_features_in_,)``: 0 exactly for a dropped feature. For
+        ``SelectFromModel(..., importance_getter="input_weight_norms_")``."""
+        check_is_fitted(self, "coefs_")
+        W = np.asarray(self.coefs_[0], dtype=np.float64)
+        return np.sqrt(np.einsum("ij,ij->i", W, W))
+
     # -- prediction ---------------------------------------------------------------
     def _raw_output(self, X) -> np.ndarray:
         check_is_fitted(self, "coefs_")

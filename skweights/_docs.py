@@ -27,10 +27,13 @@ initializer : str, Initializer or callable, default={initializer!r}
     a callable ``init(shape, rng, dtype)``, or
     :class:`skweights.transfer.Pretrained` for transfer learning.{initializer_note}
     Intercepts start at zero.
-penalty : {{"l2", "l1", "elasticnet", "none"}}, Penalty or list, default={penalty!r}
+penalty : {{"l2", "l1", "elasticnet", "group_l1", "none"}}, Penalty or list, \
+default={penalty!r}
     Penalty on every weight matrix (never on intercepts):
     ``alpha * (l1_ratio * ||W||_1 + (1 - l1_ratio) / 2 * ||W||_2^2)``. L1 is applied
-    by a proximal step, so it gives exact zeros. A penalty object keeps its own alpha.
+    by a proximal step, so it gives exact zeros. ``"group_l1"`` is
+    ``alpha * sum_j ||W_j||_2`` over the rows (on the input layer it drops whole
+    input features: see ``support_``). A penalty object keeps its own alpha.
     A list gives each layer its own penalty, input layer first (None for none),
     e.g. ``["l1", None]`` penalizes only the input layer of a one-hidden-layer
     network; with an L1 part it needs a minibatch optimizer.
@@ -151,6 +154,19 @@ background_ : ndarray or sparse matrix of shape (n_background, ``n_features_in_`
     the model (e.g. before sharing it); ``explain`` then needs ``background=``.
 n_features_in_ : int
     Number of features seen during fit.
+support_ : ndarray of bool of shape (``n_features_in_``,)
+    Input features the network uses: False where the feature's whole row of
+    ``coefs_[0]`` is exactly zero (the group penalty ``"group_l1"`` on the input
+    layer zeroes rows; so does ``"l1"``, feature by feature).
+n_features_selected_ : int
+    ``support_.sum()``.
+input_weight_norms_ : ndarray of shape (``n_features_in_``,)
+    Euclidean norm of each feature's row of ``coefs_[0]``, for
+    ``SelectFromModel(model, importance_getter="input_weight_norms_",
+    threshold=1e-12)`` (keeps exactly ``support_``). It is what the group penalty
+    shrinks, not a measure of a feature's effect on predictions: it depends on
+    the feature's scale and ignores the later layers (use
+    :func:`skweights.explain` or permutation importance for that).
 feature_names_in_ : ndarray of shape (``n_features_in_``,)
     Feature names, when X had string column names.
 """

@@ -99,6 +99,12 @@ def _check(objective: Any, coefs: list, name: str) -> None:
             "(LinearRegressor); use optimizer='lbfgs', 'fista' or a minibatch "
             "optimizer for this model, or 'auto'."
         )
+    if not getattr(objective.penalty, "separable", True):
+        raise ValueError(
+            f"optimizer={name!r} handles elastic-net penalties only; the penalty "
+            f"{objective.penalty!r} couples weights. Use optimizer='fista' (what "
+            "'auto' picks) or a minibatch optimizer."
+        )
 
 
 def _problem(objective: Any, data: Any) -> _Problem:

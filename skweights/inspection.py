@@ -708,10 +708,16 @@ class RegularizationPath:
         ``(n_outputs, n_alphas)``.
     n_nonzero : ndarray of int of shape (n_alphas,)
         Number of weights (all layers) that are not exactly zero at each alpha.
+    n_features_selected : ndarray of int of shape (n_alphas,)
+        Number of input features in use at each alpha: those whose row of the first
+        weight matrix is not entirely zero (the fitted ``n_features_selected_``).
     n_iter : ndarray of int of shape (n_alphas,)
         Epochs or solver iterations of each fit.
     weights : list of list of ndarray
         ``coefs_`` (every layer) at each alpha.
+    layer_intercepts : list of list of ndarray
+        ``intercepts_`` (every layer) at each alpha: with ``weights``, the whole
+        network, e.g. to predict held-out data at each alpha.
     feature_names : list of str
         Input feature names.
     converged : ndarray of bool of shape (n_alphas,)
@@ -732,10 +738,12 @@ class RegularizationPath:
     coefs: np.ndarray | None
     intercepts: np.ndarray
     n_nonzero: np.ndarray
+    n_features_selected: np.ndarray
     n_iter: np.ndarray
     weights: list = field(repr=False)
     feature_names: list = field(repr=False)
     converged: np.ndarray = field(repr=False)
+    layer_intercepts: list = field(repr=False, default_factory=list)
 
 
 def regularization_path(
@@ -775,10 +783,24 @@ def regularization_path(
     log-loss gradient (classification) of the intercept-only model, which is what
     centring ``X`` and ``y`` does in ``lasso_path`` when ``fit_intercept`` (the grid
     starts a relative 1e-9 above it, so solver rounding cannot leave a 1e-15
-    coefficient at the first alpha); MLPs use the same value as a scale. For other
+    coefficient at the first alpha); MLPs use the same value as a scale. For the
+    group penalty (``"group_l1"``), which zeroes a feature's whole row,
+    :math:`\alpha_{max} = \max_j \lVert X_{:,j}^\top R \rVert_2 / n` with
+    :math:`R` the residuals of every output (scikit-learn's grid for
+    :class:`~sklearn.linear_model.MultiTaskLasso`). For other
     penalties there is no such point; the grid then starts at ten times
     the largest eigenvalue of the (centred) feature covariance, where an L2 penalty
     shrinks every direction of a linear model at least 11-fold.
+
+    **Feature selection in an MLP** (a group penalty on the input layer, e.g.
+    ``penalty=["group_l1", L2(1e-2)]``, whose L2 object keeps its own alpha while
+    the path varies the group's): no alpha zeroes the input layer for
+    certain, since the later layers can grow to make up for it, so the default
+    grid is that of a linear model, and past its top the warm-started network is
+    fitted at ever larger alphas (times the grid's ratio, at most ``n_alphas``
+    more) until it uses no input feature. The path then runs from zero selected
+    features at its largest alpha (added first to ``alphas``) to, typically, all
+    of them at ``eps * alpha_max``; ``n_features_selected`` counts them.
 
     Parameters
     ----------
@@ -808,7 +830,8 @@ def regularization_path(
     -------
     path : RegularizationPath
         ``alphas``, ``coefs`` (``(n_features, n_alphas)`` for a single-output linear
-        model), ``intercepts``, ``n_nonzero``, ``n_iter``, ``weights``,
+        model), ``intercepts``, ``n_nonzero``, ``n_features_selected``,
+        ``n_iter``, ``weights``, ``layer_intercepts``,
         ``feature_names`` and ``converged``. Fits that did not converge raise one
         ConvergenceWarning at the end, not one per alpha.
 
@@ -831,13 +854,15 @@ def regularization_path(
             f"regularization_path: {type(final).__name__} has no 'alpha' parameter; "
             "pass a skweights estimator."
         )
+    extend = alphas is None and _selects_features(final)
     if alphas is None:
         alphas = _default_alphas(model, X, y, n_alphas, eps)
     alphas = _sorted_alphas(alphas)
     model.set_params(**{final_param(model, "warm_start"): warm_start})
     fits = _solver_path(model, X, y, alphas, warm_start, fit_params)
     if fits is None:
-        fits = _fit_each(model, X, y, alphas, warm_start, fit_params)
+        fits = _fit_each(model, X, y, alphas, warm_start, fit_params, extend)
+        alphas = np.concatenate([fits.extra[::-1], alphas])
     converged = np.array(fits.converged)
     if not converged.all():
         warnings.warn(
@@ -877,22 +902,31 @@ class _Fits:
 
     weights: list = field(default_factory=list)  # coefs_ (every layer) per alpha
     intercepts: list = field(default_factory=list)  # the output layer's, per alpha
+    biases: list = field(default_factory=list)  # intercepts_ (every layer) per alpha
     n_iter: list = field(default_factory=list)
     converged: list = field(default_factory=list)
     linear: bool = False
     single: bool = False  # a linear model with one output: coef_ is 1-D
     names: list = field(default_factory=list)
+    extra: list = field(default_factory=list)  # alphas fitted past the grid's top
 
     def add(self, step: Any, converged: bool) -> None:
         """Record a fitted estimator's weights."""
         self.weights.append([W.copy() for W in step.coefs_])
         self.intercepts.append(step.intercepts_[-1].copy())
+        self.biases.append([b.copy() for b in step.intercepts_])
         self.n_iter.append(step.n_iter_)
         self.converged.append(converged)
 
     def reverse(self) -> None:
         """Reverse the order of the recorded fits."""
-        for values in (self.weights, self.intercepts, self.n_iter, self.converged):
+        for values in (
+            self.weights,
+            self.intercepts,
+            self.biases,
+            self.n_iter,
+            self.converged,
+        ):
             values.reverse()
 
     def result(self, alphas: np.ndarray) -> RegularizationPath:
@@ -906,15 +940,18 @@ class _Fits:
             if self.single:
                 intercept_path = intercept_path[0]
         n_nonzero = [sum(int(np.count_nonzero(W)) for W in ws) for ws in self.weights]
+        selected = [int(np.any(ws[0] != 0, axis=1).sum()) for ws in self.weights]
         return RegularizationPath(
             alphas=alphas,
             coefs=coefs,
             intercepts=intercept_path,
             n_nonzero=np.array(n_nonzero),
+            n_features_selected=np.array(selected),
             n_iter=np.array(self.n_iter),
             weights=self.weights,
             feature_names=self.names,
             converged=np.array(self.converged),
+            layer_intercepts=self.biases,
         )
 
 
@@ -936,6 +973,7 @@ def _solver_path(model, X, y, alphas, warm_start: bool, fit_params: dict):
     return _Fits(
         weights=[[W] for W, _, _, _ in path],
         intercepts=[b for _, b, _, _ in path],
+        biases=[[b] for _, b, _, _ in path],
         n_iter=[n for _, _, n, _ in path],
         converged=[ok for _, _, _, ok in path],
         linear=True,
@@ -944,19 +982,27 @@ def _solver_path(model, X, y, alphas, warm_start: bool, fit_params: dict):
     )
 
 
-def _fit_each(model, X, y, alphas, warm_start: bool, fit_params: dict) -> _Fits:
+def _alpha_param(model) -> str:
+    """The parameter the path sets: a penalty object keeps its own alpha, which
+    would override the estimator's; a per-layer list's names follow the
+    estimator's alpha."""
+    by_name = isinstance(final_estimator(model).penalty, (str, list, tuple))
+    return final_param(model, "alpha" if by_name else "penalty__alpha")
+
+
+def _fit_each(
+    model, X, y, alphas, warm_start: bool, fit_params: dict, extend: bool = False
+) -> _Fits:
     """Fit once per alpha (warm-started unless told otherwise).
 
     Linear models go from strong to weak penalty. Warm-started MLPs go from weak to
     strong: a network whose weights a strong penalty zeroed is a stationary point
     (no gradient reaches a layer whose successor is zero), so warm starts down from
     it would stay at zero; from a trained network, a stronger penalty prunes it.
+    With ``extend``, they go on past the grid's top until no feature is left.
     """
     final = final_estimator(model)
-    # A penalty object keeps its own alpha, which would override the estimator's;
-    # a per-layer list's names follow the estimator's alpha.
-    by_name = isinstance(final.penalty, (str, list, tuple))
-    alpha_param = final_param(model, "alpha" if by_name else "penalty__alpha")
+    alpha_param = _alpha_param(model)
     weak_first = warm_start and hasattr(final, "hidden_layer_sizes")
     order = alphas[::-1] if weak_first else alphas
     fits = _Fits()
@@ -965,6 +1011,8 @@ def _fit_each(model, X, y, alphas, warm_start: bool, fit_params: dict) -> _Fits:
         fitted.set_params(**{alpha_param: float(alpha)})
         converged = _fit_converged(fitted, X, y, fit_params)
         fits.add(final_estimator(fitted), converged)
+    if weak_first and extend:
+        _raise_until_empty(model, X, y, alphas, fits, fit_params)
     if weak_first:
         fits.reverse()
     step = final_estimator(fitted)
@@ -972,6 +1020,20 @@ def _fit_each(model, X, y, alphas, warm_start: bool, fit_params: dict) -> _Fits:
     fits.single = fits.linear and np.ndim(step.coef_) == 1
     fits.names = feature_names(fitted, fits.weights[0][0].shape[0])
     return fits
+
+
+def _raise_until_empty(model, X, y, alphas, fits: _Fits, fit_params: dict) -> None:
+    """Past the grid's strongest alpha, multiply alpha by the grid's ratio (at most
+    ``len(alphas)`` times) until the warm-started network uses no input feature."""
+    ratio = alphas[0] / alphas[1] if alphas.size > 1 and alphas[1] > 0 else 10.0
+    alpha_param, alpha = _alpha_param(model), float(alphas[0])
+    for _ in range(alphas.size):
+        if not np.any(fits.weights[-1][0] != 0):
+            return
+        alpha *= ratio
+        model.set_params(**{alpha_param: alpha})
+        fits.add(final_estimator(model), _fit_converged(model, X, y, fit_params))
+        fits.extra.append(alpha)
 
 
 def _fit_converged(model, X, y, fit_params: dict) -> bool:
@@ -997,10 +1059,17 @@ def _default_alphas(model, X, y, n_alphas: int, eps: float) -> np.ndarray:
     X = np.asarray(X, dtype=np.float64)
     n = X.shape[0]
     fit_intercept = bool(getattr(final, "fit_intercept", True))
-    l1_ratio = _l1_ratio(final)
-    if l1_ratio > 0:
+    penalty = _grid_penalty(final)
+    if penalty is not None:
         residual = _intercept_only_residual(final, y, n, fit_intercept)
-        alpha_max = np.abs(X.T @ residual).max() / (n * l1_ratio)
+        correlations = X.T @ residual  # (n_features, n_outputs)
+        # A group penalty zeroes a feature's whole row: the row's norm decides.
+        scores = (
+            np.abs(correlations)
+            if getattr(penalty, "separable", True)
+            else np.linalg.norm(correlations, axis=1)
+        )
+        alpha_max = scores.max() / (n * float(penalty.l1_ratio))
         # A hair above the exact value, so the solver's rounding cannot leave a
         # 1e-15 coefficient where every coefficient is zero in exact arithmetic.
         alpha_max *= 1 + 1e-9
@@ -1012,21 +1081,35 @@ def _default_alphas(model, X, y, n_alphas: int, eps: float) -> np.ndarray:
     return alpha_max * np.logspace(0, np.log10(eps), n_alphas)
 
 
-def _l1_ratio(final: Any) -> float:
-    """The L1 share of the estimator's penalty, resolved as its fit resolves it
-    (0 for a smooth penalty). The grid replaces ``alpha``, so any alpha will do.
-    With per-layer penalties, the first layer with an L1 part sets the grid."""
+def _layer_penalties(final: Any) -> list:
+    """The estimator's penalty per entry (one, or one per layer), resolved as its
+    fit resolves them. The grid replaces ``alpha``, so any alpha will do."""
     entries = final.penalty
     if not isinstance(entries, (list, tuple)):
         entries = [entries]
     l1_ratio = float(getattr(final, "l1_ratio", 0.5))
-    for entry in entries:
-        penalty = penalties.get(
-            "none" if entry is None else entry, alpha=1.0, l1_ratio=l1_ratio
-        )
-        if not penalty.smooth:
-            return float(getattr(penalty, "l1_ratio", 0.0))
-    return 0.0
+    return [
+        penalties.get("none" if entry is None else entry, alpha=1.0, l1_ratio=l1_ratio)
+        for entry in entries
+    ]
+
+
+def _grid_penalty(final: Any) -> Any:
+    """The penalty that sets the grid: the first one with an L1 part (with
+    per-layer penalties, the first such layer's), or None if all are smooth."""
+    for penalty in _layer_penalties(final):
+        if not penalty.smooth and float(getattr(penalty, "l1_ratio", 0.0)) > 0:
+            return penalty
+    return None
+
+
+def _selects_features(final: Any) -> bool:
+    """Whether an MLP's input layer has a penalty that zeroes whole rows (not
+    separable, such as ``"group_l1"``): its path runs until no feature is left."""
+    if not hasattr(final, "hidden_layer_sizes"):
+        return False
+    first = _layer_penalties(final)[0]
+    return not first.smooth and not getattr(first, "separable", True)
 
 
 def _intercept_only_residual(final, y, n: int, fit_intercept: bool) -> np.ndarray:

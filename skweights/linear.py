@@ -111,7 +111,11 @@ class _LinearMixin:
     def _auto_optimizer(self, penalty) -> str:
         if isinstance(penalty, tuple):  # a per-layer list: one layer here
             penalty = penalty[0]
-        if not self._is_classifier and getattr(self._loss(), "quadratic", False):
+        if (
+            not self._is_classifier
+            and getattr(self._loss(), "quadratic", False)
+            and getattr(penalty, "separable", True)
+        ):
             # Exact or coordinate-descent solutions, as scikit-learn's.
             return "direct" if penalty.l1_strength == 0 else "cd"
         return "lbfgs" if penalty.smooth else "fista"

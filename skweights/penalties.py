@@ -19,6 +19,12 @@ and :class:`NoPenalty` is :math:`\alpha = 0`. Each penalty exposes
 - ``value(W) -> float``, ``grad(W) -> ndarray`` (a subgradient: 0 at 0 for the L1
   part), and ``prox(W, step, out=None)``, the exact proximal operator of
   ``step * R``, with a scalar ``step`` or an array of per-coordinate steps.
+- ``separable``: whether :math:`R` is a sum of one term per weight (True for the
+  elastic-net family): coordinate descent and L-BFGS's split variables need it.
+
+:class:`GroupL1`, the group lasso over the rows of a weight matrix (one row = every
+weight leaving one input), is the one non-separable penalty: on a network's input
+layer it selects input features.
 
 Penalties apply to weights only: biases (intercepts) are never penalized, and leaving
 them out is the caller's job. Arguments are stored unchanged and validated when used.
@@ -48,11 +54,14 @@ __all__ = [
     "L1",
     "L2",
     "ElasticNet",
+    "GroupL1",
     "NoPenalty",
     "NonNegative",
     "Penalty",
+    "block_soft_threshold",
     "elasticnet",
     "get",
+    "group_l1",
     "l1",
     "l2",
     "none",
@@ -145,6 +154,10 @@ class Penalty(Component):
 
     alpha: Any
     l1_ratio: Any
+    #: The penalty is a sum of one term per weight, so coordinate-wise solvers
+    #: (coordinate descent, L-BFGS on split variables) can use ``l1_strength`` and
+    #: ``l2_strength``; :class:`GroupL1` is not.
+    separable = True
 
     @property
     def l1_strength(self) -> float:
@@ -516,15 +529,18 @@ class NonNegative(Penalty):
 
     :math:`R_+(W) = R(W) + \iota_{W \geq 0}(W)`, with :math:`\iota` the indicator
     (0 on the constraint set, :math:`+\infty` outside). Its proximal operator is
-    the base one followed by the projection on :math:`W \geq 0`,
+    the projection on :math:`W \geq 0` followed by the base one,
 
     .. math::
 
-        \operatorname{prox}_{s R_+}(W) = \max(\operatorname{prox}_{s R}(W), 0),
+        \operatorname{prox}_{s R_+}(W) = \operatorname{prox}_{s R}(\max(W, 0)),
 
-    (exact for the elastic net, whose prox is monotone and odd), so every proximal
-    optimizer takes a projected step. Never smooth; ``positive`` tells the solvers
-    that bound the weights instead (L-BFGS-B, coordinate descent, NNLS).
+    exact for the elastic net (whose prox is monotone and odd, so this is also
+    :math:`\max(\operatorname{prox}_{s R}(W), 0)`) and for :class:`GroupL1` (a
+    norm that grows with :math:`|W|`: negative weights are best at 0), so every
+    proximal optimizer takes a projected step. Never smooth; ``positive`` tells
+    the solvers that bound the weights instead (L-BFGS-B, coordinate descent,
+    NNLS).
 
     Parameters
     ----------
@@ -565,7 +581,7 @@ class NonNegative(Penalty):
         return False
 
     def prox(self, W: Any, step: Any, out: np.ndarray | None = None) -> np.ndarray:
-        r"""The base penalty's prox, then the projection on non-negative weights.
+        r"""The projection on non-negative weights, then the base penalty's prox.
 
         Parameters
         ----------
@@ -579,16 +595,306 @@ class NonNegative(Penalty):
         Returns
         -------
         X : ndarray
-            :math:`\max(\operatorname{prox}_{s R}(W), 0)`.
+            :math:`\operatorname{prox}_{s R}(\max(W, 0))`.
         """
-        out = self.penalty.prox(W, step, out=out)
-        return np.maximum(out, 0, out=out)
+        return self.penalty.prox(np.maximum(_as_float(W), 0), step, out=out)
+
+    @property
+    def separable(self) -> bool:
+        """The base penalty's ``separable``."""
+        return bool(getattr(self.penalty, "separable", True))
+
+
+def _row_norms(W: np.ndarray) -> np.ndarray:
+    """The Euclidean norm of each row (last axis), kept as a column."""
+    return np.sqrt(np.einsum("...i,...i->...", W, W))[..., None]
+
+
+def _secular_radius(W: np.ndarray, a: np.ndarray) -> np.ndarray:
+    r"""The root :math:`t > 0` of :math:`\sum_i W_i^2 / (t + a_i)^2 = 1` per row.
+
+    Newton's method on :math:`q(t) = 1 / \lVert W / (t + a) \rVert - 1`, which is
+    increasing and concave (as in the trust-region subproblem), from a point left
+    of the root (:math:`t \ge |W_i| - a_i` and :math:`t \ge \lVert W \rVert -
+    \max_i a_i`): the iterates rise monotonically to it, quadratically near it,
+    and one step is exact when a row's :math:`a_i` are equal. Rows are those with
+    :math:`\lVert W / a \rVert > 1` (float64 arrays).
+    """
+    t = np.maximum(
+        np.max(np.abs(W) - a, axis=-1, keepdims=True),
+        _row_norms(W) - np.max(a, axis=-1, keepdims=True),
+    )
+    t = np.maximum(t, 0.0)
+    tiny, eps = np.finfo(np.float64).tiny, np.finfo(np.float64).eps
+    for _ in range(100):
+        # t + a > 0 wherever W != 0 (t >= |W_i| where a_i = 0); elsewhere u = 0.
+        inv = 1.0 / np.maximum(t + a, tiny)
+        u = W * inv
+        u *= u
+        r2 = u.sum(axis=-1, keepdims=True)
+        u *= inv
+        slope = u.sum(axis=-1, keepdims=True)
+        new = t + (np.sqrt(r2) - 1.0) * r2 / slope  # t - q / q'
+        if np.all(new - t <= 4 * eps * new):
+            return np.maximum(new, t)
+        t = new
+    return t
+
+
+def block_soft_threshold(
+    W: Any, threshold: Any, out: np.ndarray | None = None
+) -> np.ndarray:
+    r"""Block soft-thresholding, the proximal operator of the group lasso on rows.
+
+    With a scalar threshold :math:`t`, each row :math:`W_j` (the last axis) becomes
+
+    .. math::
+
+        W_j \max\Bigl(0, 1 - \frac{t}{\lVert W_j \rVert_2}\Bigr),
+
+    the minimizer of :math:`\frac12 \lVert X - W \rVert_2^2 + t \sum_j \lVert X_j
+    \rVert_2`: a row whose norm is at most :math:`t` becomes exactly zero, the
+    others shrink towards zero without changing direction.
+
+    With an array of thresholds :math:`a` (per-coordinate steps, e.g. Adam's, times
+    ``alpha``), the result is the exact minimizer of :math:`\frac12 \sum_i (X_i -
+    W_i)^2 / a_i + \sum_j \lVert X_j \rVert_2`, the same problem in the metric of
+    the steps (what the per-coordinate prox of the elastic net solves too): a row
+    is zero when :math:`\lVert W_j / a_j \rVert_2 \le 1`, else :math:`X_{ji} =
+    W_{ji}\, \tau_j / (\tau_j + a_{ji})` with :math:`\tau_j = \lVert X_j \rVert_2`
+    the root of :math:`\sum_i W_{ji}^2 / (\tau + a_{ji})^2 = 1`, found by Newton's
+    method (a few iterations; one when a row's thresholds are equal). No closed
+    form exists there; the root is computed to float64 precision.
+
+    Parameters
+    ----------
+    W : array-like
+        The input; a 1-D array is one row.
+    threshold : float or array-like
+        Non-negative threshold, a scalar or an array broadcastable to ``W``.
+    out : ndarray, optional
+        Where to write the result (``out=W`` works in place). By default a new array.
+
+    Returns
+    -------
+    X : ndarray
+        The thresholded rows, of ``W``'s shape and dtype.
+
+    Raises
+    ------
+    ValueError
+        If ``threshold`` has a negative entry.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skweights.penalties import block_soft_threshold
+    >>> block_soft_threshold(np.array([[3.0, 4.0], [0.3, -0.4]]), 1.0)
+    array([[2.4, 3.2],
+           [0. , 0. ]])
+    """
+    W = _as_float(W)
+    t = _as_scale(threshold, W.dtype)
+    if not np.all(np.asarray(t) >= 0):
+        raise ValueError(f"threshold must be non-negative, got {threshold!r}.")
+    if out is None:
+        out = np.empty_like(W)
+    if isinstance(t, float) or np.ptp(np.broadcast_to(t, W.shape), axis=-1).max() == 0:
+        # One threshold per row: the closed form.
+        row_t = t if isinstance(t, float) else np.broadcast_to(t, W.shape)[..., :1]
+        norms = _row_norms(W)
+        scale = np.divide(row_t, norms, out=np.ones_like(norms), where=norms > 0)
+        np.subtract(1, scale, out=scale)
+        np.multiply(W, np.maximum(scale, 0, out=scale), out=out)
+        return np.add(out, 0.0, out=out)  # a zeroed row's -0.0 entries become 0.0
+    np.copyto(out, _weighted_block_prox(W, t))
+    return out
+
+
+def _weighted_block_prox(W: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """Block soft-thresholding in the metric of per-coordinate thresholds ``t``."""
+    W64 = np.asarray(W, dtype=np.float64)
+    a = np.broadcast_to(np.asarray(t, dtype=np.float64), W.shape)
+    with np.errstate(divide="ignore"):
+        scaled = np.divide(W64, a, out=np.zeros_like(W64), where=W64 != 0)
+    scaled[(W64 != 0) & (a == 0)] = np.inf  # a zero step cannot move that weight
+    alive = (_row_norms(scaled) > 1)[..., 0]
+    X = np.zeros_like(W64)
+    if alive.any():
+        Wa, aa = W64[alive], a[alive]
+        tau = _secular_radius(Wa, aa)
+        X[alive] = Wa * (tau / (tau + aa))
+    return X
+
+
+class GroupL1(Penalty):
+    r"""The group lasso over rows: :math:`R(W) = \alpha \sum_j \lVert W_j \rVert_2`.
+
+    Each row :math:`W_j` of a weight matrix (layout ``(n_in, n_out)``) holds every
+    weight leaving input :math:`j`, so on a network's input layer (``penalty=
+    ["group_l1", "l2"]``) the proximal step zeroes whole rows: the network stops
+    using those input features. On a multi-output linear model it is
+    scikit-learn's :class:`~sklearn.linear_model.MultiTaskLasso` (a feature is
+    used by every target or none); with one output it is the lasso. Used on a
+    hidden layer, it prunes hidden units' outgoing weights.
+
+    .. math::
+
+        R(W) = \alpha \sum_j \lVert W_j \rVert_2, \qquad
+        \operatorname{prox}_{s R}(W)_j = W_j \max\Bigl(0,
+        1 - \frac{s \alpha}{\lVert W_j \rVert_2}\Bigr),
+
+    (block soft-thresholding, :func:`block_soft_threshold`; with per-coordinate
+    steps such as Adam's, the exact prox in the metric of the steps). Not smooth
+    and not separable: coordinate descent and L-BFGS refuse it, FISTA and every
+    minibatch optimizer apply it by proximal steps. ``l1_ratio`` is 1 (no L2 part),
+    so ``l1_strength`` is ``alpha``.
+
+    Parameters
+    ----------
+    alpha : float, default=1.0
+        Strength, :math:`\ge 0`. Validated when used.
+
+    References
+    ----------
+    Yuan, M. & Lin, Y. (2006). Model selection and estimation in regression with
+    grouped variables. J. R. Stat. Soc. B 68(1), 49-67.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skweights.penalties import GroupL1
+    >>> W = np.array([[3.0, 4.0], [0.3, -0.4]])
+    >>> GroupL1(alpha=0.5).value(W)
+    2.75
+    >>> GroupL1(alpha=0.5).prox(W, step=2.0)
+    array([[2.4, 3.2],
+           [0. , 0. ]])
+    """
+
+    separable = False
+
+    def __init__(self, alpha: float = 1.0) -> None:
+        self.alpha = alpha
+
+    @property
+    def l1_ratio(self) -> float:
+        """Always 1."""
+        return 1.0
+
+    def value(self, W: Any) -> float:
+        r"""The penalty :math:`\alpha \sum_j \lVert W_j \rVert_2` (rows: last axis).
+
+        Parameters
+        ----------
+        W : array-like
+            A weight array; a 1-D array is one row.
+
+        Returns
+        -------
+        value : float
+            The penalty.
+        """
+        W = _as_float(W)
+        alpha = _check_alpha("GroupL1", self.alpha)
+        return alpha * float(_row_norms(W).sum()) if alpha else 0.0
+
+    def grad(self, W: Any) -> np.ndarray:
+        r"""A subgradient: :math:`\alpha W_j / \lVert W_j \rVert_2`, 0 on a zero row.
+
+        Parameters
+        ----------
+        W : array-like
+            A weight array.
+
+        Returns
+        -------
+        grad : ndarray
+            A new array of ``W``'s shape and dtype.
+        """
+        W = _as_float(W)
+        alpha = _check_alpha("GroupL1", self.alpha)
+        norms = _row_norms(W)
+        scale = np.divide(alpha, norms, out=np.zeros_like(norms), where=norms > 0)
+        return np.multiply(W, scale)
+
+    def linear_grad_scale(self) -> None:
+        """None: the (sub)gradient is not a constant times ``W``.
+
+        Returns
+        -------
+        scale : None
+            Always None.
+        """
+        return None
+
+    def prox(self, W: Any, step: Any, out: np.ndarray | None = None) -> np.ndarray:
+        r"""Block soft-thresholding with threshold ``step * alpha``.
+
+        Parameters
+        ----------
+        W : array-like
+            A weight array.
+        step : float or array-like
+            Non-negative step, a scalar or per coordinate (then the exact prox in
+            the metric of the steps, see :func:`block_soft_threshold`).
+        out : ndarray, optional
+            Where to write the result (``out=W`` works in place).
+
+        Returns
+        -------
+        X : ndarray
+            :math:`\operatorname{prox}_{s R}(W)`, of ``W``'s shape and dtype.
+
+        Raises
+        ------
+        ValueError
+            If ``step`` is negative or ``alpha`` invalid.
+        """
+        W = _as_float(W)
+        alpha = _check_alpha("GroupL1", self.alpha)
+        s = _as_scale(step, W.dtype)
+        if not np.all(np.asarray(s) >= 0):
+            raise ValueError(f"step must be non-negative, got {step!r}.")
+        return block_soft_threshold(W, np.multiply(s, alpha), out=out)
+
+
+def group_l1(alpha: float = 1.0) -> GroupL1:
+    r"""The group lasso over rows :math:`\alpha \sum_j \lVert W_j \rVert_2`.
+
+    Parameters
+    ----------
+    alpha : float, default=1.0
+        Strength, :math:`\ge 0`.
+
+    Returns
+    -------
+    penalty : GroupL1
+        The penalty.
+
+    Examples
+    --------
+    >>> from skweights.penalties import group_l1
+    >>> group_l1(0.1)
+    GroupL1(alpha=0.1)
+    """
+    return GroupL1(alpha=alpha)
 
 
 REGISTRY = Registry(
     "penalty",
-    {"none": none, "l1": l1, "l2": l2, "elasticnet": elasticnet},
-    aliases={"l1l2": "elasticnet", "elastic_net": "elasticnet"},
+    {
+        "none": none,
+        "l1": l1,
+        "l2": l2,
+        "elasticnet": elasticnet,
+        "group_l1": group_l1,
+    },
+    aliases={
+        "l1l2": "elasticnet",
+        "elastic_net": "elasticnet",
+        "group_lasso": "group_l1",
+    },
 )
 
 
@@ -600,10 +906,11 @@ def get(identifier: Any, alpha: float = 1.0, l1_ratio: float = 0.5) -> Any:
     identifier : str, Penalty or None
         A registered name (case-insensitive; see ``REGISTRY.names``): ``"none"``,
         ``"l1"``, ``"l2"``, ``"elasticnet"`` (aliases ``"l1l2"``,
-        ``"elastic_net"``); ``None``, which means :class:`NoPenalty`; or a penalty
-        instance, returned unchanged (it keeps its own ``alpha``).
+        ``"elastic_net"``), ``"group_l1"`` (alias ``"group_lasso"``); ``None``,
+        which means :class:`NoPenalty`; or a penalty instance, returned unchanged
+        (it keeps its own ``alpha``).
     alpha : float, default=1.0
-        Strength :math:`\alpha`, passed to ``l1``, ``l2`` and ``elasticnet``.
+        Strength :math:`\alpha`, passed to every penalty but ``none``.
     l1_ratio : float, default=0.5
         Share of L1, passed to ``elasticnet`` only.
 

@@ -505,6 +505,7 @@ def plot_regularization_path(
     alphas: Any = None,
     *,
     ax: Any = None,
+    features: bool = False,
     **path_params: Any,
 ) -> Any:
     """Coefficients against the penalty strength, on a log alpha axis.
@@ -513,6 +514,10 @@ def plot_regularization_path(
     computed) and draws one line per coefficient (linear models) or per layer's
     weight norm (MLPs); alpha decreases to the right, so features enter the model as
     the penalty weakens. The number of non-zero weights is shown on a top axis.
+    With ``features=True`` (feature selection, e.g. ``penalty=["group_l1",
+    "l2"]``), one line per input feature instead, the norm of its row of the first
+    weight matrix (0 while the feature is out), for linear models and MLPs alike,
+    and the top axis counts the selected features.
 
     Parameters
     ----------
@@ -527,13 +532,16 @@ def plot_regularization_path(
         Penalty strengths; the default grid of ``regularization_path`` when None.
     ax : matplotlib Axes, default=None
         Where to draw; a new figure when None.
+    features : bool, default=False
+        Draw each input feature's first-layer row norm, and count selected
+        features on the top axis.
     **path_params
         Passed to ``regularization_path`` (``n_alphas``, ``eps``...).
 
     Returns
     -------
     ax : matplotlib Axes
-        One line per coefficient.
+        One line per coefficient (per input feature with ``features=True``).
 
     Examples
     --------
@@ -556,7 +564,9 @@ def plot_regularization_path(
             )
         path = regularization_path(estimator, X, y, alphas, **path_params)
     ax = _new_ax(ax, figsize=(7.5, 4.8))
-    if path.coefs is not None:
+    if features:
+        _feature_lines(ax, path)
+    elif path.coefs is not None:
         coefs = path.coefs.reshape(-1, path.alphas.size)
         names = list(path.feature_names)
         if path.coefs.ndim == 3:
@@ -577,14 +587,23 @@ def plot_regularization_path(
     ax.set_xlabel("alpha (penalty strength)")
     ax.set_title("Regularization path", pad=32)  # room for the top axis
     if (
-        len(ax.lines) - (path.coefs is not None) <= 20
+        len(ax.lines) - (path.coefs is not None and not features) <= 20
     ):  # beside the axes: no data hidden
         ax.legend(fontsize="small", loc="center left", bbox_to_anchor=(1.02, 0.5))
     top = ax.secondary_xaxis("top")
     ticks = np.unique(np.linspace(0, path.alphas.size - 1, 6).astype(int))
-    top.set_xticks(path.alphas[ticks], [str(n) for n in path.n_nonzero[ticks]])
-    top.set_xlabel("non-zero weights")
+    counts = path.n_features_selected if features else path.n_nonzero
+    top.set_xticks(path.alphas[ticks], [str(n) for n in counts[ticks]])
+    top.set_xlabel("selected features" if features else "non-zero weights")
     return ax
+
+
+def _feature_lines(ax, path: RegularizationPath) -> None:
+    """One line per input feature: its first-layer row norm along the path."""
+    norms = np.array([np.linalg.norm(ws[0], axis=1) for ws in path.weights]).T
+    for name, line in zip(path.feature_names, norms):
+        ax.plot(path.alphas, line, label=name)
+    ax.set_ylabel("input weight norm (first-layer row)")
 
 
 from ._lr_range import plot_learning_rate_range  # noqa: E402
