@@ -541,3 +541,27 @@ def test_lion_with_l1_leaves_a_weight_with_no_gradient_and_no_momentum_alone():
         )
     # the second weight moves by -lr and its step lr / |c| = 1 thresholds it to 0
     np.testing.assert_array_equal(params[0], [0.7, 0.0])
+
+
+def test_frozen_arrays_get_no_penalty_entry():
+    # Objective.array_penalties mutants 11, 15: a frozen weight or intercept got an
+    # entry, which shifts every later array's penalty (the optimizer zips them).
+    from skweights._network import Objective
+
+    l1, l2 = penalties.l1(alpha=0.1), penalties.l2(alpha=0.2)
+    objective = Objective(
+        activation=activations.get("relu"),
+        loss=losses.get("squared_error"),
+        penalty=(l1, l2),
+        coef_trainable=(False, True),
+        intercept_trainable=(False, True),
+    )
+    assert objective.array_penalties() == [l2, None]
+    objective = Objective(
+        activation=activations.get("relu"),
+        loss=losses.get("squared_error"),
+        penalty=(l1, l2),
+        coef_trainable=(True, True),
+        intercept_trainable=(False, True),
+    )
+    assert objective.array_penalties() == [l1, l2, None]
