@@ -620,7 +620,7 @@ def plan(objective: Any, optimizer: Any, dtype: Any, flat: bool) -> Plan | None:
     ----------
     objective : Objective
         Its activation and loss must both declare a fused form.
-    optimizer : Optimizer
+    optimizer : Optimizer or None
         Its fused step is used when ``flat`` (one flat parameter array) and it
         declares one; otherwise the optimizer's own ``update`` runs.
     dtype : dtype

@@ -1022,6 +1022,10 @@ class _BlockEvaluator:
         n_samples = data.Y.shape[0]
         self.block = int(np.clip(self._TARGET_FLOATS // max(sizes), 256, n_samples))
         self.workspace = Workspace(sizes, self.block, coefs[0].dtype)
+        # The fused forward and backward kernels serve blocks as they do batches.
+        self.workspace.use_kernels(
+            _kernels.plan(objective, None, coefs[0].dtype, flat=False)
+        )
         self.coef_sums = [np.zeros_like(W) for W in coefs]
         self.intercept_sums = [np.zeros_like(b) for b in intercepts]
 
