@@ -642,10 +642,12 @@ def plan(objective: Any, optimizer: Any, dtype: Any, flat: bool) -> Plan | None:
         return None
     step = _fused(optimizer, OPTIMIZERS) if flat else None
     scalar = dtype.type
+    # numba's dispatchers themselves: the batch loop calls them without a wrapper.
+    hidden = tuple(kernel.compiled() for kernel in hidden)
     return Plan(
         dtype=scalar,
         activation=(*hidden, scalar(activation.fused_parameter())),
-        loss=(output, scalar(loss.fused_parameter())),
+        loss=(output.compiled(), scalar(loss.fused_parameter())),
         keeps_pre=getattr(activation, "derivative_from", "output") == "input",
         optimizer=None
         if step is None

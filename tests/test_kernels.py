@@ -7,6 +7,7 @@ registered activation meets every registered loss, and every minibatch optimizer
 (with its momentum variants) meets every penalty.
 """
 
+import contextlib
 import os
 import shutil
 import stat
@@ -17,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.exceptions import ConvergenceWarning
 
@@ -307,3 +309,52 @@ def test_a_read_only_install_imports_and_fits(tmp_path):
     assert enabled == "True"  # the kernels ran, compiled without a cache
     assert not list(install.rglob("*.nbi"))
     assert_allclose(np.load(out_dir / "weights.npy"), _reference_weights(), 1e-12)
+
+
+def _estimator_case(case):
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((90, 6))
+    y = (X[:, 0] - X[:, 1] > 0).astype(int) + (X[:, 2] > 0.5)
+    params = dict(hidden_layer_sizes=(7, 5), max_iter=5, batch_size=20, tol=0.0)
+    fit_params = {}
+    if case == "frozen_first":
+        params["frozen_layers"] = (0,)
+    elif case == "frozen_middle":
+        params["frozen_layers"] = (1,)
+    elif case == "sparse":
+        X = sp.csr_matrix(np.where(X > 0.5, X, 0.0))
+    elif case == "sample_weight":
+        fit_params["sample_weight"] = rng.uniform(0.1, 2.0, len(y))
+    elif case == "early_stopping":
+        params.update(early_stopping=True, validation_fraction=0.2, max_iter=8)
+    elif case == "lbfgs":
+        params["optimizer"] = "lbfgs"
+    return X, y, params, fit_params
+
+
+@pytest.mark.parametrize(
+    "case",
+    ["frozen_first", "frozen_middle", "sparse", "sample_weight", "early_stopping"]
+    + ["lbfgs", "partial_fit"],
+)
+def test_estimator_options_match_the_reference(case):
+    """Frozen layers, sparse X, weights, early stopping, full batch, partial_fit."""
+    X, y, params, fit_params = _estimator_case(case)
+    fitted = []
+    for disabled in (False, True):
+        model = MLPClassifier(random_state=0, **params)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            with _jit.disabled() if disabled else contextlib.nullcontext():
+                if case == "partial_fit":
+                    for _ in range(3):
+                        model.partial_fit(X, y, classes=[0, 1, 2])
+                else:
+                    model.fit(X, y, **fit_params)
+        fitted.append(model)
+    fused, reference = fitted
+    for a, b in zip(
+        fused.coefs_ + fused.intercepts_, reference.coefs_ + reference.intercepts_
+    ):
+        assert_allclose(a, b, rtol=1e-12, atol=1e-12)
+    assert_allclose(fused.loss_curve_, reference.loss_curve_, rtol=1e-12)
