@@ -598,7 +598,8 @@ class Plan:
         """
         if not (grad.flags.c_contiguous and W.flags.c_contiguous):
             return None
-        return _add_l2_and_square(grad.reshape(-1), W.reshape(-1), self.dtype(l2))
+        square = _add_l2_and_square.compiled()
+        return square(grad.reshape(-1), W.reshape(-1), self.dtype(l2))
 
     def update(self, param, grad, state, learning_rate: float) -> Any:
         """One optimizer step on the flat arrays; the new state (see the class)."""

@@ -327,6 +327,15 @@ class Objective:
         # A penalty whose smooth gradient is c * W says so (linear_grad_scale):
         # resolve (and validate) c once, not at every batch. Others use their grad.
         object.__setattr__(self, "_l2_strengths", tuple(map(_linear_scale, layers)))
+        linear = all(
+            scale is not None or not penalty.smooth
+            for scale, penalty in zip(self._l2_strengths, layers)
+        )
+        object.__setattr__(
+            self,
+            "_linear_scales",
+            tuple(scale or 0.0 for scale in self._l2_strengths) if linear else None,
+        )
 
     def penalty_value(self, coefs: Sequence[np.ndarray], part: str = "all") -> float:
         """Penalty summed over the weight matrices: ``"all"`` of it, or only the
@@ -450,12 +459,7 @@ class Objective:
         Layers whose penalty is not smooth (applied by a prox) get 0; None when
         some smooth penalty has a gradient of another form.
         """
-        if any(
-            scale is None and penalty.smooth
-            for scale, penalty in zip(self._l2_strengths, self.layer_penalties)
-        ):
-            return None
-        return tuple(scale or 0.0 for scale in self._l2_strengths)
+        return self._linear_scales
 
     def add_penalty_grad(
         self,
