@@ -358,3 +358,24 @@ def test_estimator_options_match_the_reference(case):
     ):
         assert_allclose(a, b, rtol=1e-12, atol=1e-12)
     assert_allclose(fused.loss_curve_, reference.loss_curve_, rtol=1e-12)
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_concurrent_fits_in_threads_match_sequential_fits():
+    """The kernels release the GIL and share nothing but compiled code."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((120, 6))
+    y = (X[:, 0] > 0).astype(int)
+
+    def fit(seed):
+        model = MLPClassifier((8,), activation="tanh", max_iter=4, random_state=seed)
+        return model.fit(X, y).coefs_  # (catch_warnings is not thread-safe)
+
+    sequential = [fit(seed) for seed in range(4)]
+    with ThreadPoolExecutor(4) as pool:
+        threaded = list(pool.map(fit, range(4)))
+    for a, b in zip(sequential, threaded):
+        for x, z in zip(a, b):
+            assert_array_equal(x, z)
