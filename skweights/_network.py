@@ -5,6 +5,11 @@ A network is two lists of arrays, ``coefs`` (``(n_in, n_out)`` per layer) and
 The last layer is always linear: its output is the *raw* output (regression values,
 logits or margins) and the loss applies the output link itself, which keeps the loss
 numerically stable. Nothing here knows about estimators, batching or optimizers.
+
+When the training loop gives the :class:`Workspace` a plan of fused kernels
+(``skweights._kernels``), :meth:`Objective.data_value_and_grads` runs the same math
+through them (:func:`fused_forward`, :func:`fused_backward`); the functions below
+stay the reference.
 """
 
 from __future__ import annotations
@@ -118,12 +123,8 @@ def backward(
     n_rows = delta.shape[0]
     for i in range(n_layers - 1, lowest - 1, -1):
         if coef_needed[i]:
-            below = activations[i]
             buffer = None if workspace is None else workspace.coef_grads[i]
-            if sp.issparse(below):
-                coef_grads[i] = _dot(below.T, delta, buffer)
-            else:
-                coef_grads[i] = np.matmul(below.T, delta, out=buffer)
+            coef_grads[i] = _coef_grad(activations[i], delta, buffer)
         if intercept_needed[i]:
             buffer = None if workspace is None else workspace.intercept_grads[i]
             # ones @ delta (BLAS) is far faster than delta.sum(axis=0) on tall arrays.
@@ -134,6 +135,76 @@ def backward(
             delta = np.matmul(delta, coefs[i].T, out=buffer)
             z = None if pre_activations is None else pre_activations[i - 1]
             activation.backprop(delta, activations[i], z)
+    return coef_grads, intercept_grads
+
+
+def _coef_grad(below: Any, delta: np.ndarray, out: np.ndarray | None) -> np.ndarray:
+    """``below.T @ delta``: a layer's weight gradient (``below`` may be sparse)."""
+    if sp.issparse(below):
+        return _dot(below.T, delta, out)
+    return np.matmul(below.T, delta, out=out)
+
+
+def fused_forward(
+    coefs: Sequence[np.ndarray],
+    intercepts: Sequence[np.ndarray],
+    X: Any,
+    workspace: Workspace,
+) -> list[np.ndarray]:
+    """:func:`forward` through the workspace's kernels, up to the raw output.
+
+    The products stay in numpy (BLAS); each hidden layer's bias and activation is one
+    kernel call. The last layer's bias is left for the loss kernel, so the returned
+    raw output is ``h @ W`` without it.
+    """
+    plan, n_rows = workspace.kernels, X.shape[0]
+    activations = [X]
+    for i, W in enumerate(coefs):
+        z = _dot(activations[-1], W, workspace.activations[i][:n_rows])
+        if i < len(coefs) - 1:
+            plan.forward(z, intercepts[i], workspace.pre[i][:n_rows])
+        activations.append(z)
+    return activations
+
+
+def fused_backward(
+    coefs: Sequence[np.ndarray],
+    activations: Sequence[np.ndarray],
+    delta: np.ndarray,
+    objective: Objective,
+    workspace: Workspace,
+) -> tuple[list[np.ndarray | None], list[np.ndarray | None]]:
+    """:func:`backward` through the workspace's kernels.
+
+    ``delta`` is the scaled gradient at the raw output, whose column sums (the last
+    bias gradient) the loss kernel already wrote into the workspace; each hidden
+    layer's derivative and bias gradient is then one kernel call.
+    """
+    n_layers, n_rows = len(coefs), delta.shape[0]
+    coef_grads: list[np.ndarray | None] = [None] * n_layers
+    intercept_grads: list[np.ndarray | None] = [None] * n_layers
+    coef_needed, intercept_needed = (
+        objective.coef_trainable,
+        objective.intercept_trainable,
+    )
+    needed = [c or b for c, b in zip(coef_needed, intercept_needed)]
+    if not any(needed):
+        return coef_grads, intercept_grads
+    lowest = needed.index(True)
+    for i in range(n_layers - 1, lowest - 1, -1):
+        if coef_needed[i]:
+            coef_grads[i] = _coef_grad(activations[i], delta, workspace.coef_grads[i])
+        if intercept_needed[i]:
+            intercept_grads[i] = workspace.intercept_grads[i]
+        if i > lowest:
+            below = np.matmul(delta, coefs[i].T, out=workspace.deltas[i - 1][:n_rows])
+            workspace.kernels.backward(
+                below,
+                activations[i],
+                workspace.pre[i - 1][:n_rows],
+                workspace.intercept_grads[i - 1],
+            )
+            delta = below
     return coef_grads, intercept_grads
 
 
@@ -169,6 +240,21 @@ class Workspace:
         self.scratch = [np.empty(shape, dtype) for shape in shapes]
         self.ones = np.ones(batch_size, dtype)
         self.flat_grads: list[np.ndarray] = []
+        self.kernels: Any = None
+        self.pre: list[np.ndarray] = []
+
+    def use_kernels(self, plan: Any) -> None:
+        """Run the batches through a plan of fused kernels (None: the reference).
+
+        Activations whose derivative needs the pre-activation (``plan.keeps_pre``)
+        get one more buffer per hidden layer; others get an empty placeholder.
+        """
+        self.kernels = plan
+        hidden = self.activations[:-1]
+        if plan is not None and plan.keeps_pre:
+            self.pre = [np.empty_like(a) for a in hidden]
+        else:
+            self.pre = [np.empty((0, 0), self.ones.dtype) for _ in hidden]
 
     def fuse_gradients(self) -> None:
         """Make every gradient buffer a view into one flat array (``flat_grads``).
@@ -241,6 +327,15 @@ class Objective:
         # A penalty whose smooth gradient is c * W says so (linear_grad_scale):
         # resolve (and validate) c once, not at every batch. Others use their grad.
         object.__setattr__(self, "_l2_strengths", tuple(map(_linear_scale, layers)))
+        linear = all(
+            scale is not None or not penalty.smooth
+            for scale, penalty in zip(self._l2_strengths, layers)
+        )
+        object.__setattr__(
+            self,
+            "_linear_scales",
+            tuple(scale or 0.0 for scale in self._l2_strengths) if linear else None,
+        )
 
     def penalty_value(self, coefs: Sequence[np.ndarray], part: str = "all") -> float:
         """Penalty summed over the weight matrices: ``"all"`` of it, or only the
@@ -297,6 +392,10 @@ class Objective:
         coef_grads, intercept_grads : list of ndarray or None
             ``None`` for frozen arrays.
         """
+        if workspace is not None and workspace.kernels is not None:
+            return self._fused_data_value_and_grads(
+                coefs, intercepts, X, Y, scale, workspace
+            )
         n_rows = X.shape[0]
         buffers = None if workspace is None else workspace.activation_buffers(n_rows)
         # Activations like GELU need each hidden layer's z to back-propagate.
@@ -318,6 +417,21 @@ class Objective:
         )
         return value, coef_grads, intercept_grads
 
+    def _fused_data_value_and_grads(self, coefs, intercepts, X, Y, scale, workspace):
+        """:meth:`data_value_and_grads` through the workspace's fused kernels."""
+        activations = fused_forward(coefs, intercepts, X, workspace)
+        raw = activations[-1]
+        # The kernels take arrays of one dtype, C-contiguous (no copy when they are).
+        Y = np.ascontiguousarray(Y, dtype=raw.dtype)
+        scale = np.ascontiguousarray(scale, dtype=raw.dtype)
+        value = workspace.kernels.loss_and_delta(
+            raw, intercepts[-1], Y, scale, workspace.intercept_grads[-1]
+        )
+        coef_grads, intercept_grads = fused_backward(
+            coefs, activations, raw, self, workspace
+        )
+        return float(value), coef_grads, intercept_grads
+
     def smooth_value_and_grads(
         self,
         coefs: Sequence[np.ndarray],
@@ -338,6 +452,14 @@ class Objective:
         value += self.penalty_value(coefs, "smooth")
         self.add_penalty_grad(coefs, coef_grads, workspace)
         return value, coef_grads, intercept_grads
+
+    def linear_penalty_scales(self) -> tuple[float, ...] | None:
+        """Each layer's ``c`` when every smooth penalty's gradient is ``c * W``.
+
+        Layers whose penalty is not smooth (applied by a prox) get 0; None when
+        some smooth penalty has a gradient of another form.
+        """
+        return self._linear_scales
 
     def add_penalty_grad(
         self,

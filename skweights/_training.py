@@ -25,7 +25,7 @@ import pandas as pd
 import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
 
-from . import _weight_record
+from . import _kernels, _weight_record
 from ._network import Objective, Workspace, interleave, layer_sizes, sample_scale
 from .exceptions import DivergenceWarning
 from .optimizers import check_clipping, clip_gradients
@@ -466,6 +466,9 @@ def _train_minibatch(objective, coefs, intercepts, data, config, state, run) -> 
     if fused:
         params, penalized = [_fuse(coefs, intercepts)], [True]
         workspace.fuse_gradients()
+    workspace.use_kernels(
+        _kernels.plan(objective, config.optimizer, coefs[0].dtype, flat=fused)
+    )
     layout = (
         tuple(interleave(objective.coef_trainable, objective.intercept_trainable)),
         fused,
@@ -587,6 +590,12 @@ class _Step:
             self.clipped += clip_gradients(
                 grads, global_clipnorm=self.global_clipnorm, inplace=True
             )[1]
+        plan = self.workspace.kernels
+        if plan is not None and plan.optimizer is not None:
+            state.optimizer_state = plan.update(
+                self.params[0], grads[0], state.optimizer_state, learning_rate
+            )
+            return
         state.optimizer_state = self.optimizer.update(
             self.params,
             grads,
@@ -638,12 +647,12 @@ def run_epoch(
             scale,
             workspace,
         )
-        objective.add_penalty_grad(coefs, coef_grads, workspace)
+        norms = _penalize_and_measure(objective, coefs, coef_grads, workspace)
         if not math.isfinite(value):
             return _diverged(params, snapshot, coefs, value)
         total += value * len(rows)
-        for layer, grad in enumerate(coef_grads):
-            grad_sums[layer] += np.nan if grad is None else _norm(grad)
+        for layer, norm in enumerate(norms):
+            grad_sums[layer] += norm
         n_batches += 1
         step(state, coef_grads, intercept_grads, learning_rate)
     if not all(np.isfinite(p).all() for p in params):
@@ -656,6 +665,28 @@ def run_epoch(
         # magnitude without overflowing: both are divergence, not progress.
         return _diverged(params, snapshot, coefs, loss)
     return loss, [g / max(n_batches, 1) for g in grad_sums], None
+
+
+def _penalize_and_measure(objective, coefs, coef_grads, workspace) -> list[float]:
+    """Add the smooth penalties' gradients; return each weight gradient's norm.
+
+    With fused kernels and L2-type penalties (``linear_grad_scale``), both are one
+    pass per layer; otherwise :meth:`Objective.add_penalty_grad` and :func:`_norm`.
+    """
+    plan, scales = workspace.kernels, objective.linear_penalty_scales()
+    if plan is None or scales is None:
+        objective.add_penalty_grad(coefs, coef_grads, workspace)
+        return [np.nan if g is None else _norm(g) for g in coef_grads]
+    norms = []
+    for W, grad, scale in zip(coefs, coef_grads, scales):
+        squared = None if grad is None else plan.penalize_and_square(grad, W, scale)
+        if grad is not None and squared is None:  # not contiguous: numpy
+            grad += np.multiply(W, scale)
+        if squared is None or not math.isfinite(squared):
+            norms.append(np.nan if grad is None else _norm(grad))
+        else:
+            norms.append(math.sqrt(squared))
+    return norms
 
 
 def _diverged(params, snapshot, coefs, loss) -> tuple[float, list[float], str]:
@@ -1039,6 +1070,10 @@ class _BlockEvaluator:
         n_samples = data.Y.shape[0]
         self.block = int(np.clip(self._TARGET_FLOATS // max(sizes), 256, n_samples))
         self.workspace = Workspace(sizes, self.block, coefs[0].dtype)
+        # The fused forward and backward kernels serve blocks as they do batches.
+        self.workspace.use_kernels(
+            _kernels.plan(objective, None, coefs[0].dtype, flat=False)
+        )
         self.coef_sums = [np.zeros_like(W) for W in coefs]
         self.intercept_sums = [np.zeros_like(b) for b in intercepts]
 

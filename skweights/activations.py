@@ -19,6 +19,10 @@ concrete classes:
   (it needs ``z``: the engine then keeps each hidden layer's pre-activations).
 - ``piecewise_linear``: True when :math:`f` is linear between finitely many kinks
   (identity, ReLU, leaky ReLU); DeepSHAP's secants then lose no digits.
+- ``fused``: the name of the activation's fused numba kernels in
+  ``skweights._kernels.ACTIVATIONS`` (None: the training loop uses the numpy methods
+  here), with ``fused_parameter()`` the one number they need. A subclass that
+  redefines the math loses its parent's ``fused`` unless it declares its own.
 
 Adding an activation: subclass :class:`Activation`, write ``_forward`` and
 ``_derivative`` (and ``_backprop`` where a fused version pays), set the two attributes,
@@ -48,6 +52,7 @@ from typing import Any
 import numpy as np
 from scipy.special import expit, ndtr
 
+from skweights._kernels import forget_fused_form
 from skweights._registry import Component, Registry
 from skweights._validation import as_float as _as_float
 from skweights._validation import check_real
@@ -81,6 +86,8 @@ class Activation(Component, ABC):
         activations) or the pre-activation ``z``.
     piecewise_linear : bool
         Whether the activation is linear between finitely many kinks.
+    fused : str or None
+        The name of its fused kernels (see ``skweights._kernels``), or None.
 
     Examples
     --------
@@ -92,6 +99,21 @@ class Activation(Component, ABC):
 
     derivative_from = "output"
     piecewise_linear = False
+    fused: str | None = None
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        forget_fused_form(cls, _RULES)
+
+    def fused_parameter(self) -> float:
+        """The number the fused kernels need (LeakyReLU's slope; 0 otherwise).
+
+        Returns
+        -------
+        float
+            The validated parameter.
+        """
+        return 0.0
 
     def forward(self, z: Any, out: np.ndarray | None = None) -> np.ndarray:
         """Apply the activation to ``z``.
@@ -180,6 +202,9 @@ class Activation(Component, ABC):
         return delta
 
 
+_RULES = ("forward", "derivative", "backprop", "_forward", "_derivative", "_backprop")
+
+
 class Identity(Activation):
     r"""The identity, :math:`f(z) = z` (a linear layer).
 
@@ -197,6 +222,7 @@ class Identity(Activation):
     array([1., 1.])
     """
 
+    fused = "identity"
     piecewise_linear = True
 
     def _forward(self, z: np.ndarray, out: np.ndarray) -> np.ndarray:
@@ -233,6 +259,7 @@ class ReLU(Activation):
     array([0., 0., 1.])
     """
 
+    fused = "relu"
     piecewise_linear = True
 
     def _forward(self, z: np.ndarray, out: np.ndarray) -> np.ndarray:
@@ -278,6 +305,7 @@ class LeakyReLU(Activation):
     array([0.1, 1. ])
     """
 
+    fused = "leaky_relu"
     piecewise_linear = True
 
     def __init__(self, negative_slope: float = 0.01) -> None:
@@ -286,6 +314,16 @@ class LeakyReLU(Activation):
     def _slope(self) -> float:
         # A Python float never upcasts a float32 array.
         return check_real("LeakyReLU", "negative_slope", self.negative_slope, 0.0)
+
+    def fused_parameter(self) -> float:
+        """The validated ``negative_slope``, for the fused kernels.
+
+        Returns
+        -------
+        float
+            The slope.
+        """
+        return self._slope()
 
     def _forward(self, z: np.ndarray, out: np.ndarray) -> np.ndarray:
         slope = self._slope()
@@ -326,6 +364,8 @@ class Tanh(Activation):
     array([1.  , 0.42])
     """
 
+    fused = "tanh"
+
     def _forward(self, z: np.ndarray, out: np.ndarray) -> np.ndarray:
         return np.tanh(z, out=out)
 
@@ -352,6 +392,8 @@ class Logistic(Activation):
     >>> Logistic().derivative(a)
     array([0.  , 0.25, 0.  ])
     """
+
+    fused = "logistic"
 
     def _forward(self, z: np.ndarray, out: np.ndarray) -> np.ndarray:
         return expit(z, out=out)
@@ -380,6 +422,8 @@ class Softplus(Activation):
     >>> Softplus().derivative(a)
     array([0. , 0.5, 1. ])
     """
+
+    fused = "softplus"
 
     def _forward(self, z: np.ndarray, out: np.ndarray) -> np.ndarray:
         return np.logaddexp(0, z, out=out)
@@ -426,6 +470,7 @@ class GELU(Activation):
     array([-0.0833,  0.5   ,  1.0833])
     """
 
+    fused = "gelu"
     derivative_from = "input"
 
     def _forward(self, z: np.ndarray, out: np.ndarray) -> np.ndarray:
@@ -468,6 +513,7 @@ class SiLU(Activation):
     array([0.0723, 0.5   , 0.9277])
     """
 
+    fused = "silu"
     derivative_from = "input"
 
     def _forward(self, z: np.ndarray, out: np.ndarray) -> np.ndarray:

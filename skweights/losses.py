@@ -24,7 +24,11 @@ Every loss has:
   non-smooth loss (absolute error, quantile); minibatch optimizers follow its
   subgradient;
 - ``check_targets(y)``: raises a ``ValueError`` for targets outside the loss's
-  domain (negative counts for Poisson, non-positive values for Gamma).
+  domain (negative counts for Poisson, non-positive values for Gamma);
+- ``fused``: the name of its fused numba kernel in ``skweights._kernels.LOSSES``
+  (None: the training loop uses the numpy methods), with ``fused_parameter()`` the
+  one number it needs (Huber's ``epsilon``, the quantile). A subclass that redefines
+  the math loses its parent's ``fused`` unless it declares its own.
 
 Regression losses follow scikit-learn's definitions (``sklearn._loss``): the
 Poisson and Gamma losses are *half* deviances, zero at a perfect fit, so the
@@ -55,6 +59,7 @@ from typing import Any
 import numpy as np
 from scipy.special import expit, xlogy
 
+from skweights._kernels import forget_fused_form
 from skweights._registry import Component, Registry
 
 __all__ = [
@@ -152,6 +157,33 @@ class Loss(Component, ABC):
     #: Whether the loss is continuously differentiable in the raw output. Solvers
     #: with line searches (L-BFGS, FISTA) need it; subgradient steps do not.
     smooth: bool = True
+
+    #: The name of the fused kernel (see ``skweights._kernels``), or None.
+    fused: str | None = None
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        forget_fused_form(
+            cls,
+            (
+                "pointwise",
+                "gradient",
+                "pointwise_and_gradient",
+                "_pointwise",
+                "_gradient",
+                "_pointwise_and_gradient",
+            ),
+        )
+
+    def fused_parameter(self) -> float:
+        """The number the fused kernel needs (0 for losses without a parameter).
+
+        Returns
+        -------
+        float
+            The validated parameter.
+        """
+        return 0.0
 
     def check_targets(self, y: Any) -> None:
         """Raise a ``ValueError`` if ``y`` lies outside the loss's domain.
@@ -351,6 +383,7 @@ class SquaredError(Loss):
            [ 0., -1.]])
     """
 
+    fused = "squared_error"
     output_activation = "identity"
     #: Least squares: linear models can use the direct and coordinate-descent solvers.
     quadratic = True
@@ -395,6 +428,7 @@ class BinaryLogLoss(Loss):
     array([[0.5]])
     """
 
+    fused = "log_loss"
     output_activation = "logistic"
 
     def _pointwise(self, y: np.ndarray, raw: np.ndarray) -> np.ndarray:
@@ -454,6 +488,7 @@ class MultinomialLogLoss(Loss):
     array([[0.5, 0.5]])
     """
 
+    fused = "multinomial_log_loss"
     output_activation = "softmax"
 
     def _pointwise(self, y: np.ndarray, raw: np.ndarray) -> np.ndarray:
@@ -550,6 +585,7 @@ class PoissonLoss(Loss):
            [1.]])
     """
 
+    fused = "poisson"
     output_activation = "exp"
 
     def check_targets(self, y: Any) -> None:
@@ -596,6 +632,7 @@ class GammaLoss(Loss):
     array([0.])
     """
 
+    fused = "gamma"
     output_activation = "exp"
 
     def check_targets(self, y: Any) -> None:
@@ -657,10 +694,21 @@ class HuberLoss(Loss):
     array([0.125, 2.5  ])
     """
 
+    fused = "huber"
     output_activation = "identity"
 
     def __init__(self, epsilon: float = 1.0) -> None:
         self.epsilon = epsilon
+
+    def fused_parameter(self) -> float:
+        """The validated ``epsilon``, for the fused kernel.
+
+        Returns
+        -------
+        float
+            The threshold.
+        """
+        return _check_positive_param("HuberLoss", "epsilon", self.epsilon)
 
     def _pointwise(self, y: np.ndarray, raw: np.ndarray) -> np.ndarray:
         eps = _check_positive_param("HuberLoss", "epsilon", self.epsilon)
@@ -706,6 +754,7 @@ class QuantileLoss(Loss):
     array([0.9, 0.1])
     """
 
+    fused = "quantile"
     output_activation = "identity"
     smooth = False
 
@@ -714,6 +763,16 @@ class QuantileLoss(Loss):
 
     def _q(self) -> float:
         return _check_positive_param("QuantileLoss", "quantile", self.quantile, 1)
+
+    def fused_parameter(self) -> float:
+        """The validated ``quantile``, for the fused kernel.
+
+        Returns
+        -------
+        float
+            The quantile.
+        """
+        return self._q()
 
     def _pointwise(self, y: np.ndarray, raw: np.ndarray) -> np.ndarray:
         q = self._q()
@@ -750,6 +809,7 @@ class AbsoluteError(Loss):
     array([1., 2.])
     """
 
+    fused = "absolute_error"
     output_activation = "identity"
     smooth = False
 

@@ -54,6 +54,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from ._full_batch import FISTA, LBFGS, MinimizeResult
+from ._kernels import forget_fused_form
 from ._linear_solvers import CoordinateDescent, DirectSolve
 from ._registry import Component, Registry, store_params
 from ._validation import check_bool as _check_bool
@@ -484,6 +485,23 @@ class Optimizer(Component, ABC):
 
     full_batch = False
     State: type = NamedTuple
+    #: The name of the fused step over a flat array (see ``skweights._kernels``),
+    #: or None; a subclass that redefines the rule loses its parent's.
+    fused: str | None = None
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        forget_fused_form(cls, ("_step", "init", "update", "_initial_slot"))
+
+    def fused_parameter(self) -> tuple:
+        """The validated hyper-parameters the fused step needs.
+
+        Returns
+        -------
+        tuple
+            The same tuple the rule receives as ``step.hyper``.
+        """
+        return self._validated()
 
     @property
     def elementwise(self) -> bool:
@@ -644,6 +662,7 @@ class SGD(Optimizer):
     """
 
     State = SGDState
+    fused = "sgd"
 
     def __init__(
         self,
@@ -737,6 +756,7 @@ class Adam(Optimizer):
     """
 
     State = AdamState
+    fused = "adam"
 
     def __init__(
         self,
@@ -916,6 +936,7 @@ class RMSprop(Optimizer):
     """
 
     State = RMSpropState
+    fused = "rmsprop"
 
     def __init__(
         self,
@@ -1011,6 +1032,7 @@ class Adagrad(Optimizer):
     """
 
     State = AdagradState
+    fused = "adagrad"
 
     def __init__(
         self,
@@ -1101,6 +1123,7 @@ class Lion(Optimizer):
     """
 
     State = LionState
+    fused = "lion"
 
     def __init__(
         self,

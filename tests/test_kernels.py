@@ -1,0 +1,381 @@
+"""The fused numba path of the minibatch loop against the numpy reference path.
+
+In float64 both paths do the same arithmetic but for the order of a few sums (BLAS
+versus a kernel's loop), so after several epochs the weights agree to 1e-12; a wrong
+kernel (a missing bias, a wrong derivative or slot) differs by far more. Every
+registered activation meets every registered loss, and every minibatch optimizer
+(with its momentum variants) meets every penalty.
+"""
+
+import contextlib
+import os
+import shutil
+import stat
+import subprocess
+import sys
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.exceptions import ConvergenceWarning
+
+from skweights import (
+    MLPClassifier,
+    _jit,
+    _kernels,
+    activations,
+    losses,
+    optimizers,
+    penalties,
+    schedules,
+)
+from skweights._network import Objective
+from skweights._training import TrainData, TrainingConfig, TrainingState, train
+
+ROOT = Path(__file__).resolve().parents[1]
+N_ROWS, N_FEATURES, HIDDEN = 48, 4, (5, 3)
+
+
+def _targets(name, rng):
+    """Targets in each loss's domain, two outputs (three one-hot classes)."""
+    n = N_ROWS
+    if name == "log_loss":
+        return rng.integers(0, 2, (n, 2)).astype(float)
+    if name == "multinomial_log_loss":
+        return np.eye(3)[rng.integers(0, 3, n)]
+    if name == "poisson":  # counts, zeros included (the y log y = 0 branch)
+        return rng.poisson(1.0, (n, 2)).astype(float)
+    if name == "gamma":
+        return rng.gamma(2.0, 1.0, (n, 2))
+    return rng.standard_normal((n, 2))
+
+
+LOSSES = sorted(losses.REGISTRY.entries)
+ACTIVATIONS = sorted(activations.REGISTRY.entries)
+MINIBATCH = sorted(
+    name
+    for name, cls in optimizers.REGISTRY.entries.items()
+    if not cls.full_batch and not getattr(cls, "solves_linear", False)
+)
+OPTIMIZERS = [optimizers.get(name) for name in MINIBATCH] + [
+    optimizers.SGD(momentum=0.9),
+    optimizers.SGD(momentum=0.9, nesterov=True),
+    optimizers.RMSprop(momentum=0.5),
+    optimizers.Adagrad(initial_accumulator=0.1),
+    optimizers.AdamW(weight_decay=0.0),  # element-wise: Adam's fused step
+    optimizers.Adam(clipnorm=0.05),  # clipping between the kernels
+]
+PENALTIES = {
+    **{name: penalties.get(name, alpha=0.01) for name in penalties.REGISTRY.entries},
+    "per_layer": (penalties.get("l1", alpha=0.01), None, penalties.get("l2", 0.05)),
+}
+
+
+def _fit(activation, loss, optimizer, penalty, dtype=np.float64, epochs=3):
+    """Train a (4, 5, 3, k) network for ``epochs`` epochs; the arrays and history."""
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((N_ROWS, N_FEATURES)).astype(dtype)
+    Y = _targets(loss, rng).astype(dtype)
+    sizes = [N_FEATURES, *HIDDEN, Y.shape[1]]
+    coefs = [
+        (rng.standard_normal((a, b)) / np.sqrt(a)).astype(dtype)
+        for a, b in zip(sizes[:-1], sizes[1:])
+    ]
+    intercepts = [0.1 * rng.standard_normal(b).astype(dtype) for b in sizes[1:]]
+    if isinstance(penalty, tuple):
+        penalty = tuple(penalties.get(p) for p in penalty)
+    else:
+        penalty = penalties.get(penalty)
+    objective = Objective(
+        activations.get(activation),
+        losses.get(loss),
+        penalty,
+        (True,) * 3,
+        (True,) * 3,
+    )
+    config = TrainingConfig(
+        optimizer=optimizer,
+        schedule=schedules.get("constant"),
+        learning_rate=0.02,
+        batch_size=16,
+        max_iter=epochs,
+        tol=0.0,
+        n_iter_no_change=10**6,
+        shuffle=True,
+    )
+    state = TrainingState(rng=np.random.default_rng(1))
+    weights = np.ones(N_ROWS, dtype)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        train(objective, coefs, intercepts, TrainData(X, Y, weights), config, state)
+    return coefs + intercepts, state.history, objective
+
+
+def _assert_paths_agree(activation, loss, optimizer, penalty):
+    fused, fused_history, objective = _fit(activation, loss, optimizer, penalty)
+    # The loop really took the fused path (else this test compares numpy to numpy).
+    assert _kernels.plan(objective, optimizer, np.float64, flat=False) is not None
+    with _jit.disabled():
+        reference, history, _ = _fit(activation, loss, optimizer, penalty)
+    for a, b in zip(fused, reference, strict=True):
+        assert_allclose(a, b, rtol=1e-12, atol=1e-12)
+    assert_allclose(fused_history["loss"], history["loss"], rtol=1e-12)
+    assert_allclose(
+        np.array(fused_history["grad_norms"], dtype=float),
+        np.array(history["grad_norms"], dtype=float),
+        rtol=1e-10,
+    )
+
+
+@pytest.mark.parametrize("loss", LOSSES)
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+def test_every_activation_and_loss_match_the_reference(activation, loss):
+    _assert_paths_agree(activation, loss, optimizers.Adam(), PENALTIES["l2"])
+
+
+@pytest.mark.parametrize("penalty", sorted(PENALTIES))
+@pytest.mark.parametrize("index", range(len(OPTIMIZERS)))
+def test_every_optimizer_and_penalty_match_the_reference(index, penalty):
+    # Each pair also meets another activation and loss, so that every one of them
+    # trains with several optimizers too.
+    case = index * len(PENALTIES) + sorted(PENALTIES).index(penalty)
+    activation = ACTIVATIONS[case % len(ACTIVATIONS)]
+    loss = LOSSES[(case // len(ACTIVATIONS) + case) % len(LOSSES)]
+    _assert_paths_agree(activation, loss, OPTIMIZERS[index], PENALTIES[penalty])
+
+
+def test_every_registered_component_has_a_fused_form():
+    """A new activation, loss or minibatch optimizer must declare its kernels."""
+    for name in ACTIVATIONS:
+        assert activations.get(name).fused in _kernels.ACTIVATIONS, name
+    for name in LOSSES:
+        assert losses.get(name).fused in _kernels.LOSSES, name
+    for name in MINIBATCH:
+        assert optimizers.get(name).fused in _kernels.OPTIMIZERS, name
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_float32_stays_float32_and_the_flat_step_is_fused(dtype):
+    objective = Objective(
+        activations.get("relu"), losses.get("log_loss"), penalties.get("l2"), (1,), (1,)
+    )
+    plan = _kernels.plan(objective, optimizers.Adam(), dtype, flat=True)
+    assert plan.optimizer is not None and plan.dtype is np.dtype(dtype).type
+    fused, _, _ = _fit("tanh", "multinomial_log_loss", optimizers.Adam(), None, dtype)
+    with _jit.disabled():
+        reference, _, _ = _fit(
+            "tanh", "multinomial_log_loss", optimizers.Adam(), None, dtype
+        )
+    assert all(a.dtype == dtype for a in fused)
+    # float32 rounds differently along another summation order: close, not equal.
+    for a, b in zip(fused, reference):
+        assert_allclose(a, b, rtol=1e-3, atol=1e-4)
+
+
+def test_no_plan_when_disabled_or_a_component_has_no_fused_form(monkeypatch):
+    objective = Objective(
+        activations.get("relu"),
+        losses.get("squared_error"),
+        penalties.get(None),
+        (1,),
+        (1,),
+    )
+    adam = optimizers.Adam()
+    assert _kernels.plan(objective, adam, np.float64, flat=True) is not None
+    assert _kernels.plan(objective, adam, np.float16, flat=True) is None
+    assert _kernels.plan(objective, adam, np.float64, flat=False).optimizer is None
+    with _jit.disabled():
+        assert _kernels.plan(objective, adam, np.float64, flat=True) is None
+    monkeypatch.setenv("SKWEIGHTS_DISABLE_NUMBA", "1")
+    assert _kernels.plan(objective, adam, np.float64, flat=True) is None
+
+
+class _ShiftedReLU(activations.ReLU):
+    """A subclass that changes the math: it must not inherit ReLU's kernels."""
+
+    def _forward(self, z, out):
+        return np.maximum(z, 0.1, out=out)
+
+
+class _TinyStepSGD(optimizers.SGD):
+    def _step(self, p, g, slots, step):
+        p -= 0.5 * g  # ignores the learning rate
+
+
+def test_a_subclass_that_changes_the_rule_takes_the_reference_path():
+    assert _ShiftedReLU.fused is None and _TinyStepSGD.fused is None
+    assert activations.LeakyReLU.fused == "leaky_relu"  # its own, not ReLU's
+    assert optimizers.AdamW.fused == "adam"  # AdamW changes no rule
+    objective = Objective(
+        _ShiftedReLU(), losses.get("squared_error"), penalties.get(None), (1,), (1,)
+    )
+    assert _kernels.plan(objective, optimizers.SGD(), np.float64, flat=True) is None
+    X = np.random.default_rng(0).standard_normal((60, 3))
+    y = X[:, 0] > 0
+    params = dict(hidden_layer_sizes=(4,), max_iter=3, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        mine = MLPClassifier(optimizer=_TinyStepSGD(), **params).fit(X, y)
+        with _jit.disabled():
+            reference = MLPClassifier(optimizer=_TinyStepSGD(), **params).fit(X, y)
+        plain = MLPClassifier(optimizer="sgd", **params).fit(X, y)
+    assert_array_equal(mine.coefs_[0], reference.coefs_[0])  # the subclass's rule
+    assert not np.allclose(mine.coefs_[0], plain.coefs_[0])
+
+
+_FIT = """
+import sys, numpy as np
+sys.path.insert(0, {path!r})
+import skweights
+from skweights import MLPClassifier, _jit
+assert skweights.__file__.startswith({path!r}), skweights.__file__
+X = np.random.default_rng(0).standard_normal((80, 5))
+y = (X[:, 0] + X[:, 1] > 0).astype(int)
+model = MLPClassifier((6,), max_iter=4, batch_size=16, random_state=0).fit(X, y)
+print(_jit.enabled())
+np.save({out!r}, np.concatenate([a.ravel() for a in model.coefs_ + model.intercepts_]))
+"""
+
+
+def _reference_weights():
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((80, 5))
+    y = (X[:, 0] + X[:, 1] > 0).astype(int)
+    with warnings.catch_warnings(), _jit.disabled():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model = MLPClassifier((6,), max_iter=4, batch_size=16, random_state=0)
+        model.fit(X, y)
+    return np.concatenate([a.ravel() for a in model.coefs_ + model.intercepts_])
+
+
+def _run_fit(path, out, env, prelude=""):
+    code = prelude + _FIT.format(path=str(path), out=str(out))
+    result = subprocess.run(
+        [sys.executable, "-W", "ignore", "-c", code],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=out.parent,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_numba_disable_jit_fits_on_the_reference_path(tmp_path):
+    env = {**os.environ, "NUMBA_DISABLE_JIT": "1"}
+    out = tmp_path / "weights.npy"
+    assert _run_fit(ROOT, out, env) == "False"
+    assert_array_equal(np.load(out), _reference_weights())
+
+
+# As root, a read-only mode bit does not stop writes: make every file creation in a
+# cache directory fail instead, which is what numba meets on a read-only install.
+_NO_WRITES = """
+import tempfile
+def _refuse(*args, **kwargs):
+    raise PermissionError("read-only file system")
+tempfile.TemporaryFile = _refuse
+"""
+
+
+def test_a_read_only_install_imports_and_fits(tmp_path):
+    install = tmp_path / "site"
+    shutil.copytree(
+        ROOT / "skweights",
+        install / "skweights",
+        ignore=shutil.ignore_patterns("__pycache__"),
+    )
+    home = tmp_path / "home"
+    home.mkdir()
+    for path in [install, home, *install.rglob("*")]:
+        path.chmod(path.stat().st_mode & ~(stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH))
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in ("NUMBA_CACHE_DIR", "PYTHONPATH")
+    }
+    env.update(HOME=str(home), XDG_CACHE_HOME=str(home / "cache"))
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    prelude = _NO_WRITES if os.geteuid() == 0 else ""
+    try:
+        enabled = _run_fit(install, out_dir / "weights.npy", env, prelude)
+    finally:
+        for path in [install, home, *install.rglob("*")]:
+            path.chmod(path.stat().st_mode | stat.S_IWUSR)
+    assert enabled == "True"  # the kernels ran, compiled without a cache
+    assert not list(install.rglob("*.nbi"))
+    assert_allclose(np.load(out_dir / "weights.npy"), _reference_weights(), 1e-12)
+
+
+def _estimator_case(case):
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((90, 6))
+    y = (X[:, 0] - X[:, 1] > 0).astype(int) + (X[:, 2] > 0.5)
+    params = dict(hidden_layer_sizes=(7, 5), max_iter=5, batch_size=20, tol=0.0)
+    fit_params = {}
+    if case == "frozen_first":
+        params["frozen_layers"] = (0,)
+    elif case == "frozen_middle":
+        params["frozen_layers"] = (1,)
+    elif case == "sparse":
+        X = sp.csr_matrix(np.where(X > 0.5, X, 0.0))
+    elif case == "sample_weight":
+        fit_params["sample_weight"] = rng.uniform(0.1, 2.0, len(y))
+    elif case == "early_stopping":
+        params.update(early_stopping=True, validation_fraction=0.2, max_iter=8)
+    elif case == "lbfgs":
+        params["optimizer"] = "lbfgs"
+    return X, y, params, fit_params
+
+
+@pytest.mark.parametrize(
+    "case",
+    ["frozen_first", "frozen_middle", "sparse", "sample_weight", "early_stopping"]
+    + ["lbfgs", "partial_fit"],
+)
+def test_estimator_options_match_the_reference(case):
+    """Frozen layers, sparse X, weights, early stopping, full batch, partial_fit."""
+    X, y, params, fit_params = _estimator_case(case)
+    fitted = []
+    for disabled in (False, True):
+        model = MLPClassifier(random_state=0, **params)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            with _jit.disabled() if disabled else contextlib.nullcontext():
+                if case == "partial_fit":
+                    for _ in range(3):
+                        model.partial_fit(X, y, classes=[0, 1, 2])
+                else:
+                    model.fit(X, y, **fit_params)
+        fitted.append(model)
+    fused, reference = fitted
+    for a, b in zip(
+        fused.coefs_ + fused.intercepts_, reference.coefs_ + reference.intercepts_
+    ):
+        assert_allclose(a, b, rtol=1e-12, atol=1e-12)
+    assert_allclose(fused.loss_curve_, reference.loss_curve_, rtol=1e-12)
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_concurrent_fits_in_threads_match_sequential_fits():
+    """The kernels release the GIL and share nothing but compiled code."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((120, 6))
+    y = (X[:, 0] > 0).astype(int)
+
+    def fit(seed):
+        model = MLPClassifier((8,), activation="tanh", max_iter=4, random_state=seed)
+        return model.fit(X, y).coefs_  # (catch_warnings is not thread-safe)
+
+    sequential = [fit(seed) for seed in range(4)]
+    with ThreadPoolExecutor(4) as pool:
+        threaded = list(pool.map(fit, range(4)))
+    for a, b in zip(sequential, threaded):
+        for x, z in zip(a, b):
+            assert_array_equal(x, z)
