@@ -176,10 +176,11 @@ def main(argv: list[str]) -> int:
         # mutmut forks a worker per mutant: a BLAS thread pool started before the
         # fork deadlocks the child, so numpy runs single-threaded here.
         env = dict(os.environ, **{name: "1" for name in _THREAD_VARIABLES})
-        # The numpy code is what mutmut mutates (it skips the numba kernels), so
-        # every test runs it; the kernels are checked against it by their own
-        # equivalence tests in ordinary runs.
-        env["SKWEIGHTS_DISABLE_NUMBA"] = "1"
+        # The numba kernels stay on, as in any other run: mutmut skips the kernels
+        # themselves (decorated functions), the tests that compare them with the
+        # numpy reference (tests/test_kernels.py, tests/test_deepshap_kernel.py)
+        # run that reference under _jit.disabled(), and the glue that calls the
+        # kernels is mutated and tested like the rest.
         command_line = [sys.executable, "-m", "mutmut", "run", *scope_to_run]
         subprocess.run(command_line, check=False, env=env)
     elif command != "report":
