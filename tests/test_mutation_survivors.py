@@ -565,3 +565,110 @@ def test_frozen_arrays_get_no_penalty_entry():
         intercept_trainable=(False, True),
     )
     assert objective.array_penalties() == [l1, l2, None]
+
+
+# -- the training loop's norms and records -------------------------------------------
+def test_training_norm_of_huge_infinite_and_nan_arrays():
+    # _training._norm mutants 11, 16, 17, 19, 21, 23: past 1e154 the dot product
+    # overflows and the norm is rescaled by the largest entry; inf and NaN pass.
+    from skweights._training import _norm
+
+    with np.errstate(over="ignore"):
+        assert _norm(np.array([1e200, -1e200])) == pytest.approx(2**0.5 * 1e200)
+        assert _norm(np.array([[3e200], [4e200]])) == pytest.approx(5e200)
+        assert _norm(np.array([np.inf, 1.0])) == np.inf
+        assert np.isnan(_norm(np.array([np.nan, 1e200])))
+    assert _norm(np.zeros((2, 0))) == 0.0
+
+
+@pytest.mark.parametrize("n_batches", [1, 2])
+def test_epoch_gradient_norm_is_the_mean_over_its_batches(n_batches):
+    # run_epoch mutants 16, 75, 77, 78, 79, 126, 131: the recorded norm is the mean
+    # of the batches' gradient norms. Two identical halves of the data (batches in
+    # order, a rate too small to move the weights) each have the full data's
+    # gradient, which the epoch-0 record measures: any other count, sum or last
+    # batch alone differs by a factor of 2.
+    rng = np.random.default_rng(0)
+    A = rng.normal(size=(30, 3))
+    X, y = np.vstack([A, A]), np.tile(A[:, 0] - A[:, 1], 2)
+    model = MLPRegressor(
+        (4,),
+        optimizer="sgd",
+        learning_rate=1e-30,
+        batch_size=60 // n_batches,
+        shuffle=False,
+        max_iter=1,
+        random_state=0,
+    ).fit(X, y)
+    initial, first = model.history_[0], model.history_[1]
+    np.testing.assert_allclose(first["grad_norms"], initial["grad_norms"], rtol=1e-9)
+
+
+# -- the network's penalty and gradients -----------------------------------------------
+def _objective(penalty, coef_trainable=(True, True), intercept_trainable=(True, True)):
+    from skweights._network import Objective
+
+    return Objective(
+        activation=activations.get("tanh"),
+        loss=losses.get("squared_error"),
+        penalty=penalty,
+        coef_trainable=coef_trainable,
+        intercept_trainable=intercept_trainable,
+    )
+
+
+def test_penalty_value_defaults_to_every_layer():
+    # Objective.penalty_value mutants 1, 2, 15, 16: "all" is the default part.
+    rng = np.random.default_rng(0)
+    coefs = [rng.normal(size=(3, 4)), rng.normal(size=(4, 1))]
+    l1, l2 = penalties.l1(alpha=0.3), penalties.l2(alpha=0.7)
+    objective = _objective((l1, l2))
+    expected = l1.value(coefs[0]) + l2.value(coefs[1])
+    assert objective.penalty_value(coefs) == pytest.approx(expected, rel=1e-12)
+    assert objective.penalty_value(coefs, "smooth") == pytest.approx(l2.value(coefs[1]))
+    assert objective.penalty_value(coefs, "nonsmooth") == pytest.approx(
+        l1.value(coefs[0])
+    )
+
+
+@pytest.mark.parametrize("name", ["l1", "l2"])
+def test_penalty_value_with_unit_strength(name):
+    # Penalty.value mutants 7, 14: a strength of exactly 1 was skipped.
+    W = np.array([[1.0, -2.0], [3.0, 0.5]])
+    expected = np.abs(W).sum() if name == "l1" else 0.5 * np.sum(W**2)
+    assert penalties.get(name, alpha=1.0).value(W) == expected
+
+
+def test_reference_backward_keeps_float32_and_frozen_intercepts_need_no_stop():
+    # backward mutants 51, 53 (float64 ones for the bias gradient without a
+    # workspace) and 7 (a layer counted as needed only if both of its arrays train:
+    # a frozen intercept would stop back-propagation before a trained weight).
+    rng = np.random.default_rng(0)
+    coefs = [rng.normal(size=(3, 4)).astype(np.float32), rng.normal(size=(4, 1))]
+    coefs[1] = coefs[1].astype(np.float32)
+    intercepts = [np.zeros(4, np.float32), np.zeros(1, np.float32)]
+    X = rng.normal(size=(10, 3)).astype(np.float32)
+    Y = rng.normal(size=(10, 1)).astype(np.float32)
+    scale = np.full(10, 0.1, np.float32)
+    objective = _objective(penalties.none())
+    _, coef_grads, intercept_grads = objective.data_value_and_grads(
+        coefs, intercepts, X, Y, scale
+    )
+    assert all(g.dtype == np.float32 for g in coef_grads + intercept_grads)
+    frozen_bias = _objective(penalties.none(), (True, True), (False, True))
+    _, frozen_coef_grads, frozen_intercept_grads = frozen_bias.data_value_and_grads(
+        coefs, intercepts, X, Y, scale
+    )
+    assert frozen_intercept_grads[0] is None
+    np.testing.assert_allclose(frozen_coef_grads[0], coef_grads[0], rtol=1e-6)
+
+
+def test_a_frozen_array_keeps_the_network_off_the_fused_flat_array():
+    # _fusable mutant 2: one flat array for the whole network would update a frozen
+    # weight matrix whenever every intercept trains.
+    from skweights._training import _fusable
+
+    adam = optimizers.get("adam")
+    assert _fusable(_objective(penalties.none()), adam)
+    assert not _fusable(_objective(penalties.none(), (False, True)), adam)
+    assert not _fusable(_objective(penalties.none(), (True, True), (True, False)), adam)
