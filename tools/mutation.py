@@ -149,7 +149,7 @@ def report(scope: list[str]) -> int:
     _print_row("all", total)
     survivors = sorted(n for n, s in results.items() if s != "killed")
     if survivors:
-        print("\nNot killed (see each with `.venv/bin/mutmut show NAME`):")
+        print("\nNot killed (see each with `python -m mutmut show NAME`):")
         for name in survivors:
             print(f"  {results[name]:<12} {name}")
     return int(total["not checked"] > 0)
