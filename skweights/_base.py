@@ -260,6 +260,20 @@ class BaseNetwork(BaseEstimator):
 
     def _resolve(self, incremental: bool = False) -> dict[str, Any]:
         """Validate every hyper-parameter and resolve components from registries."""
+        self._check_scalar_parameters()
+        penalty = self._resolve_penalty()
+        loss = self._resolve_loss()
+        return {
+            "activation": activations.get(getattr(self, "activation", "identity")),
+            "penalty": penalty,
+            "optimizer": self._resolve_optimizer(penalty, loss, incremental),
+            "schedule": schedules.get(self.schedule),
+            "initializer": initializers.get(self.initializer),
+            "loss": loss,
+        }
+
+    def _check_scalar_parameters(self) -> None:
+        """Raise a ValueError for a number, flag or option out of its range."""
         owner = type(self).__name__
         _check_number(owner, "alpha", self.alpha, low=0)
         _check_number(owner, "l1_ratio", self.l1_ratio, low=0, high=1)
@@ -293,8 +307,10 @@ class BaseNetwork(BaseEstimator):
                 f"{owner}: the 'batch_size' parameter must be 'auto' or an integer "
                 f">= 1; got {self.batch_size!r}."
             )
-        penalty = self._resolve_penalty()
-        loss = self._resolve_loss()
+
+    def _resolve_optimizer(self, penalty: Any, loss: Any, incremental: bool) -> Any:
+        """The optimizer (``"auto"`` resolved), checked against the loss and penalty."""
+        owner = type(self).__name__
         optimizer = self.optimizer
         if isinstance(optimizer, str) and optimizer.lower() == "auto":
             # Streaming needs a minibatch optimizer; full-batch solvers need all
@@ -320,14 +336,7 @@ class BaseNetwork(BaseEstimator):
                 "once. "
                 "Use fit, or set optimizer='adam' or 'auto'."
             )
-        return {
-            "activation": activations.get(getattr(self, "activation", "identity")),
-            "penalty": penalty,
-            "optimizer": optimizer,
-            "schedule": schedules.get(self.schedule),
-            "initializer": initializers.get(self.initializer),
-            "loss": loss,
-        }
+        return optimizer
 
     def _auto_optimizer(self, penalty) -> str:
         return "adam"
