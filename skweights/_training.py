@@ -28,7 +28,7 @@ from sklearn.exceptions import ConvergenceWarning
 from . import _kernels, _weight_record
 from ._network import Objective, Workspace, interleave, layer_sizes, sample_scale
 from .exceptions import DivergenceWarning
-from .optimizers import check_clipping, clip_gradients
+from .optimizers import _norm, check_clipping, clip_gradients
 
 # Warnings point at the user's fit call: warn <- loop <- train <- _fit_resolved
 # <- _fit <- fit/partial_fit <- user.
@@ -748,21 +748,6 @@ def _gather(X: Any, rows: np.ndarray, workspace: Workspace) -> Any:
     if workspace.X is None:
         return X[rows]
     return np.take(X, rows, axis=0, out=workspace.X[: len(rows)])
-
-
-def _norm(array: np.ndarray) -> float:
-    """Frobenius norm: a BLAS dot in the hot loop, rescaled if it would overflow.
-
-    Callers silence overflow warnings (``np.errstate``) around it.
-    """
-    flat = array.ravel()
-    squared = float(np.dot(flat, flat))
-    if math.isfinite(squared):
-        return math.sqrt(squared)
-    largest = float(np.abs(flat).max()) if flat.size else 0.0
-    if not math.isfinite(largest) or largest == 0.0:
-        return largest
-    return largest * _norm(flat / largest)
 
 
 def end_epoch(

@@ -569,7 +569,8 @@ def test_frozen_arrays_get_no_penalty_entry():
 
 # -- the training loop's norms and records -------------------------------------------
 def test_training_norm_of_huge_infinite_and_nan_arrays():
-    # _training._norm mutants 11, 16, 17, 19, 21, 23: past 1e154 the dot product
+    # _training._norm mutants 11, 16, 17, 19, 21, 23 (the function is now
+    # optimizers._norm, which the training loop imports): past 1e154 the dot product
     # overflows and the norm is rescaled by the largest entry; inf and NaN pass.
     from skweights._training import _norm
 

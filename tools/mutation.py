@@ -97,7 +97,6 @@ SCOPE = [
     "skweights._training.x__trainable*",
     "skweights._training.x__put_back*",
     "skweights._training.x__restore_best*",
-    "skweights._training.x__norm__*",
     # DeepSHAP's multipliers (not the batching around them)
     "skweights._deepshap.x_rescale*",
     "skweights._deepshap.x__rescale_numpy*",
