@@ -83,3 +83,20 @@ def test_the_docs_show_the_file_the_readme_points_to():
     assert {"model", "dtype", "skweights s/epoch", "sklearn s/epoch"} <= set(mlp)
     assert _benchmarks.column(linear, "time ratio (sw/sk").dtype.kind == "f"
     assert "date" in _benchmarks.header()
+
+
+#: Words of the project's own bookkeeping, which mean nothing to a user.
+INTERNAL = re.compile(r"\bissues?\b|issue's|\bsessions?\b|\bthe lead\b", re.I)
+
+
+def test_user_docs_use_no_internal_wording():
+    pages = [README, ROOT / "docs" / "index.rst"]
+    pages += sorted((ROOT / "docs" / "user_guide").glob("*.rst"))
+    pages += sorted((ROOT / "docs" / "user_guide").glob("*.md"))
+    found = [
+        f"{page.relative_to(ROOT)}:{number}: {line.strip()}"
+        for page in pages
+        for number, line in enumerate(page.read_text().splitlines(), 1)
+        if INTERNAL.search(line)
+    ]
+    assert not found
