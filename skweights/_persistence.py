@@ -10,8 +10,9 @@ the named scorers' metrics), and the plain data holders skops leaves out
 (``numpy.dtype``, which imputers and encoders keep, and the B-splines of
 ``SplineTransformer``, each rebuilt through scipy's checking constructor after
 loading). It refuses a file holding anything else unless the caller names it in
-``trusted``. Every name is resolved to the object it denotes before it is trusted,
-never matched by prefix.
+``trusted``. Every name is resolved to the object it denotes, or compared whole
+with the name such an object is saved under, before it is trusted; none is matched
+by prefix.
 
 Everything a fitted estimator holds is saved, the private training state included
 (the random generator, the optimizer's moments, the schedule and the history), so
@@ -125,7 +126,9 @@ def load(path: str | os.PathLike, trusted: Sequence[str] | None = None) -> Any:
     ------
     ValueError
         If the file holds types that are neither trusted by default nor listed in
-        ``trusted``; the message names them.
+        ``trusted`` (the message names them), or a B-spline whose knots,
+        coefficients and degree do not fit together (a corrupted or tampered
+        file).
 
     See Also
     --------
