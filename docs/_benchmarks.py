@@ -1,8 +1,9 @@
 """Read the committed benchmark results (``benchmarks/results/latest.md``) for the docs.
 
-The Performance page draws its figure from the tables ``make bench`` wrote, so the
-docs build times nothing and the figure does not depend on how busy the build
-machine is.
+The Performance page draws its figure from the tables ``make bench`` wrote, and the
+Benchmark results page includes the file itself, so the docs build times nothing,
+the figure does not depend on how busy the build machine is, and no number is
+copied by hand.
 """
 
 from __future__ import annotations
@@ -36,3 +37,16 @@ def table(case: int, index: int = 0, path: Path = LATEST) -> pd.DataFrame:
         if numbers.notna().all():
             frame[name] = numbers
     return frame
+
+
+def column(frame: pd.DataFrame, prefix: str) -> pd.Series:
+    """The one column whose header starts with ``prefix``.
+
+    Headers gain details between runs (``time ratio (sw/sk)`` became ``time ratio
+    (sw/sk, paired median)``); matching the start keeps the figure drawing from
+    both.
+    """
+    names = [name for name in frame if name.startswith(prefix)]
+    if len(names) != 1:
+        raise KeyError(f"one column starting with {prefix!r} expected, got {names}")
+    return frame[names[0]]

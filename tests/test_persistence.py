@@ -146,3 +146,29 @@ def test_an_unfitted_model_round_trips_with_its_components(tmp_path):
     restored = _skops_round_trip(model, tmp_path)
     assert restored.optimizer.get_params() == model.optimizer.get_params()
     assert not hasattr(restored, "coefs_")
+
+
+@pytest.mark.parametrize("round_trip", [_skops_round_trip, _pickle_round_trip])
+def test_saved_files_hold_the_background_rows_unless_dropped(round_trip, tmp_path):
+    """What the docs' warning says: up to 100 training rows ship in saved files,
+    ``background_ = None`` drops them, and explain then takes ``background=``."""
+    X, y = _data("MLPRegressor")
+    X = np.vstack([X, X + 1.0])  # 120 rows: more than are kept
+    y = np.concatenate([y, y])
+    pipe = make_pipeline(StandardScaler(), MLPRegressor((4,), random_state=0))
+    pipe.fit(X, y)
+    kept = round_trip(pipe, tmp_path)[-1].background_
+    assert kept.shape == (100, X.shape[1])
+    rows = {tuple(row) for row in pipe[0].transform(X)}
+    assert all(tuple(row) in rows for row in kept)  # training rows, as scaled
+    pipe[-1].background_ = None
+    restored = round_trip(pipe, tmp_path)
+    assert restored[-1].background_ is None
+    with pytest.raises(ValueError, match="background="):
+        skweights.explain(restored, X[:3])
+    explanation = skweights.explain(restored, X[:3], background=X[:20])
+    np.testing.assert_allclose(
+        explanation.values.sum(axis=1) + explanation.base_values,
+        restored.predict(X[:3]),
+        atol=1e-8,
+    )

@@ -122,15 +122,33 @@ def test_a_custom_scorer_function_is_still_refused(tmp_path):
 @pytest.mark.parametrize(
     "name",
     [
-        "sklearn.utils.Bunch",  # a scikit-learn class that is no splitter or scorer
-        "sklearn.model_selection._split.np",  # a module reached through scikit-learn
-        "sklearn.metrics.pairwise_distances",  # a function that is no named scorer
-        "sklearn.model_selection.KFoldEvil",
+        "sklearn.utils._bunch.Bunch",  # a scikit-learn class: no splitter or scorer
+        "sklearn.metrics.pairwise.pairwise_distances",  # a function: no named metric
+        "sklearn.metrics._classification.fbeta_score",  # a metric no scorer names
+        "sklearn.utils.validation.check_array",
     ],
 )
 def test_only_splitters_scorers_and_named_metrics_of_sklearn_are_trusted(name):
-    from skweights._persistence import _is_sklearn_search_part
+    from skweights._persistence import _is_sklearn_search_part, _resolve
 
+    # Each name denotes a real scikit-learn object, so it is refused for what it
+    # is, not because it does not resolve.
+    assert _resolve(name, "sklearn") is not None
     assert not _is_sklearn_search_part(name)
     assert _is_sklearn_search_part("sklearn.model_selection._split.KFold")
     assert _is_sklearn_search_part("sklearn.metrics._classification.accuracy_score")
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "sklearn.model_selection._split.np",  # a module reached through scikit-learn
+        "sklearn.model_selection.KFoldEvil",  # a name that does not exist
+        "sklearn.metrics.pairwise_distances",  # re-exported: not where it is defined
+    ],
+)
+def test_sklearn_names_that_do_not_denote_a_definition_are_refused(name):
+    from skweights._persistence import _is_sklearn_search_part, _resolve
+
+    assert _resolve(name, "sklearn") is None
+    assert not _is_sklearn_search_part(name)
