@@ -128,7 +128,7 @@ def _axes_texts(ax) -> list:
     texts = [ax.title, ax._left_title, ax._right_title, *ax.texts]
     for name in ("xaxis", "yaxis"):
         axis = getattr(ax, name, None)
-        if axis is not None and axis.get_visible():
+        if ax.axison and axis is not None and axis.get_visible():  # axis("off"): none
             texts += _axis_texts(axis)
     for child in getattr(ax, "child_axes", []):  # secondary_xaxis / secondary_yaxis
         if child.get_visible():

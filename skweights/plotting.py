@@ -20,6 +20,9 @@ estimator is accepted wherever a model is (its last step is drawn).
 from __future__ import annotations
 
 import numbers
+import re
+import textwrap
+import warnings
 from typing import Any
 
 import numpy as np
@@ -31,6 +34,7 @@ try:
     import matplotlib.pyplot as plt
     from matplotlib.colors import CenteredNorm
     from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
 except ImportError as error:  # pragma: no cover - depends on the environment
     raise ImportError(
         "skweights.plotting needs matplotlib: pip install skweights[plot]"
@@ -84,6 +88,21 @@ def _thin_ticks(ax, which: str, names: list[str]) -> None:
     step = max(1, int(np.ceil(len(names) * per_label / max(room, 1.0))))
     ticks = list(range(0, len(names), step))
     axis.set_ticks(ticks, [names[i] for i in ticks])
+
+
+def _class_ticks(ax, names: list[str]) -> None:
+    """Label every column with its class (never thinned): slanted when crowded."""
+    ax.set_xticks(range(len(names)), names)
+    box = ax.get_position().transformed(ax.figure.transFigure)
+    labels = ax.xaxis.get_ticklabels()
+    size_px = labels[0].get_fontsize() * ax.figure.dpi / 72 if labels else 10.0
+    longest = max((len(name) for name in names), default=1)
+    # Room per column (the layout shrinks the axes) against a label's rough width.
+    if 0.85 * box.width / max(len(names), 1) < size_px * (0.65 * longest + 1.0):
+        ax.tick_params(axis="x", labelrotation=40)
+        for label in ax.xaxis.get_ticklabels():
+            label.set_horizontalalignment("right")
+            label.set_rotation_mode("anchor")
 
 
 def plot_weight_heatmap(model: Any, layer: int = 0, *, ax: Any = None) -> Any:
@@ -153,7 +172,10 @@ def plot_weight_heatmap(model: Any, layer: int = 0, *, ax: Any = None) -> Any:
     )
     if len(rows) <= _MAX_TICK_LABELS:
         _thin_ticks(ax, "y", rows)
-    _thin_ticks(ax, "x", columns)
+    if ax.get_xlabel() == "class":
+        _class_ticks(ax, columns)
+    else:
+        _thin_ticks(ax, "x", columns)
     ax.set_title(
         f"Weights coefs_[{layer}] ({W.shape[0]} \N{MULTIPLICATION SIGN} {W.shape[1]})"
     )
@@ -368,33 +390,50 @@ def _coefficient_heatmap(ax, W, names, labels, what) -> None:
     )  # fmt: skip
     ax.figure.colorbar(image, ax=ax, label=what)
     _thin_ticks(ax, "y", list(names))
-    _thin_ticks(ax, "x", [str(label).removeprefix("class ") for label in labels])
+    columns = [str(label).removeprefix("class ") for label in labels]
+    if labels[0].startswith("class"):
+        _class_ticks(ax, columns)
+        ax.set_xlabel("class")
+    else:
+        _thin_ticks(ax, "x", columns)
+        ax.set_xlabel("output")
     ax.set_ylabel("feature (largest absolute value first)")
-    ax.set_xlabel("class" if labels[0].startswith("class") else "output")
 
 
 def plot_training_history(model: Any, *, fig: Any = None) -> Any:
-    """Four panels from ``history_``: loss, learning rate, gradient and weight norms.
+    """The training history from ``history_``: loss, learning rate, gradient and
+    weight norms.
 
     The loss panel also shows the validation score (right axis, orange) when the
     model was trained with early stopping; gradient and weight norms are drawn one
     line per layer on a log scale, with one legend for both under the panels;
-    epochs that diverged are marked by red dashed lines. The learning rate is on a
-    log axis when it spans more than a factor of 10.
+    epochs that diverged are marked by red dashed lines. The learning rate has a
+    panel of its own (on a log axis when it spans more than a factor of 10) only
+    when it changes; a constant rate, or a full-batch solver's absence of one, is
+    said in the title line instead.
+
+    A direct or coordinate-descent solve (``history_`` holds one record: the
+    solution) is summed up instead: what the solver is, its iterations, whether it
+    converged, the final objective and norms, beside the final objective drawn at
+    its iteration count.
 
     Parameters
     ----------
     model : fitted estimator or Pipeline
         A fitted skweights estimator.
     fig : matplotlib Figure or SubFigure, default=None
-        Where to draw (it should be empty); a new 7.5 x 5.6 inch figure when None. A
-        Figure without a layout engine is switched to constrained layout.
+        Where to draw (it should be empty); a new figure when None (7.5 x 5.6
+        inches, 7 x 2.8 for a one-record solve). A Figure without a layout engine
+        is switched to constrained layout.
 
     Returns
     -------
     fig : matplotlib Figure or SubFigure
-        With a 2 × 2 grid of Axes (``fig.axes[:4]``): loss, learning rate, gradient
-        norms, weight norms (``fig.axes[4]`` is the validation axis, if any).
+        With a 2 x 2 grid of Axes (``fig.axes[:4]``: loss, learning rate, gradient
+        norms, weight norms) when the learning rate changes; with three
+        (``fig.axes[:3]``: loss across the top, gradient norms, weight norms) when
+        it does not; ``fig.axes[-1]`` is the validation axis, if any. A one-record
+        solve gives two: the final objective and the summary (axis off).
 
     Examples
     --------
@@ -405,21 +444,47 @@ def plot_training_history(model: Any, *, fig: Any = None) -> Any:
     >>> X, y = load_iris(return_X_y=True)
     >>> model = MLPClassifier((8,), max_iter=20, random_state=0).fit(X, y)
     >>> fig = plot_training_history(model)
-    >>> len(fig.axes[2].lines)
-    2
+    >>> [ax.get_title() for ax in fig.axes[:3]]
+    ['Loss', 'Gradient norm per layer', 'Weight norm per layer']
+    >>> fig.get_suptitle()
+    'Training history of MLPClassifier (constant learning rate 0.001)'
     """
     model = fitted_final(model)
     frame = model.history_.to_frame()
     if frame.empty:
         raise ValueError("plot_training_history: the model has an empty history_.")
+    single = len(frame) == 1
     if fig is None:
-        fig = plt.figure(figsize=(7.5, 5.6), layout="constrained")
+        size = (7.0, 2.8) if single else (7.5, 5.6)
+        fig = plt.figure(figsize=size, layout="constrained")
     elif isinstance(fig, Figure) and fig.get_layout_engine() is None:
         fig.set_layout_engine("constrained")
-    (ax_loss, ax_lr), (ax_grad, ax_weight) = fig.subplots(2, 2, sharex=True)
+    if single:
+        return _solve_summary(fig, model, frame)
     epochs = frame["epoch"].to_numpy()
+    rate_text = _constant_rate(frame)
+    if rate_text is None:
+        (ax_loss, ax_lr), (ax_grad, ax_weight) = fig.subplots(2, 2, sharex=True)
+        _rate_panel(ax_lr, frame, epochs)
+        panels = [ax_loss, ax_lr, ax_grad, ax_weight]
+    else:
+        mosaic = fig.subplot_mosaic([["loss", "loss"], ["grad", "weight"]], sharex=True)
+        ax_loss, ax_grad, ax_weight = mosaic["loss"], mosaic["grad"], mosaic["weight"]
+        panels = [ax_loss, ax_grad, ax_weight]
     _loss_panel(ax_loss, frame, epochs)
-    _rate_panel(ax_lr, frame, epochs)
+    _norm_panels(fig, model, frame, epochs, ax_grad, ax_weight)
+    events = frame.get("event")
+    if events is not None:
+        for epoch in frame.loc[events == "diverged", "epoch"]:
+            for axis in panels:
+                axis.axvline(epoch, color="tab:red", linestyle="--", linewidth=1)
+    title = f"Training history of {type(model).__name__}"
+    fig.suptitle(title + (f" ({rate_text})" if rate_text else ""))
+    return fig
+
+
+def _norm_panels(fig, model, frame, epochs, ax_grad, ax_weight) -> None:
+    """Gradient and weight norms per layer, with one legend for both."""
     n_layers = len(model.coefs_)
     for prefix, axis, title in (
         ("grad_norm", ax_grad, "Gradient norm per layer"),
@@ -436,13 +501,83 @@ def plot_training_history(model: Any, *, fig: Any = None) -> Any:
             ncols=min(len(handles), 5),
             fontsize="small",
         )
-    events = frame.get("event")
-    if events is not None:
-        for epoch in frame.loc[events == "diverged", "epoch"]:
-            for axis in (ax_loss, ax_lr, ax_grad, ax_weight):
-                axis.axvline(epoch, color="tab:red", linestyle="--", linewidth=1)
-    fig.suptitle(f"Training history of {type(model).__name__}")
+
+
+def _constant_rate(frame) -> str | None:
+    """The title's words for a learning rate that never changes; None if it does."""
+    rate = frame["learning_rate"].to_numpy(dtype=float)
+    finite = rate[np.isfinite(rate) & (rate > 0)]
+    if not finite.size:
+        return "full-batch solver: no learning rate"
+    if finite.max() == finite.min():
+        return f"constant learning rate {finite[0]:.3g}"
+    return None
+
+
+def _solver(model):
+    """The optimizer a fit used (``"auto"`` resolved), or None if unknown."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return model._resolve()["optimizer"]
+    except Exception:  # a model from elsewhere: the summary names no solver
+        return None
+
+
+def _solve_summary(fig, model, frame) -> Any:
+    """A one-record history (a direct or coordinate-descent solve), summed up."""
+    record = frame.iloc[0]
+    n_iter, loss = int(record["epoch"]), float(record["loss"])
+    ax_point, ax_text = fig.subplots(1, 2, width_ratios=[1.0, 1.5])
+    ax_point.plot([n_iter], [loss], "o", markersize=8, color="tab:blue")
+    ax_point.set_xlim(0, max(n_iter, 1) * 1.25)
+    ax_point.xaxis.set_major_locator(MaxNLocator(nbins=4, integer=True))
+    ax_point.annotate(
+        f"{loss:.4g}", (n_iter, loss), xytext=(-8, 8), textcoords="offset points",
+        ha="right", fontsize="small",
+    )  # fmt: skip
+    ax_point.set_xlabel("solver iterations")
+    ax_point.set_ylabel("training objective")
+    ax_point.set_title("Final objective")
+    ax_text.axis("off")
+    ax_text.text(
+        0.0, 0.5, "\n".join(_solve_lines(model, record, n_iter, loss)),
+        va="center", ha="left", fontsize=9, transform=ax_text.transAxes,
+    )  # fmt: skip
+    fig.suptitle(f"Training of {type(model).__name__}: one solve")
     return fig
+
+
+def _solve_lines(model, record, n_iter: int, loss: float) -> list[str]:
+    """The summary's lines: solver, iterations, convergence, objective, norms."""
+    solver = _solver(model)
+    name = type(solver).__name__ if solver is not None else "the solver"
+    label = getattr(solver, "name", None)
+    lines = [f"Solver: {name}" + (f" ({label!r})" if label else "")]
+    doc = (getattr(type(solver), "__doc__", None) or "").strip().splitlines()
+    if doc:  # the docstring's summary line, its reST markup taken off
+        doc = [re.sub(r":\w+:`~?([^`]*)`", r"\1", doc[0]).replace("`", "")]
+        lines += textwrap.wrap(doc[0], 52, initial_indent="  ", subsequent_indent="  ")
+    max_iter = getattr(model, "max_iter", None)
+    lines.append(
+        f"Iterations: {n_iter:,}" + (f" (max_iter={max_iter:,})" if max_iter else "")
+    )
+    if max_iter:
+        stopped = n_iter >= max_iter
+        lines.append(
+            "Converged: no, stopped at max_iter" if stopped else "Converged: yes"
+        )
+    lines.append(f"Final objective: {loss:.6g}")
+    grads = [float(v) for k, v in record.items() if k.startswith("grad_norm_")]
+    weights = [float(v) for k, v in record.items() if k.startswith("weight_norm_")]
+    if grads:
+        lines.append(f"Gradient norm (smooth part): {max(grads):.3g}")
+    if weights:
+        lines.append(f"Weight norm: {max(weights):.4g}")
+    val = record.get("val_score")
+    if val is not None and np.isfinite(float(val)):
+        lines.append(f"Validation score: {float(val):.4g}")
+    return lines
 
 
 def _loss_panel(ax, frame, epochs) -> None:
@@ -465,17 +600,11 @@ def _loss_panel(ax, frame, epochs) -> None:
 def _rate_panel(ax, frame, epochs) -> None:
     rate = frame["learning_rate"].to_numpy(dtype=float)
     finite = rate[np.isfinite(rate) & (rate > 0)]
-    if finite.size:
-        ax.plot(epochs, rate, color="tab:green")
-        if finite.max() / finite.min() > 10:
-            ax.set_yscale("log")
-        else:
-            ax.ticklabel_format(axis="y", style="plain", useOffset=False)
+    ax.plot(epochs, rate, color="tab:green")
+    if finite.max() / finite.min() > 10:  # it changes: there is a finite rate
+        ax.set_yscale("log")
     else:
-        ax.text(
-            0.5, 0.5, "full-batch solver:\nno learning rate",
-            ha="center", va="center", transform=ax.transAxes,
-        )  # fmt: skip
+        ax.ticklabel_format(axis="y", style="plain", useOffset=False)
     ax.set_ylabel("learning rate")
     ax.set_title("Learning rate")
 
