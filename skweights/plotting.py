@@ -92,18 +92,25 @@ def _thin_ticks(ax, which: str, names: list[str]) -> None:
 
 
 def _class_ticks(ax, names: list[str]) -> None:
-    """Label every column with its class (never thinned): slanted when crowded."""
+    """Label every column with its class (never thinned): slanted, then upright,
+    when the labels would overlap (measured on the laid-out figure)."""
     ax.set_xticks(range(len(names)), names)
-    box = ax.get_position().transformed(ax.figure.transFigure)
-    labels = ax.xaxis.get_ticklabels()
-    size_px = labels[0].get_fontsize() * ax.figure.dpi / 72 if labels else 10.0
-    longest = max((len(name) for name in names), default=1)
-    # Room per column (the layout shrinks the axes) against a label's rough width.
-    if 0.85 * box.width / max(len(names), 1) < size_px * (0.65 * longest + 1.0):
-        ax.tick_params(axis="x", labelrotation=40)
+    for rotation in (40, 90):
+        if not _labels_overlap(ax):
+            return
+        ax.tick_params(axis="x", labelrotation=rotation)
         for label in ax.xaxis.get_ticklabels():
-            label.set_horizontalalignment("right")
-            label.set_rotation_mode("anchor")
+            label.set_horizontalalignment("right" if rotation < 90 else "center")
+            label.set_rotation_mode("anchor" if rotation < 90 else "default")
+
+
+def _labels_overlap(ax) -> bool:
+    """Whether two neighbouring x tick labels' boxes overlap once laid out."""
+    figure = ax.figure.figure  # the root Figure, also from a SubFigure
+    figure.draw_without_rendering()
+    renderer = figure.canvas.get_renderer()
+    boxes = [t.get_window_extent(renderer) for t in ax.xaxis.get_ticklabels()]
+    return any(a.x1 > b.x0 for a, b in zip(boxes, boxes[1:]))
 
 
 def plot_weight_heatmap(model: Any, layer: int = 0, *, ax: Any = None) -> Any:
