@@ -132,6 +132,20 @@ def test_figure_size_and_displayed_font_size_are_checked():
     assert "text 'x' is shown at 5 pt (< 5.5 pt)" in shrunk
 
 
+def test_ticks_of_an_axes_turned_off_are_not_text():
+    # plot_training_history's one-solve summary: a text panel with axis("off"),
+    # whose (undrawn) tick labels the old check reported as cut off
+    fig, (ax, panel) = plt.subplots(1, 2, figsize=(7, 2.8), layout="constrained")
+    ax.plot([1], [2], "o")
+    panel.axis("off")
+    panel.text(0.0, 0.5, "Solver: one\nIterations: 3", transform=panel.transAxes)
+    assert figure_problems(fig) == []
+    panel.text(0.0, 0.52, "Solver: two")  # its own texts are still checked
+    assert figure_problems(fig) == [
+        "text 'Solver: one\\nIterations: 3' overlaps 'Solver: two'"
+    ]
+
+
 # -- every plotting function, every kind of model ------------------------------------
 @pytest.fixture(scope="module")
 def models():
