@@ -39,6 +39,7 @@ from skweights.plotting import (  # noqa: E402
 )
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+DOCS = {"display_width": 6.2, "min_fontsize": 6.5}  # docs/conf.py's FIGURE_CHECK
 
 
 def _clean_figure():
@@ -212,7 +213,7 @@ def test_single_panel_plots_pass_the_check(models, plot, given):
         ax = _given_ax() if given else None
         drawn = SINGLE_PANEL[plot](model, ax)
         assert drawn is ax if given else drawn.__class__.__name__ == "Axes"
-        assert_figure_ok(drawn.figure, f"{plot} of {name}")
+        assert_figure_ok(drawn.figure, f"{plot} of {name}", **DOCS)
         plt.close("all")
 
 
@@ -230,7 +231,11 @@ def test_training_history_passes_the_check(models, fig_kind):
             fig = plt.figure(figsize=(10, 7), layout="constrained").subfigures(1, 1)
         drawn = plot_training_history(model, fig=fig)
         assert fig is None or drawn is fig
-        assert_figure_ok(drawn.figure, f"training history of {name}, fig={fig_kind}")
+        # the docs' size for our own figure; the given 9-10 inch ones as drawn
+        limits = DOCS if fig is None else {}
+        assert_figure_ok(
+            drawn.figure, f"training history of {name}, fig={fig_kind}", **limits
+        )
         plt.close("all")
 
 
@@ -278,8 +283,7 @@ def test_weight_evolution_passes_the_check(recorded_models, fig_kind):
         assert_figure_ok(
             drawn.figure,
             f"weight evolution of {name}, fig={fig_kind}",
-            display_width=6.2,
-            min_fontsize=6.5,
+            **DOCS,
         )
         plt.close("all")
 
@@ -299,7 +303,7 @@ def test_regularization_path_passes_the_check(estimator, given):
     ax = _given_ax() if given else None
     drawn = plot_regularization_path(estimator, scale(X), scale(y), n_alphas=6, ax=ax)
     assert drawn is ax if given else True
-    assert_figure_ok(drawn.figure, "regularization path")
+    assert_figure_ok(drawn.figure, "regularization path", **DOCS)
 
 
 def test_one_label_drawn_in_two_layers_is_not_an_overlap():

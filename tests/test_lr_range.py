@@ -250,7 +250,12 @@ def test_figure_passes_the_figure_check(digits):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         result = learning_rate_range(MLPClassifier((16,), random_state=0), X, y)
-    check.assert_figure_ok(plot_learning_rate_range(result).figure, "lr range")
+    check.assert_figure_ok(
+        plot_learning_rate_range(result).figure,
+        "lr range",
+        display_width=6.2,  # docs/conf.py's FIGURE_CHECK
+        min_fontsize=6.5,
+    )
 
 
 def test_repr_and_table(diabetes):

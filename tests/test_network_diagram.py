@@ -195,7 +195,9 @@ def test_figures_pass_the_figure_check(diabetes, iris):
     check = pytest.importorskip("skweights._figure_check")
     for name, model in _models(diabetes, iris).items():
         ax = plot_network(model)
-        check.assert_figure_ok(ax.figure, f"plot_network of {name}")
+        check.assert_figure_ok(
+            ax.figure, f"plot_network of {name}", display_width=6.2, min_fontsize=6.5
+        )
 
 
 # -- a readable default for wide networks ------------------------------------------
