@@ -418,7 +418,7 @@ def plot_training_history(model: Any, *, fig: Any = None) -> Any:
     epochs that diverged are marked by red dashed lines. The learning rate has a
     panel of its own (on a log axis when it spans more than a factor of 10) only
     when it changes; a constant rate, or a full-batch solver's absence of one, is
-    said in the title line instead.
+    said in the loss panel's title instead.
 
     A direct or coordinate-descent solve (``history_`` holds one record: the
     solution) is summed up instead: what the solver is, its iterations, whether it
@@ -452,10 +452,9 @@ def plot_training_history(model: Any, *, fig: Any = None) -> Any:
     >>> X, y = load_iris(return_X_y=True)
     >>> model = MLPClassifier((8,), max_iter=20, random_state=0).fit(X, y)
     >>> fig = plot_training_history(model)
-    >>> [ax.get_title() for ax in fig.axes[:3]]
-    ['Loss', 'Gradient norm per layer', 'Weight norm per layer']
-    >>> fig.get_suptitle()
-    'Training history of MLPClassifier (constant learning rate 0.001)'
+    >>> [ax.get_title() for ax in fig.axes[:3]]  # doctest: +NORMALIZE_WHITESPACE
+    ['Loss, at a constant learning rate of 0.001', 'Gradient norm per layer',
+     'Weight norm per layer']
     """
     model = fitted_final(model)
     frame = model.history_.to_frame()
@@ -486,8 +485,9 @@ def plot_training_history(model: Any, *, fig: Any = None) -> Any:
         for epoch in frame.loc[events == "diverged", "epoch"]:
             for axis in panels:
                 axis.axvline(epoch, color="tab:red", linestyle="--", linewidth=1)
-    title = f"Training history of {type(model).__name__}"
-    fig.suptitle(title + (f" ({rate_text})" if rate_text else ""))
+    if rate_text:  # in the panel's title: a figure's suptitle is often replaced
+        ax_loss.set_title(f"{ax_loss.get_title()}, {rate_text}")
+    fig.suptitle(f"Training history of {type(model).__name__}")
     return fig
 
 
@@ -512,13 +512,13 @@ def _norm_panels(fig, model, frame, epochs, ax_grad, ax_weight) -> None:
 
 
 def _constant_rate(frame) -> str | None:
-    """The title's words for a learning rate that never changes; None if it does."""
+    """The loss title's words for a rate that never changes; None if it does."""
     rate = frame["learning_rate"].to_numpy(dtype=float)
     finite = rate[np.isfinite(rate) & (rate > 0)]
     if not finite.size:
         return "full-batch solver: no learning rate"
     if finite.max() == finite.min():
-        return f"constant learning rate {finite[0]:.3g}"
+        return f"at a constant learning rate of {finite[0]:.3g}"
     return None
 
 
