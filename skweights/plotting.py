@@ -527,9 +527,12 @@ def _solver(model):
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            return model._resolve()["optimizer"]
+            solver = model._resolve()["optimizer"]
     except Exception:  # a model from elsewhere: the summary names no solver
         return None
+    # Parameters changed since the fit may name another solver: only a linear
+    # solve (one record) is described.
+    return solver if getattr(solver, "solves_linear", False) else None
 
 
 def _solve_summary(fig, model, frame) -> Any:
@@ -559,7 +562,7 @@ def _solve_summary(fig, model, frame) -> Any:
 def _solve_lines(model, record, n_iter: int, loss: float) -> list[str]:
     """The summary's lines: solver, iterations, convergence, objective, norms."""
     solver = _solver(model)
-    name = type(solver).__name__ if solver is not None else "the solver"
+    name = type(solver).__name__ if solver is not None else "unknown"
     label = getattr(solver, "name", None)
     lines = [f"Solver: {name}" + (f" ({label!r})" if label else "")]
     doc = (getattr(type(solver), "__doc__", None) or "").strip().splitlines()

@@ -351,3 +351,12 @@ def test_one_solve_is_summed_up(diabetes, params, solver, converged, tmp_path):
     assert "``" not in text  # the docstring's markup is taken off
     assert_figure_ok(fig, f"one solve ({solver})", **DOCS)
     _save(fig, tmp_path, "history_solve")
+
+
+def test_one_solve_summary_names_no_solver_after_set_params(diabetes):
+    X, y = diabetes
+    model = LinearRegressor(penalty="l1").fit(X, y)
+    model.set_params(optimizer="adam")  # no longer the solver that made the record
+    text = plot_training_history(model).axes[1].texts[0].get_text()
+    assert text.startswith("Solver: unknown\n")
+    assert f"Iterations: {model.n_iter_:,}" in text
