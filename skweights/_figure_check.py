@@ -16,7 +16,8 @@ Used by the tests of :mod:`skweights.plotting` and by the documentation build
 
 Reference lines (``axvline``, ``axhline``: partly in axes coordinates) and colorbar
 axes are not data; the tick labels of an axes turned off (``ax.axis("off")``, a
-panel of text) are not drawn, so not checked. Matplotlib is imported lazily, so importing this module is free.
+panel of text) are not drawn, so not checked. Matplotlib is imported lazily, so
+importing this module is free.
 """
 
 from __future__ import annotations
