@@ -1,8 +1,8 @@
 """The network drawn from its weights: :func:`plot_network` (re-exported by plotting).
 
-Layers are columns of nodes; each non-zero weight is a line between two nodes,
-red when positive and blue when negative, wider and more opaque the larger its
-magnitude: the "weights as connection strengths" picture of NeuralNetTools'
+Layers are columns of nodes; each non-zero weight is a line between two nodes (at
+most 500 lines by default, the largest weights), red when positive and blue when
+negative, wider and more opaque the larger its magnitude: the "weights as connection strengths" picture of NeuralNetTools'
 ``plotnet`` (Beck, 2018) for any skweights estimator.
 """
 
@@ -43,8 +43,11 @@ def plot_network(
     from node ``j`` of column ``i`` to node ``k`` of column ``i + 1``: red when
     positive, blue when negative, its width and opacity proportional to its magnitude
     (relative to the largest weight of the whole network). Exact zeros, as an L1
-    penalty produces, are not drawn; intercepts are not drawn. Layers listed in
-    ``frozen_layers`` sit on a grey band. A linear model is the bipartite graph
+    penalty produces, are not drawn; intercepts are not drawn. A wide network
+    would be a tangle (an MLP of (64, 32) units on 64 features has 6,464 weights),
+    so at most ``max_edges`` lines are drawn, each layer's largest, and the title
+    says how many weights were left out. Layers listed in ``frozen_layers`` sit on
+    a grey band. A linear model is the bipartite graph
     of its inputs and outputs. This is the picture of NeuralNetTools' ``plotnet``
     in R.
 
