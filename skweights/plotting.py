@@ -754,7 +754,7 @@ def plot_regularization_path(
     return ax
 
 
-_MAX_LEGEND = 24  # legend entries beside a path; more would not fit its height
+_MAX_LEGEND = 20  # legend entries beside a path; more would not fit its height
 _LINE_STYLES = ("-", "--", ":", "-.")  # one per output of a multi-output path
 
 
