@@ -2,8 +2,9 @@
 
 Layers are columns of nodes; each non-zero weight is a line between two nodes (at
 most 500 lines by default, the largest weights), red when positive and blue when
-negative, wider and more opaque the larger its magnitude: the "weights as connection strengths" picture of NeuralNetTools'
-``plotnet`` (Beck, 2018) for any skweights estimator.
+negative, wider and more opaque the larger its magnitude: the "weights as
+connection strengths" picture of NeuralNetTools' ``plotnet`` (Beck, 2018) for any
+skweights estimator.
 """
 
 from __future__ import annotations
