@@ -8,7 +8,7 @@ import numpy as np
 from sklearn.base import ClassifierMixin, RegressorMixin
 from sklearn.utils import check_random_state
 
-from . import penalties
+from . import optimizers, penalties
 from ._base import (
     _FLOAT_DTYPES,
     BaseNetwork,
@@ -102,6 +102,19 @@ skweights                                          scikit-learn
 """)
 
 
+def _is_linear_program(penalty, loss) -> bool:
+    """Whether the loss is piecewise linear and the penalty has no L2 part."""
+    if isinstance(penalty, tuple):  # a per-layer list: one layer here
+        penalty = penalty[0]
+    slopes = getattr(loss, "linear_slopes", None)
+    return (
+        slopes is not None
+        and slopes() is not None
+        and getattr(penalty, "separable", True)
+        and penalty.l2_strength == 0
+    )
+
+
 class _LinearMixin:
     """What linear models add: ``fit_intercept``, ``coef_``/``intercept_``, auto."""
 
@@ -119,6 +132,14 @@ class _LinearMixin:
             # Exact or coordinate-descent solutions, as scikit-learn's.
             return "direct" if penalty.l1_strength == 0 else "cd"
         return "lbfgs" if penalty.smooth else "fista"
+
+    def _resolve_optimizer(self, penalty, loss, incremental: bool):
+        """``"auto"`` with a piecewise-linear loss and an L1 penalty (or none) is
+        the exact linear program, as ``QuantileRegressor``; else the base rule."""
+        auto = isinstance(self.optimizer, str) and self.optimizer.lower() == "auto"
+        if auto and not incremental and _is_linear_program(penalty, loss):
+            return optimizers.get("lp")
+        return super()._resolve_optimizer(penalty, loss, incremental)
 
     def _intercept_trainable(self, layer: int, frozen: bool) -> bool:
         # frozen_layers=(0,) keeps coef_ fixed but still fits the intercept.
