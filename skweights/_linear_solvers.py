@@ -1,4 +1,4 @@
-r"""Exact and coordinate-descent solvers for squared-loss linear models.
+r"""Exact and coordinate-descent solvers for linear models.
 
 A linear model with half the squared error minimizes
 
@@ -23,6 +23,11 @@ multiplied by ``1 / sum(w)``. These solvers reach the same numbers as scikit-lea
 Both centre ``X`` implicitly (``X^T W X - s \mu \mu^T``), so sparse data stays sparse
 and sparse and dense inputs go through the same arithmetic. The engine recognises
 them by their ``solves_linear`` attribute and calls :meth:`DirectSolve.solve`.
+
+A piecewise-linear loss (``loss.linear_slopes()``: quantile, absolute error) with an
+L1 penalty or none makes the fit a linear program instead: :class:`LinearProgram`
+(``optimizer="lp"``) solves it with scipy's HiGHS in ``QuantileRegressor``'s
+formulation, through the same ``solves_linear`` interface.
 """
 
 from __future__ import annotations
@@ -785,9 +790,9 @@ class LinearProgram(Component):
     Examples
     --------
     >>> from skweights import LinearRegressor
-    >>> X, y = [[0.0], [1.0], [2.0], [3.0]], [0.0, 1.0, 2.0, 10.0]
+    >>> X, y = [[0.0], [1.0], [2.0], [3.0], [4.0]], [0.0, 1.0, 2.0, 3.0, 20.0]
     >>> model = LinearRegressor(loss="absolute_error", penalty="none").fit(X, y)
-    >>> model.coef_, float(model.intercept_)
+    >>> model.coef_, float(model.intercept_)  # the outlier does not pull the line
     (array([1.]), 0.0)
     """
 
