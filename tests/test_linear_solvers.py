@@ -556,3 +556,15 @@ def test_lp_refusals_say_what_to_use_and_leave_the_model_unchanged():
     with pytest.raises(ValueError, match="penalty must be 'l1' or 'none'"):
         fitted.set_params(penalty="l2", optimizer="lp").fit(X, y)
     np.testing.assert_array_equal(fitted.coef_, before)
+
+
+@pytest.mark.parametrize("method", ["highs-ipm", "highs", "highs-ds"])
+def test_every_highs_method_reaches_quantile_regressor(method):
+    X, y = _quantile_data(seed=8)
+    solver = optimizers.LinearProgram(method=method)
+    ours = LinearRegressor(
+        loss=QuantileLoss(0.3), penalty="l1", alpha=0.02, optimizer=solver
+    ).fit(X, y)
+    ref = QuantileRegressor(quantile=0.3, alpha=0.02, solver=method).fit(X, y)
+    assert _rel(ours.coef_, ref.coef_) < 1e-9
+    assert ours.n_iter_ == ref.n_iter_
