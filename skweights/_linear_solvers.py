@@ -730,7 +730,7 @@ def _program(X, w, slopes, l1, fit_intercept, fit_coef, positive) -> _Program:
     return _Program(A, cost, keep, n_plus, n_minus, fit_intercept, fit_coef)
 
 
-def _parameters(program: _Program, x: np.ndarray, p: int):
+def _parameters(program: _Program, x: np.ndarray):
     """``(intercept, weights or None)`` from a solution ``x`` of the program."""
     plus = x[: program.n_plus]
     minus = np.zeros(program.n_plus)
@@ -902,7 +902,7 @@ class LinearProgram(Component):
         W = np.asarray(W0, dtype=np.float64).copy()
         targets = Y if fit_coef else Y - _dense(X @ W)
         b = np.zeros(Y.shape[1]) if fit_intercept else None
-        n_iter, converged = 0, True
+        n_iter, failure = 0, None
         for k in range(Y.shape[1]):
             result = scipy.optimize.linprog(
                 program.cost,
@@ -917,14 +917,23 @@ class LinearProgram(Component):
                     f"{result.status}: {result.message}). Check X and y for huge "
                     "values, or scale them."
                 )
-            intercept, weights = _parameters(program, result.x, X.shape[1])
+            intercept, weights = _parameters(program, result.x)
             if fit_intercept:
                 b[k] = intercept
             if fit_coef:
                 W[:, k] = weights
             n_iter = max(n_iter, int(result.nit))
-            converged = converged and result.status == 0
-        return W, b, n_iter, converged
+            failure = failure or (result if result.status != 0 else None)
+        if failure is not None:  # as QuantileRegressor: the solution may be inexact
+            warnings.warn(
+                f"optimizer={self.name!r}: HiGHS stopped before proving the "
+                f"optimum (status {failure.status}: {failure.message}); the weights "
+                "may be inexact. Try another method, e.g. "
+                "optimizer=optimizers.LinearProgram('highs-ds'), or scale X and y.",
+                ConvergenceWarning,
+                stacklevel=2,
+            )
+        return W, b, n_iter, failure is None
 
     @staticmethod
     def _value(objective, data, W, b) -> tuple[float, float]:

@@ -568,3 +568,32 @@ def test_every_highs_method_reaches_quantile_regressor(method):
     ref = QuantileRegressor(quantile=0.3, alpha=0.02, solver=method).fit(X, y)
     assert _rel(ours.coef_, ref.coef_) < 1e-9
     assert ours.n_iter_ == ref.n_iter_
+
+
+def test_lp_that_highs_cannot_finish_warns_or_raises(monkeypatch):
+    import skweights._linear_solvers as solvers
+
+    real = solvers.scipy.optimize.linprog
+    X, y = _quantile_data()
+
+    def stopped(*args, **kwargs):  # an iteration limit, with the iterate
+        result = real(*args, **kwargs)
+        result.status, result.message = 1, "Iteration limit reached."
+        return result
+
+    monkeypatch.setattr(solvers.scipy.optimize, "linprog", stopped)
+    model = LinearRegressor(loss="quantile", penalty="l1", alpha=0.01)
+    with pytest.warns(ConvergenceWarning, match="status 1: Iteration limit"):
+        model.fit(X, y)
+    assert model.n_iter_ > 0
+
+    def failed(*args, **kwargs):  # no solution at all
+        result = real(*args, **kwargs)
+        result.x, result.status, result.message = None, 4, "Numerical difficulties."
+        return result
+
+    monkeypatch.setattr(solvers.scipy.optimize, "linprog", failed)
+    before = model.coef_.copy()
+    with pytest.raises(ValueError, match="HiGHS found no solution"):
+        model.fit(X, y)
+    np.testing.assert_array_equal(model.coef_, before)
