@@ -86,6 +86,19 @@ def _check_loss_and_optimizer(owner: str, loss: Any, optimizer: Any) -> None:
         )
 
 
+def _start_output_intercepts(objective, intercepts, data, resolved) -> None:
+    """Start the output intercepts where the loss asks (``initial_intercept``:
+    the weighted quantile of y for quantile and absolute error), unless they are
+    not trained or a whole-network initializer (``Pretrained``) set them."""
+    start = getattr(objective.loss, "initial_intercept", None)
+    if start is None or hasattr(resolved["initializer"], "init_network"):
+        return
+    if objective.intercept_trainable[-1]:
+        value = start(data.Y, data.sample_weight)
+        if value is not None:
+            intercepts[-1][...] = value
+
+
 def _check_on_divergence(owner: str, value: Any) -> None:
     if not (isinstance(value, str) and value in ("raise", "keep_best")):
         raise ValueError(
@@ -413,6 +426,8 @@ class BaseNetwork(BaseEstimator):
         objective = self._objective(resolved, len(coefs))
         config = self._training_config(resolved, X.shape[0])
         data, validation_score = self._split(X, Y, y, weights, state, incremental)
+        if not continuing:
+            _start_output_intercepts(objective, intercepts, data, resolved)
         n_iter_before = state.n_iter
         seen_before = getattr(self, "t_", 0) if continuing else 0
         outcome = train(

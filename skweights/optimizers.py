@@ -55,7 +55,7 @@ import numpy as np
 
 from ._full_batch import FISTA, LBFGS, MinimizeResult
 from ._kernels import forget_fused_form
-from ._linear_solvers import CoordinateDescent, DirectSolve
+from ._linear_solvers import CoordinateDescent, DirectSolve, LinearProgram
 from ._registry import Component, Registry, store_params
 from ._validation import check_bool as _check_bool
 from ._validation import check_real as _check_real
@@ -1182,13 +1182,25 @@ REGISTRY = Registry(
         "fista": FISTA,
         "cd": CoordinateDescent,
         "direct": DirectSolve,
+        "lp": LinearProgram,
     },
-    aliases={"l-bfgs": "lbfgs", "coordinate_descent": "cd", "exact": "direct"},
+    aliases={
+        "l-bfgs": "lbfgs",
+        "coordinate_descent": "cd",
+        "exact": "direct",
+        "highs": "lp",
+    },
 )
 
 # The lowercase names of 0.1 (``sgd(momentum=0.9)``) are the classes themselves.
 sgd, adam, adamw, rmsprop, adagrad, lion = SGD, Adam, AdamW, RMSprop, Adagrad, Lion
-lbfgs, fista, cd, direct = LBFGS, FISTA, CoordinateDescent, DirectSolve
+lbfgs, fista, cd, direct, lp = (
+    LBFGS,
+    FISTA,
+    CoordinateDescent,
+    DirectSolve,
+    LinearProgram,
+)
 
 
 def get(identifier: Any, **kwargs: Any) -> Any:
