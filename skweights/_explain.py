@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import numbers
 import warnings
 from collections.abc import Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -20,11 +22,15 @@ from ._pipeline import (
     is_pipeline,
     preprocessing,
 )
+from ._shapley import Game, choose_method, exact_values, sampled_values
 
 __all__ = ["explain"]
 
 #: An explicit background with fewer rows than this gets a warning.
 MIN_BACKGROUND = 10
+
+#: The accepted values of ``method``.
+METHODS = ("auto", "exact", "sampling", "deep")
 
 
 def explain(
@@ -35,6 +41,10 @@ def explain(
     output: str = "raw",
     feature_names: Sequence[str] | None = None,
     fallback: str | None = None,
+    method: str = "auto",
+    background_weight: Any = None,
+    n_permutations: int | None = None,
+    random_state: Any = None,
 ) -> Any:
     r"""SHAP values of a fitted skweights estimator or pipeline, exact in sum.
 
@@ -175,54 +185,204 @@ def explain(
     >>> bool(np.allclose(total, pipe.predict(X.iloc[[0]]), rtol=0, atol=1e-8))
     True
     """
+    model = _searched_model(model)
     _check_model(model)
+    X = _one_row(X)
     final = final_estimator(model)
     link = _link(final, output)
-    if fallback not in (None, "permutation"):
-        raise ValueError(
-            f"explain: fallback must be None or 'permutation'; got {fallback!r}."
+    _check_options(fallback, method, n_permutations)
+    if _is_dask(X):
+        options = dict(
+            output=output,
+            feature_names=feature_names,
+            fallback=fallback,
+            method=method,
+            background_weight=background_weight,
+            n_permutations=n_permutations,
+            random_state=random_state,
         )
+        return _dask_values(model, X, background, options)
     if fallback == "permutation":
+        if background_weight is not None:
+            raise ValueError(
+                "explain: fallback='permutation' takes no background_weight (shap's "
+                "maskers weigh background rows equally); repeat rows instead."
+            )
         return _permutation(model, X, background, output, feature_names)
-    if preprocessing(model) is not None:
-        values, base_value, data, names = _pipeline_values(model, X, background, link)
-    else:
-        data = _as_float_rows(final, X, "X")
-        reference = _reference(final, background)
-        values, base_value = deep_shap(
-            final.coefs_,
-            final.intercepts_,
-            final._activation_for_predict(),
-            data,
-            reference,
-            link=link,
+    with _each_warning_once():
+        game, data, names = _game(model, X, background, link)
+    game.weights = _background_weights(background_weight, game.n_background)
+    chosen = method
+    if method == "auto":
+        chosen = choose_method(game.n_players, game.n_background, game.linear_identity)
+    error_std = None
+    if chosen == "exact":
+        values, base_value = exact_values(game)
+    elif chosen == "sampling":
+        n_permutations = _n_permutations(n_permutations, game.n_players)
+        values, error_std, base_value = sampled_values(
+            game, n_permutations, random_state
         )
-        names = input_names(final, data.shape[1])
+    else:
+        values, base_value = _deep_values(game)
     names = _feature_names(feature_names, names)
-    return _explanation(final, link, values, base_value, data, names)
+    explanation = _explanation(final, link, values, base_value, data, names, error_std)
+    explanation.method = chosen
+    return explanation
 
 
-def _explanation(final, link, values, base_value, data, names):
-    """The :class:`shap.Explanation`, with predict_proba's columns for binary."""
-    import shap  # imported here: it is slow to import and only needed here
+def _explanation(final, link, values, base_value, data, names, error_std=None):
+    """The Explanation, with predict_proba's columns for a binary classifier."""
+    from ._explanation import Explanation  # imports shap: slow, needed only here
 
     if final._is_classifier and link == "logistic" and values.shape[2] == 1:
         # predict_proba's two columns: P(classes_[0]) = 1 - P(classes_[1]).
         values = np.concatenate([-values, values], axis=2)
         base_value = np.concatenate([1 - base_value, base_value])
+        if error_std is not None:
+            error_std = np.concatenate([error_std, error_std], axis=2)
     base_values = np.tile(base_value, (data.shape[0], 1))
     output_names = None
     if values.shape[2] == 1:
         values, base_values = values[:, :, 0], base_values[:, 0]
+        if error_std is not None:
+            error_std = error_std[:, :, 0]
     elif final._is_classifier:
         output_names = [str(c) for c in final.classes_]
-    return shap.Explanation(
+    return Explanation(
         values=values,
         base_values=base_values,
         data=data,
         feature_names=names,
         output_names=output_names,
+        error_std=error_std,
     )
+
+
+def _searched_model(model: Any) -> Any:
+    """A fitted search (GridSearchCV...) stands for its refitted best estimator."""
+    best = getattr(model, "best_estimator_", None)
+    if best is not None and not isinstance(final_estimator(model), BaseNetwork):
+        return best
+    return model
+
+
+def _one_row(X: Any) -> Any:
+    """A pandas Series is one row: a one-row DataFrame (string labels) or array."""
+    if not isinstance(X, pd.Series):
+        return X
+    if all(isinstance(label, str) for label in X.index):
+        return X.to_frame().T.infer_objects()
+    return X.to_numpy()[None, :]
+
+
+def _check_options(fallback: Any, method: Any, n_permutations: Any) -> None:
+    if fallback not in (None, "permutation"):
+        raise ValueError(
+            f"explain: fallback must be None or 'permutation'; got {fallback!r}."
+        )
+    if method not in METHODS:
+        raise ValueError(
+            f"explain: method must be one of {', '.join(map(repr, METHODS))}; got "
+            f"{method!r}."
+        )
+    if n_permutations is not None and (
+        isinstance(n_permutations, bool)
+        or not isinstance(n_permutations, numbers.Integral)
+        or n_permutations < 4
+        or n_permutations % 2
+    ):
+        raise ValueError(
+            "explain: n_permutations must be an even integer >= 4 (each "
+            "permutation is walked with its reverse, and the standard error needs "
+            f"two pairs); got {n_permutations!r}."
+        )
+
+
+def _n_permutations(n_permutations: int | None, n_players: int) -> int:
+    """The sampling budget: ``2 * n_players``, at least 10, unless given."""
+    if n_permutations is not None:
+        return int(n_permutations)
+    return max(10, 2 * n_players)
+
+
+def _background_weights(weights: Any, n_background: int) -> np.ndarray:
+    """The background weights, checked and normalized to sum to one."""
+    if weights is None:
+        return np.full(n_background, 1.0 / n_background)
+    w = np.asarray(weights, dtype=np.float64)
+    if (
+        w.shape != (n_background,)
+        or not np.all(np.isfinite(w))
+        or np.any(w < 0)
+        or not w.sum() > 0
+    ):
+        raise ValueError(
+            "explain: background_weight must hold one finite, non-negative weight "
+            f"per background row ({n_background}), not all zero; got shape "
+            f"{w.shape}."
+        )
+    return w / w.sum()
+
+
+@contextmanager
+def _each_warning_once():
+    """Repeat no warning: a step warned once per transform warns once in all."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        yield
+    seen = set()
+    for record in caught:
+        key = (str(record.message), record.category)
+        if key not in seen:
+            seen.add(key)
+            warnings.warn_explicit(
+                record.message, record.category, record.filename, record.lineno
+            )
+
+
+def _game(model, X, background, link):
+    """The explained rows as a :class:`Game`, their data and the feature names."""
+    final = final_estimator(model)
+    if preprocessing(model) is not None:
+        return _pipeline_game(model, X, background, link)
+    data = _as_float_rows(final, X, "X")
+    reference = _reference(final, background)
+    coefs = [np.asarray(W, dtype=np.float64) for W in final.coefs_]
+    intercepts = [np.asarray(c, dtype=np.float64) for c in final.intercepts_]
+    n = data.shape[1]
+    game = _make_game(final, coefs, intercepts, link, data, reference, np.arange(n), n)
+    return game, data, input_names(final, n)
+
+
+def _make_game(final, coefs, intercepts, link, local_x, local_b, groups, n_players):
+    return Game(
+        coefs=coefs,
+        intercepts=intercepts,
+        activation=final._activation_for_predict(),
+        link=link,
+        local_x=local_x,
+        local_b=local_b,
+        groups=np.asarray(groups),
+        n_players=n_players,
+        weights=np.full(local_b.shape[0], 1.0 / local_b.shape[0]),
+    )
+
+
+def _deep_values(game: Game) -> tuple[np.ndarray, np.ndarray]:
+    """DeepSHAP over the local features, summed into their input columns."""
+    values, base_value = deep_shap(
+        game.coefs,
+        game.intercepts,
+        game.activation,
+        game.local_x,
+        game.local_b,
+        link=game.link,
+        weights=game.weights,
+    )
+    grouping = np.zeros((len(game.groups), game.n_players))
+    grouping[np.arange(len(game.groups)), game.groups] = 1.0
+    return np.einsum("nuk,uj->njk", values, grouping), base_value
 
 
 def _check_model(model: Any) -> None:
@@ -273,8 +433,8 @@ def _warn_if_small(background: Any) -> None:
         )
 
 
-def _pipeline_values(pipe, X, background, link):
-    """DeepSHAP through the preprocessing, in the pipeline's input columns."""
+def _pipeline_game(pipe, X, background, link):
+    """The game over a pipeline's input columns, its preprocessing folded in."""
     final, prefix = final_estimator(pipe), preprocessing(pipe)
     mapping = column_map(prefix, X, "pipeline")
     local_x = mapping.local(X)
@@ -292,17 +452,12 @@ def _pipeline_values(pipe, X, background, link):
         _warn_if_small(background)
         local_b = mapping.local(background)
     coefs, intercepts = _fold(final, mapping)
-    values, base_value = deep_shap(
-        coefs,
-        intercepts,
-        final._activation_for_predict(),
-        local_x,
-        local_b,
-        link=link,
-    )
     data = _original(X)
-    values = np.einsum("nuk,uj->njk", values, mapping.grouping(data.shape[1]))
-    return values, base_value, data, input_names(pipe, data.shape[1], X)
+    n = data.shape[1]
+    game = _make_game(
+        final, coefs, intercepts, link, local_x, local_b, mapping.groups, n
+    )
+    return game, data, input_names(pipe, n, X)
 
 
 def _fold(final: Any, mapping: Any) -> tuple[list, list]:
@@ -443,3 +598,32 @@ def _feature_names(names: Any, default: list[str]) -> list[str]:
             f"{len(default)} input features; give one name per feature."
         )
     return names
+
+
+def _is_dask(X: Any) -> bool:
+    """Whether ``X`` is a Dask collection (array or DataFrame)."""
+    return hasattr(X, "__dask_graph__")
+
+
+def _dask_values(model, X, background, options):
+    """The values of a Dask array or DataFrame, row-parallel: a lazy Dask array.
+
+    Every block (partition) is explained on its own, which gives the values an
+    in-memory call would: a row's values do not depend on the other rows.
+    """
+    import dask.array as da
+
+    def block(part):
+        return np.asarray(explain(model, part, background, **options).values)
+
+    if hasattr(X, "map_partitions"):
+        # One row computed here gives the trailing shape (and fails early).
+        tail = block(X.head(1)).shape[1:]
+        return X.map_partitions(block, meta=np.empty((0, *tail))).to_dask_array()
+    X = X.rechunk({1: -1}) if X.ndim == 2 else X
+    tail = block(X[:1].compute()).shape[1:]
+    chunks = (X.chunks[0], *((size,) for size in tail))
+    new_axis = list(range(2, 1 + len(tail)))
+    return da.map_blocks(
+        block, X, dtype=np.float64, chunks=chunks, new_axis=new_axis or None
+    )
