@@ -87,11 +87,12 @@ def explain(
       a network in which every hidden unit sees a single column. Otherwise it is
       an approximation, which can rank the features differently from the exact
       values (a linear classifier's ``output="probability"`` included).
-    - ``"auto"`` (default): ``"exact"`` when ``2**d * n_background <= 2**16``
-      (:data:`skweights._shapley.AUTO_LIMIT`: 8 players with 256 background rows,
-      9 with 128, 10 with 64) or when the explained output is linear (a linear
-      model's raw output), else ``"deep"``. The choice depends on the number of
-      players and the background only, never on the rows explained.
+    - ``"auto"`` (default): ``"exact"`` when ``2**d * n_background <= 2**15``
+      (:data:`skweights._shapley.AUTO_LIMIT`: up to 8 players with the 100 stored
+      background rows, 9 with 64, 10 with 32) or when the explained output is
+      linear (a linear model's raw output), else ``"deep"``. The choice depends
+      on the number of players and the background only, never on the rows
+      explained.
 
     In every method and every row,
 
