@@ -111,6 +111,16 @@ class Game:
             out[:, j, :] = local[:, block] @ W0[block]
         return out
 
+    def differ(self, local: np.ndarray) -> np.ndarray:
+        """Whether each row and background row differ in each player, (n, b, d).
+
+        Read off the local features, exactly (not off rounded products).
+        """
+        grouping = np.zeros((len(self.groups), self.n_players))
+        grouping[np.arange(len(self.groups)), self.groups] = 1.0
+        unequal = local[:, None, :] != self.local_b[None, :, :]
+        return (unequal @ grouping) > 0
+
     def base_pre(self) -> np.ndarray:
         """Layer 0's pre-activation of the background rows, (n_background, h)."""
         return self.local_b @ self.coefs[0] + self.intercepts[0]
@@ -187,17 +197,16 @@ def coalition_values(game: Game, pre: np.ndarray) -> np.ndarray:
     return np.einsum("scbk,b->sck", out, game.weights)
 
 
-def doubling_pre(D: np.ndarray, z0_b: np.ndarray, first: int, step: int) -> np.ndarray:
+def doubling_pre(D: np.ndarray, start: np.ndarray, first: int, step: int) -> np.ndarray:
     """Layer 0's pre-activations of coalitions ``first .. first + step - 1``.
 
     Coalition ``s`` holds the players of its set bits. ``step`` is a power of two
     and ``first`` a multiple of it, so the chunk shares its high bits and
     enumerates the low ones; each doubling adds one player's differences ``D``
-    (c, n_players, n_background * h) to the half built so far: one addition per
-    element instead of a product over the players. Returns (step, c, n_background
-    * h).
+    (c, n_players, L) to the half built so far: one addition per element instead
+    of a product over the players. ``start`` (c, L) is the empty coalition's.
+    Returns (step, c, L).
     """
-    start = z0_b.ravel() + np.zeros((D.shape[0], 1))
     for j in range(D.shape[1]):
         if first >> j & 1:
             start = start + D[:, j]
@@ -224,6 +233,11 @@ def exact_values(game: Game, budget: int = BUDGET) -> tuple[np.ndarray, np.ndarr
     Returns the values and the base value (the weighted mean output over the
     background). An output linear in the local features (a linear model's raw
     output) takes the closed form :math:`\\phi_j = c_j(x) - E_w[c_j(b)]`.
+    Otherwise the Shapley values are linear in the game, so they are the
+    weighted mean over the background of each pair's own Shapley values; in the
+    pair :math:`(x, b_k)` a column where :math:`x` and :math:`b_k` agree is a null
+    player, so each pair enumerates only the coalitions of the columns where they
+    differ (:func:`add_pair_values`), which saves much on categorical data.
     """
     full, players = game, None
     game, players = game.active()
@@ -232,23 +246,51 @@ def exact_values(game: Game, budget: int = BUDGET) -> tuple[np.ndarray, np.ndarr
         c_b = np.einsum("b,bjh->jh", game.weights, game.contributions(game.local_b))
         return full.scatter(players, game.contributions(game.local_x) - c_b), base
     check_exact_size(game.n_players, game.n_background)
-    M = shapley_matrix(game.n_players)
-    per_coalition = game.n_background * game.widest
-    # Coalition chunks do not depend on the number of rows: a row's sums run in
-    # the same order whatever else is explained with it.
-    # A power of two, for doubling_pre.
-    step = min(len(M), 2 ** (max(1, budget // per_coalition).bit_length() - 1))
-    n_rows = max(1, budget // (step * per_coalition))
+    n, d = game.local_x.shape[0], game.n_players
+    c_b = game.contributions(game.local_b)
     z0_b = game.base_pre()
-    n = game.local_x.shape[0]
-    values = np.zeros((n, game.n_players, base.shape[0]))
+    values = np.zeros((n, d, base.shape[0]))
+    n_rows = max(1, budget // (game.n_background * d * z0_b.shape[1]))
     for start in range(0, n, n_rows):
         rows = slice(start, start + n_rows)
-        D = pair_differences(game, rows)
-        for first in range(0, len(M), step):
-            v = coalition_values(game, doubling_pre(D, z0_b, first, step))
-            values[rows] += np.einsum("sj,sck->cjk", M[first : first + step], v)
+        D = game.contributions(game.local_x[rows])[:, None] - c_b  # (c, b, d, h)
+        differ = game.differ(game.local_x[rows])
+        sizes = differ.sum(axis=2)
+        for size in range(1, d + 1):
+            # The pairs with `size` differing columns, in (row, background) order,
+            # so a row's sums run in the same order whatever else is explained.
+            i, k = np.nonzero(sizes == size)
+            if len(i):
+                order = np.argsort(~differ[i, k], axis=1, kind="stable")[:, :size]
+                D_pairs = D[i[:, None], k[:, None], order]  # (pairs, size, h)
+                phi = pair_values(game, D_pairs, z0_b[k], budget)
+                phi *= game.weights[k][:, None, None]
+                np.add.at(values, (start + i[:, None], order), phi)
     return full.scatter(players, values), base
+
+
+def pair_values(
+    game: Game, D: np.ndarray, start: np.ndarray, budget: int = BUDGET
+) -> np.ndarray:
+    """Shapley values of pair games with the same number of players, (p, m, k).
+
+    ``D`` (p, m, h) holds each pair's differing players' differences, ``start``
+    (p, h) its background row's layer-0 pre-activations.
+    """
+    n_pairs, size, width = D.shape
+    M = shapley_matrix(size)
+    # Powers of two (for doubling_pre), independent of how many pairs there are.
+    step = min(len(M), 2 ** (max(1, budget // game.widest).bit_length() - 1))
+    chunk = max(1, budget // (step * game.widest))
+    phi = np.zeros((n_pairs, size, game.coefs[-1].shape[1]))
+    for first_pair in range(0, n_pairs, chunk):
+        pairs = slice(first_pair, first_pair + chunk)
+        for first in range(0, len(M), step):
+            pre = doubling_pre(D[pairs], start[pairs], first, step)
+            out = game.outputs(pre.reshape(-1, width))
+            out = out.reshape(step, -1, out.shape[1])
+            phi[pairs] += np.einsum("sj,spk->pjk", M[first : first + step], out)
+    return phi
 
 
 def check_exact_size(n_players: int, n_background: int) -> None:

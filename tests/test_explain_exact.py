@@ -443,3 +443,16 @@ def test_the_permutation_fallback_says_so():
     )
     assert explanation.method == "permutation"
     assert explanation[0].method == "permutation"
+
+
+def test_columns_a_pair_agrees_on_are_left_out_exactly():
+    # Integer-valued columns: many pairs agree on some columns (null players of
+    # the pair), and the background holds the explained rows themselves.
+    rng = np.random.default_rng(14)
+    X = rng.integers(0, 3, size=(200, 6)).astype(float)
+    y = X[:, 0] * X[:, 1] - X[:, 2] + (X[:, 3] == 1)
+    model = MLPRegressor((8, 4), "tanh", max_iter=30, random_state=0).fit(X, y)
+    background = X[:25]
+    explanation = _assert_exact(model, X, background, "raw", model.predict, rows=4)
+    total = explanation.values.sum(axis=1) + explanation.base_values
+    np.testing.assert_allclose(total, model.predict(X[:4]), rtol=0, atol=1e-10)
