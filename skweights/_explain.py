@@ -5,7 +5,6 @@ from __future__ import annotations
 import numbers
 import warnings
 from collections.abc import Sequence
-from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -280,8 +279,8 @@ def explain(
                 "maskers weigh background rows equally); repeat rows instead."
             )
         return _permutation(model, X, background, output, feature_names)
-    with _each_warning_once():
-        game, data, names = _game(model, X, background, link)
+    X, background = _named(model, X, background)
+    game, data, names = _game(model, X, background, link)
     game.weights = _background_weights(background_weight, game.n_background)
     chosen = method
     if method == "auto":
@@ -396,20 +395,37 @@ def _background_weights(weights: Any, n_background: int) -> np.ndarray:
     return w / w.sum()
 
 
-@contextmanager
-def _each_warning_once():
-    """Repeat no warning: a step warned once per transform warns once in all."""
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        yield
-    seen = set()
-    for record in caught:
-        key = (str(record.message), record.category)
-        if key not in seen:
-            seen.add(key)
-            warnings.warn_explicit(
-                record.message, record.category, record.filename, record.lineno
-            )
+def _named(model: Any, X: Any, background: Any) -> tuple[Any, Any]:
+    """Arrays given to a pipeline fitted on a DataFrame, as DataFrames (warned once).
+
+    Every step would warn on every transform (a dozen identical warnings per
+    call); one warning here, and the columns the pipeline was fitted with.
+    """
+    names = getattr(model, "feature_names_in_", None)
+    if names is None or preprocessing(model) is None:
+        return X, background
+    unnamed = [
+        rows is not None
+        and not hasattr(rows, "columns")
+        and not sp.issparse(rows)
+        and np.ndim(rows) == 2
+        and np.shape(rows)[1] == len(names)
+        for rows in (X, background)
+    ]
+    if not any(unnamed):
+        return X, background
+    warnings.warn(
+        f"X does not have valid feature names, but {type(model).__name__} was "
+        "fitted with feature names; explain reads its columns in the fitted order "
+        f"({', '.join(map(str, names))}).",
+        UserWarning,
+        stacklevel=3,
+    )
+    X, background = (
+        pd.DataFrame(np.asarray(rows), columns=names).infer_objects() if flag else rows
+        for rows, flag in zip((X, background), unnamed)
+    )
+    return X, background
 
 
 def _game(model, X, background, link):
