@@ -56,9 +56,12 @@ def explain(
       :math:`v(S) = \sum_k w_k f(x_S, b_{k,\bar S}) / \sum_k w_k` (shap's
       :class:`~shap.ExactExplainer` with an independent masker on the same
       background), for every model, output and link. The first layer sees the
-      columns additively, so all :math:`2^d` coalitions of :math:`d` players are
-      one matrix product, and the rest of the network runs on :math:`2^d \times
-      n_\text{background}` rows per explained row (see ``skweights/_shapley.py``).
+      columns additively, so the coalitions' first-layer inputs cost one
+      addition each, and the rest of the network runs on at most :math:`2^d
+      \times n_\text{background}` rows per explained row (see
+      ``skweights/_shapley.py``); a background row that agrees with the row on
+      :math:`m` columns needs only :math:`2^{d - m}` of them (those columns are
+      null players of the pair), so categorical data is cheaper.
       That is the cost: it doubles with every column. Refused above
       ``2**d * n_background > 2**24`` (:data:`skweights._shapley.EXACT_LIMIT`).
       The raw output of a linear model (linear in its input) takes the closed

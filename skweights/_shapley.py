@@ -22,14 +22,22 @@ The first layer sees the players additively: its input is the *local* features
     z_0(S) = z_0(b_k) + \sum_{j \in S} D_{kj}, \qquad
     D_{kj} = (u(x) - u(b_k))_{[j]}\, W_0[j],
 
-with :math:`[j]` the local features of column :math:`j`. Every coalition is a row of
-a 0/1 matrix :math:`Z`, so all of them cost one product :math:`Z D`; the rest of
-the network then runs on ``n_coalitions * n_background`` rows (chunked so no
-temporary exceeds :data:`skweights._deepshap.BUDGET` floats), the output link is
-applied, the background is averaged, and a fixed matrix of Shapley weights reduces
-the coalition values (:func:`exact_values`). :func:`sampled_values` evaluates the
-prefixes of random permutations and their reverses instead (antithetic permutation
-sampling), for many players.
+with :math:`[j]` the local features of column :math:`j`. The Shapley values are
+linear in the game, so they are the weighted mean over the background of the pair
+games' values, and in the pair :math:`(x, b_k)` a column on which the two rows
+agree is a null player: each pair enumerates only the :math:`2^m` coalitions of
+its :math:`m` differing columns (on categorical data far fewer than
+:math:`2^d`). Those coalitions' pre-activations are built by doubling (coalition
+:math:`s` holds the players of its set bits: adding player :math:`j`'s
+:math:`D_{kj}` to the first :math:`2^j` gives the next :math:`2^j`), one
+addition per element; the rest of the network then runs on every (pair,
+coalition) (chunked so no temporary exceeds
+:data:`skweights._deepshap.BUDGET` floats), the output link is applied, and a
+fixed matrix of Shapley weights reduces the coalition values
+(:func:`exact_values`). :func:`sampled_values` evaluates the prefixes of random
+permutations and their reverses instead (antithetic permutation sampling), for
+many players, with one product of the 0/1 coalition matrix and the
+differences.
 """
 
 from __future__ import annotations
@@ -237,7 +245,7 @@ def exact_values(game: Game, budget: int = BUDGET) -> tuple[np.ndarray, np.ndarr
     weighted mean over the background of each pair's own Shapley values; in the
     pair :math:`(x, b_k)` a column where :math:`x` and :math:`b_k` agree is a null
     player, so each pair enumerates only the coalitions of the columns where they
-    differ (:func:`add_pair_values`), which saves much on categorical data.
+    differ (:func:`pair_values`), which saves much on categorical data.
     """
     full, players = game, None
     game, players = game.active()
