@@ -51,7 +51,7 @@ from typing import Any
 import numpy as np
 from sklearn.utils import check_random_state
 
-from ._deepshap import BUDGET, forward_layers, link_output
+from ._deepshap import BUDGET, link_output
 
 #: Largest ``2**n_players * n_background`` that ``method="exact"`` accepts: the
 #: network's forward pass runs on that many rows per explained row (about 16
@@ -134,15 +134,16 @@ class Game:
         return self.local_b @ self.coefs[0] + self.intercepts[0]
 
     def outputs(self, pre: np.ndarray) -> np.ndarray:
-        """The explained output from layer 0's pre-activations, (n, n_outputs)."""
-        if len(self.coefs) == 1:
-            raw = pre
-        else:
-            first = self.activation.forward(pre)
-            raw = forward_layers(
-                self.coefs[1:], self.intercepts[1:], self.activation, first
-            )[2]
-        return link_output(raw, self.link)
+        """The explained output from layer 0's pre-activations, (n, n_outputs).
+
+        ``pre`` (n, h) is overwritten: every layer works in place where it can
+        (these arrays are the largest of the computation).
+        """
+        z = pre
+        for W, c in zip(self.coefs[1:], self.intercepts[1:]):
+            z = self.activation.forward(z, out=z) @ W
+            z += c
+        return link_output(z, self.link)
 
     def base_value(self) -> np.ndarray:
         """The weighted mean output over the background, (n_outputs,)."""

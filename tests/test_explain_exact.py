@@ -28,6 +28,7 @@ from skweights import (
     MLPClassifier,
     MLPRegressor,
     _shapley,
+    activations,
     explain,
 )
 
@@ -456,3 +457,11 @@ def test_columns_a_pair_agrees_on_are_left_out_exactly():
     explanation = _assert_exact(model, X, background, "raw", model.predict, rows=4)
     total = explanation.values.sum(axis=1) + explanation.base_values
     np.testing.assert_allclose(total, model.predict(X[:4]), rtol=0, atol=1e-10)
+
+
+@pytest.mark.parametrize("activation", sorted(activations.REGISTRY.entries))
+def test_every_activation_equals_brute_force(activation):
+    X, y = _data(n=120, d=4, seed=15)
+    model = MLPClassifier((5, 3), activation, max_iter=10, random_state=0)
+    model.fit(X, _labels("multiclass", y))
+    _assert_exact(model, X, X[100:115], "probability", model.predict_proba, rows=2)
