@@ -338,54 +338,61 @@ def base_entropy(random_state: Any) -> int:
     return int(check_random_state(random_state).randint(2**31 - 1))
 
 
-def permutation_coalitions(
+def antithetic_orders(
     rng: np.random.Generator, n_players: int, n_pairs: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """The prefixes of ``n_pairs`` random permutations and their reverses.
-
-    Returns the orders (2 * n_pairs, d), each permutation followed by its
-    reverse, and the coalitions (2 + 2 * n_pairs * (d - 1), d): the empty one, the
-    full one, then every proper non-empty prefix of each order in turn.
-    """
-    d = n_players
-    orders = np.empty((2 * n_pairs, d), dtype=np.intp)
+) -> np.ndarray:
+    """``n_pairs`` random orders of the players, each followed by its reverse."""
+    orders = np.empty((2 * n_pairs, n_players), dtype=np.intp)
     for p in range(n_pairs):
-        orders[2 * p] = rng.permutation(d)
+        orders[2 * p] = rng.permutation(n_players)
         orders[2 * p + 1] = orders[2 * p][::-1]
-    rank = np.empty_like(orders)
-    np.put_along_axis(rank, orders, np.arange(d)[None, :], axis=1)
-    # prefix t of an order holds the players of rank < t, t = 1 .. d - 1
-    prefixes = rank[:, None, :] < np.arange(1, d)[None, :, None]
-    Z = np.concatenate(
-        [np.zeros((1, d)), np.ones((1, d)), prefixes.reshape(-1, d)]
-    ).astype(np.float64)
-    return orders, Z
+    return orders
+
+
+def walk_values(
+    game: Game, orders: np.ndarray, D: np.ndarray, z0: np.ndarray, budget: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Values of the empty and full coalitions and of every order's prefixes.
+
+    ``D`` (n_players, n_background * h) holds the row's differences, ``z0`` the
+    background's layer-0 pre-activations, flat. A prefix's pre-activations are
+    the previous prefix's plus one player's differences: a running sum. Returns
+    v(empty) and v(all), (n_outputs,), and the proper prefixes' values, (n_orders,
+    n_players - 1, n_outputs).
+    """
+    n_orders, d = orders.shape
+    v_empty = coalition_values(game, z0[None, None].copy())[0, 0]
+    v_full = coalition_values(game, (z0 + D.sum(axis=0))[None, None])[0, 0]
+    per_order = max(1, budget // ((d - 1) * game.n_background * game.widest))
+    inner = []
+    for first in range(0, n_orders, per_order):
+        chunk = orders[first : first + per_order, :-1]
+        pre = np.cumsum(D[chunk], axis=1)  # (orders, d - 1, L)
+        pre += z0
+        v = coalition_values(game, pre.reshape(-1, 1, pre.shape[2]))[:, 0]
+        inner.append(v.reshape(len(chunk), d - 1, -1))
+    return v_empty, v_full, np.concatenate(inner)
 
 
 def permutation_estimates(
-    orders: np.ndarray, v: np.ndarray
+    orders: np.ndarray, v_empty: np.ndarray, v_full: np.ndarray, inner: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """Mean and standard error of the antithetic pairs' marginal contributions.
 
-    ``v`` holds the coalition values in :func:`permutation_coalitions`' order,
-    (n_coalitions, n_outputs). Returns two arrays of shape (d, n_outputs).
+    The arguments are :func:`walk_values`' results for ``orders``. Every order's
+    contributions sum to ``v_full - v_empty``, so the mean does too. Returns two
+    arrays of shape (n_players, n_outputs).
     """
     n_orders, d = orders.shape
-    inner = v[2:].reshape(n_orders, d - 1, -1)
+    ends = (n_orders, 1, inner.shape[2])
     walk = np.concatenate(
-        [
-            np.broadcast_to(v[0], (n_orders, 1, v.shape[1])),
-            inner,
-            np.broadcast_to(v[1], (n_orders, 1, v.shape[1])),
-        ],
-        axis=1,
+        [np.broadcast_to(v_empty, ends), inner, np.broadcast_to(v_full, ends)], axis=1
     )
     steps = np.diff(walk, axis=1)  # (orders, d, k): the player of rank t
     contribution = np.empty_like(steps)
     np.put_along_axis(contribution, orders[:, :, None], steps, axis=1)
     pairs = contribution.reshape(n_orders // 2, 2, d, -1).mean(axis=1)
-    n_pairs = pairs.shape[0]
-    error = pairs.std(axis=0, ddof=1) / np.sqrt(n_pairs)
+    error = pairs.std(axis=0, ddof=1) / np.sqrt(pairs.shape[0])
     return pairs.mean(axis=0), error
 
 
@@ -412,16 +419,10 @@ def sampled_values(
         return values, np.zeros_like(values), base
     entropy = base_entropy(random_state)
     z0 = game.base_pre().ravel()
-    step = max(1, budget // (game.n_background * game.widest))
     for i in range(n):
         rng = row_generator(entropy, game.local_x[i])
-        orders, Z = permutation_coalitions(rng, d, n_permutations // 2)
-        D = pair_differences(game, slice(i, i + 1))
-        v = np.concatenate(
-            [
-                coalition_values(game, (Z[first : first + step] @ D[0] + z0)[:, None])
-                for first in range(0, len(Z), step)
-            ]
-        )[:, 0]
-        values[i], errors[i] = permutation_estimates(orders, v)
+        orders = antithetic_orders(rng, d, n_permutations // 2)
+        D = pair_differences(game, slice(i, i + 1))[0]
+        walk = walk_values(game, orders, D, z0, budget)
+        values[i], errors[i] = permutation_estimates(orders, *walk)
     return full.scatter(players, values), full.scatter(players, errors), base
