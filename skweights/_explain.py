@@ -193,8 +193,10 @@ def explain(
     Returns
     -------
     explanation : shap.Explanation
-        With ``values``, ``base_values``, ``data`` (``X``'s own values: strings
-        stay strings), ``feature_names`` (the input columns) and ``output_names``.
+        A subclass of :class:`shap.Explanation` that adds ``method`` (every shap
+        plot takes it). With ``values``, ``base_values``, ``data`` (``X``'s own
+        values: strings stay strings), ``feature_names`` (the input columns) and
+        ``output_names``.
         Shapes, for ``n`` rows and ``f`` input columns:
 
         - a single-output regressor, or a binary classifier with ``output="raw"``
