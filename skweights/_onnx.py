@@ -125,10 +125,11 @@ def to_onnx(
 
 def _check_dtype(dtype: Any) -> type:
     try:
-        resolved = np.dtype(dtype)
+        resolved = None if dtype is None else np.dtype(dtype)
     except TypeError:
         resolved = None
-    if resolved not in (np.dtype(np.float32), np.dtype(np.float64)):
+    # (np.dtype(None) is float64, so None is compared by identity.)
+    if resolved is None or resolved.type not in (np.float32, np.float64):
         raise ValueError(
             f"to_onnx: dtype must be np.float32 (the default) or np.float64; got "
             f"{dtype!r}."
@@ -243,12 +244,15 @@ class _Nodes:
             return self("Erf", [x])
         x = self("Clip", [x, -_ERF_CLIP, _ERF_CLIP])
         x2 = self("Mul", [x, x])
+        # Horner's rule in t = (x / clip)^2 in [0, 1], so that no coefficient is
+        # tiny (onnxruntime's graph optimizations lost terms near 1e-157).
+        t = self("Mul", [x2, 1.0 / _ERF_CLIP**2])
         coefficients = [1.0]
         for n in range(1, _ERF_TERMS):
-            coefficients.append(coefficients[-1] * 2.0 / (2 * n + 1))
+            coefficients.append(coefficients[-1] * 2.0 * _ERF_CLIP**2 / (2 * n + 1))
         total = self.constant(coefficients[-1])
-        for c in coefficients[-2::-1]:  # Horner's rule in x^2
-            total = self("Add", [self("Mul", [total, x2]), c])
+        for c in coefficients[-2::-1]:
+            total = self("Add", [self("Mul", [total, t]), c])
         scale = self("Mul", [self("Exp", [self("Neg", [x2])]), 2.0 / np.sqrt(np.pi)])
         return self("Mul", [self("Mul", [x, total]), scale])
 
@@ -319,15 +323,8 @@ def _class_labels(scope, model) -> tuple[np.ndarray, bool]:
     from skl2onnx.common.utils_classifier import get_label_classes
 
     classes = np.asarray(get_label_classes(scope, model))
-    if classes.dtype.kind in "iub":
-        return classes.astype(np.int64), True
-    if classes.dtype.kind == "f":
-        if not np.array_equal(classes, np.round(classes)):
-            raise ValueError(
-                f"{type(model).__name__}: ONNX labels are int64 or strings, and the "
-                f"float classes {classes!r} are not whole numbers. Fit on integer "
-                "or string labels to export the model."
-            )
+    # scikit-learn accepts float classes only when they are whole numbers.
+    if classes.dtype.kind in "iubf":
         return classes.astype(np.int64), True
     return np.array([str(c).encode("utf-8") for c in classes], dtype=object), False
 
