@@ -288,11 +288,16 @@ def _link(model) -> tuple[str, dict[str, Any]] | None:
     return _LINKS[name]
 
 
-def _forward(nodes: _Nodes, model, x: str) -> tuple[str, str]:
-    """The raw output and the response (the link of the raw output) of ``model``."""
+def _forward(nodes: _Nodes, model, inputs: list) -> tuple[str, str]:
+    """The raw output and the response (the link of the raw output) of ``model``.
+
+    Several inputs (a DataFrame's columns fed straight to the estimator) are
+    joined side by side, in order, as the columns of ``X``.
+    """
     act = _hidden_activation(model)
     link = _link(model)
-    h = nodes("Cast", [x], to=nodes.proto)
+    columns = [nodes("Cast", [x.full_name], to=nodes.proto) for x in inputs]
+    h = columns[0] if len(columns) == 1 else nodes("Concat", columns, axis=1)
     last = len(model.coefs_) - 1
     for i, (W, b) in enumerate(zip(model.coefs_, model.intercepts_)):
         h = nodes("MatMul", [h, np.asarray(W, dtype=nodes.dtype)])
@@ -308,7 +313,7 @@ def _forward(nodes: _Nodes, model, x: str) -> tuple[str, str]:
 def _convert_regressor(scope, operator, container) -> None:
     model = operator.raw_operator
     nodes = _Nodes(scope, container, _model_dtype(operator))
-    _, response = _forward(nodes, model, operator.inputs[0].full_name)
+    _, response = _forward(nodes, model, operator.inputs)
     container.add_node(
         "Identity",
         [response],
@@ -334,7 +339,7 @@ def _convert_classifier(scope, operator, container) -> None:
 
     model = operator.raw_operator
     nodes = _Nodes(scope, container, _model_dtype(operator))
-    raw, proba = _forward(nodes, model, operator.inputs[0].full_name)
+    raw, proba = _forward(nodes, model, operator.inputs)
     if getattr(model, "_multilabel", False):
         label = nodes("Cast", [nodes("Greater", [raw, 0.0])], to=TensorProto.INT64)
     else:
@@ -356,6 +361,22 @@ def _convert_classifier(scope, operator, container) -> None:
         )
 
 
+def _check_inputs(operator) -> None:
+    """A skweights estimator reads numbers: refuse string inputs clearly."""
+    from skl2onnx.common.data_types import StringTensorType
+
+    model = operator.raw_operator
+    strings = [
+        x.onnx_name for x in operator.inputs if isinstance(x.type, StringTensorType)
+    ]
+    if strings:
+        raise ValueError(
+            f"to_onnx: {type(model).__name__} reads numbers, but the inputs "
+            f"{strings} are strings. Encode them first in the pipeline (e.g. "
+            "OneHotEncoder in a ColumnTransformer), as the model needed at fit."
+        )
+
+
 def _float_type(operator):
     from skl2onnx.common.data_types import DoubleTensorType, FloatTensorType
 
@@ -364,6 +385,7 @@ def _float_type(operator):
 
 
 def _regressor_shapes(operator) -> None:
+    _check_inputs(operator)
     n = operator.inputs[0].get_first_dimension()
     n_outputs = operator.raw_operator.coefs_[-1].shape[1]
     operator.outputs[0].set_type(_float_type(operator)([n, n_outputs]))
@@ -372,6 +394,7 @@ def _regressor_shapes(operator) -> None:
 def _classifier_shapes(operator) -> None:
     from skl2onnx.common.data_types import Int64TensorType, StringTensorType
 
+    _check_inputs(operator)
     model = operator.raw_operator
     n = operator.inputs[0].get_first_dimension()
     n_classes = len(model.classes_)

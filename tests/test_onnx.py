@@ -350,3 +350,27 @@ def test_float64_erf_series_matches_scipy():
     x = np.concatenate([np.linspace(-8, 8, 4001), [-1e-300, 0.0, 1e-8, 30.0]])
     (got,) = session.run(None, {"x": x})
     np.testing.assert_allclose(got, erf(x), rtol=1e-14, atol=1e-300)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_a_dataframe_straight_into_an_estimator(dtype):
+    """One input per column, joined in the order of the model's features."""
+    X, rng = _data(dtype)
+    frame = pd.DataFrame(X, columns=["a", "b", "c", "d"])
+    model = _fit(
+        MLPRegressor((4,), max_iter=5, random_state=0), frame, X[:, 0] - X[:, 3]
+    )
+    onx = to_onnx(model, frame[:1], dtype=dtype)
+    assert [put.name for put in onx.graph.input] == ["a", "b", "c", "d"]
+    session = ort.InferenceSession(onx.SerializeToString())
+    (pred,) = session.run(None, _feeds(frame, dtype))
+    _assert_close(pred[:, 0], model.predict(frame), dtype)
+
+
+def test_string_inputs_to_an_estimator_are_refused():
+    X, rng = _data(np.float32)
+    frame = pd.DataFrame(X, columns=["a", "b", "c", "d"])
+    model = _fit(LinearRegressor(), frame, X[:, 0])
+    sample = frame[:1].astype({"c": str})
+    with pytest.raises(ValueError, match=r"inputs \['c'\] are strings"):
+        to_onnx(model, sample)
