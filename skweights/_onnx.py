@@ -94,6 +94,8 @@ def to_onnx(
     ------
     ImportError
         If onnx or skl2onnx is not installed.
+    sklearn.exceptions.NotFittedError
+        If ``model`` is not fitted.
     ValueError
         If ``dtype`` is not float32 or float64, ``X_sample`` is not 2-D, or the
         model uses an activation or output link without an ONNX form.
@@ -111,7 +113,10 @@ def to_onnx(
     >>> bool(np.allclose(pred[:, 0], model.predict(X), rtol=1e-5, atol=1e-6))
     True
     """
+    from sklearn.utils.validation import check_is_fitted
+
     skl2onnx = _skl2onnx()
+    check_is_fitted(model)
     dtype = _check_dtype(dtype)
     _check_zipmap(model, dtype, options)
     _register(skl2onnx)

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 from scipy.special import erf
 from sklearn.compose import ColumnTransformer
-from sklearn.exceptions import ConvergenceWarning
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.impute import SimpleImputer
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
@@ -185,6 +185,9 @@ def test_zipmap_by_default_as_skl2onnx():
     _assert_close(proba.astype(np.float32), model.predict_proba(X), np.float32)
     (labels, *columns), _ = _run(model, X, np.float32, options={"zipmap": "columns"})
     _assert_close(np.column_stack(columns), model.predict_proba(X), np.float32)
+    options = {"zipmap": False, "output_class_labels": True}
+    (labels, proba, classes), _ = _run(model, X, np.float32, options=options)
+    np.testing.assert_array_equal(classes, model.classes_)
 
 
 def test_training_configuration_does_not_appear():
@@ -292,6 +295,12 @@ def test_bad_dtype(dtype):
     model = _fit(LinearRegressor(), X, X[:, 0])
     with pytest.raises(ValueError, match="dtype must be"):
         to_onnx(model, X[:1], dtype=dtype)
+
+
+def test_an_unfitted_model_is_refused():
+    X, rng = _data(np.float32)
+    with pytest.raises(NotFittedError):
+        to_onnx(make_pipeline(StandardScaler(), MLPClassifier()), X[:1])
 
 
 def test_bad_sample_shape():
