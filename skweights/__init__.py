@@ -9,6 +9,7 @@ names: :mod:`~skweights.initializers`, :mod:`~skweights.penalties`,
 """
 
 from ._explain import explain
+from ._onnx import to_onnx
 from ._persistence import load, save
 from .linear import LinearClassifier, LinearRegressor
 from .mlp import MLPClassifier, MLPRegressor
@@ -24,4 +25,5 @@ __all__ = [
     "explain",
     "load",
     "save",
+    "to_onnx",
 ]
