@@ -673,8 +673,7 @@ class BaseNetwork(BaseEstimator):
         self._training_state = state
         history = state.history
         self.history_ = history
-        # This call's epochs, as scikit-learn's (a partial_fit call runs one).
-        self.n_iter_ = state.n_iter - n_iter_before
+        self.n_iter_ = state.n_iter
         new = [
             r
             for r in history

@@ -245,9 +245,9 @@ class TrainingState:
     """Everything that must survive between ``partial_fit`` calls and warm starts.
 
     ``schedule_epoch`` counts the epochs spent in the current learning-rate schedule
-    (it continues across ``partial_fit`` calls; each ``fit`` starts a new one);
-    ``schedule_key`` says what that schedule was started from, so a changed
-    ``schedule`` or ``learning_rate`` starts a new one.
+    (it continues across warm starts and ``partial_fit`` calls until the schedule
+    has run its course); ``schedule_key`` says what that schedule was started
+    from, so a changed ``schedule`` or ``learning_rate`` starts a new one.
     Saved (pickled or skops) states hold the history as columns of arrays.
     ``record_weights`` is the estimator's setting for the current fit (bins per
     decade of the weight distributions added to each record; 0: none).
@@ -271,16 +271,19 @@ class TrainingState:
     def for_new_fit(self) -> TrainingState:
         """The state a ``fit`` starts from (warm start included).
 
-        ``fit`` starts counters, history, early stopping and the learning-rate
-        schedule afresh (a cosine schedule anneals again over the new ``max_iter``,
-        an adaptive one starts from ``learning_rate`` again: a new ``fit`` always
-        trains, as scikit-learn's MLP starts a new optimizer); the random generator
-        and the optimizer's state (Adam's moments, momentum) carry over.
+        ``fit`` starts counters, history and early stopping afresh; the random
+        generator, the optimizer's state and the learning-rate schedule carry over
+        (the schedule continues, as scikit-learn's ``invscaling`` does;
+        :func:`_start_schedule` starts a new one if ``schedule`` or
+        ``learning_rate`` changed, or if it has run its course).
         """
         return TrainingState(
             rng=self.rng,
             optimizer_state=self.optimizer_state,
             trainable=self.trainable,
+            schedule_state=self.schedule_state,
+            schedule_epoch=self.schedule_epoch,
+            schedule_key=self.schedule_key,
         )
 
     def __getstate__(self) -> dict[str, Any]:
@@ -395,17 +398,20 @@ class _Guard:
         )
 
     def killed_layers(self, objective, coefs, intercepts, X, last_rows=None) -> dict:
-        """Hidden layers constant on every row of ``X`` now but not at the start."""
+        """``{layer: values}`` for a hidden layer this fit flattened (see
+        :func:`_flattened_layer`), unless one at or below it was already flat."""
+        if len(coefs) < 2:
+            return {}
         if last_rows is not None and not any(map(_maybe_constant, last_rows)):
             return {}
         activation = objective.activation
-        now = _constant_hidden_layers(activation, coefs, intercepts, X)
-        if not now:
+        now = _flattened_layer(activation, coefs, intercepts, X)
+        if now is None:
             return {}
-        before = _constant_hidden_layers(
-            activation, self.start[0::2], self.start[1::2], X
-        )
-        return {layer: v for layer, v in now.items() if layer not in before}
+        before = _flattened_layer(activation, self.start[0::2], self.start[1::2], X)
+        if before is not None and before[0] <= now[0]:
+            return {}  # flattened already at the start: not this fit's doing
+        return {now[0]: now[1]}
 
     def restore_start(self, coefs: list, intercepts: list) -> None:
         _put_back(interleave(coefs, intercepts), self.start)
@@ -446,29 +452,39 @@ def _maybe_constant(rows: np.ndarray) -> bool:
     return rows.shape[0] < 2 or bool((rows.min(axis=0) == rows.max(axis=0)).all())
 
 
-def _constant_hidden_layers(activation, coefs, intercepts, X) -> dict:
-    """Hidden layers whose every unit gives one value on every row of ``X``.
+def _flattened_layer(activation, coefs, intercepts, X) -> tuple | None:
+    """The lowest hidden layer whose units the activation flattened, or None.
 
-    Returns ``{layer: the units' values}``; empty with fewer than 2 rows. The
-    forward pass runs over row blocks and stops as soon as every hidden layer has
-    a unit that varies (the usual case: one block).
+    That is a layer whose every unit gives one value on every row of ``X`` while
+    its pre-activations vary: dead ReLUs, saturated sigmoids. A layer made
+    constant by its inputs (zero weights under a strong L1 penalty, constant
+    features) is not one. Returns ``(layer, the units' values)``; None with fewer
+    than 2 rows. The forward pass runs over row blocks and stops as soon as every
+    hidden layer has a unit that varies (the usual case: after one block).
     """
     n_rows, hidden = X.shape[0], len(coefs) - 1
     if n_rows < 2 or hidden < 1:
-        return {}
-    low: list = [None] * hidden
-    high: list = [None] * hidden
+        return None
+    spans: list = [None] * (2 * hidden)  # (min, max) of outputs, then of inputs
     block = int(max(256, _BlockEvaluator._TARGET_FLOATS // max(layer_sizes(coefs))))
     with np.errstate(over="ignore", invalid="ignore"):
         for begin in range(0, n_rows, block):
-            outputs = forward(coefs, intercepts, X[begin : begin + block], activation)
-            for i, a in enumerate(outputs[1:-1]):
+            pre: list = []
+            rows = X[begin : begin + block]
+            outputs = forward(coefs, intercepts, rows, activation, None, pre)
+            for i, a in enumerate(outputs[1:-1] + pre):
                 lo, hi = a.min(axis=0), a.max(axis=0)
-                low[i] = lo if low[i] is None else np.minimum(low[i], lo)
-                high[i] = hi if high[i] is None else np.maximum(high[i], hi)
-            if all((lo < hi).any() for lo, hi in zip(low, high)):
-                return {}
-    return {i: low[i] for i in range(hidden) if np.array_equal(low[i], high[i])}
+                if spans[i] is not None:
+                    lo, hi = np.minimum(spans[i][0], lo), np.maximum(spans[i][1], hi)
+                spans[i] = (lo, hi)
+            if all((lo < hi).any() for lo, hi in spans[:hidden]):
+                return None
+    for layer in range(hidden):
+        low, high = spans[layer]
+        if np.array_equal(low, high):
+            z_low, z_high = spans[hidden + layer]
+            return (layer, low) if (z_low < z_high).any() else None
+    return None
 
 
 def train(
@@ -716,9 +732,20 @@ def _minibatch_epoch(objective, coefs, intercepts, data, state, step) -> dict:
 
 
 def _start_schedule(config: TrainingConfig, state: TrainingState) -> None:
-    """Continue the schedule of a warm start, or start one (its horizon: max_iter)."""
+    """Continue the schedule of a warm start, or start one (its horizon: max_iter).
+
+    A schedule that has run its course (``schedule.finished``: cosine past its
+    horizon, adaptive under its minimum rate) starts again, so a new call always
+    trains at a useful rate (a cosine schedule's warm restart).
+    """
     key = (repr(config.schedule), float(config.learning_rate))
-    if state.schedule_state is not None and state.schedule_key == key:
+    current = state.schedule_state
+    finished = getattr(config.schedule, "finished", None)
+    if (
+        current is not None
+        and state.schedule_key == key
+        and not (finished is not None and finished(current, state.schedule_epoch))
+    ):
         return
     init = config.schedule.init
     if "horizon" in inspect.signature(init).parameters:
