@@ -37,8 +37,7 @@ def ignored_parameters(estimator: Any, optimizer: Any) -> dict[str, str]:
         return {}
     exact = getattr(optimizer, "solves_linear", False)
     why = (
-        "a direct or coordinate-descent solve has no learning rate, epochs or "
-        "batches"
+        "a direct or coordinate-descent solve has no learning rate, epochs or batches"
         if exact
         else "a full-batch solver takes its own step sizes (line search or "
         "Lipschitz estimate) on the whole data"
@@ -90,7 +89,8 @@ def warn_ignored_parameters(estimator: Any, optimizer: Any) -> None:
         for name, reason in ignored.items()
     )
     chosen = type(optimizer).__name__
-    auto = isinstance(estimator.optimizer, str) and estimator.optimizer.lower() == "auto"
+    named = estimator.optimizer
+    auto = isinstance(named, str) and named.lower() == "auto"
     picked = " (optimizer='auto' picked it)" if auto else ""
     warnings.warn(
         f"{type(estimator).__name__}: the {chosen} solver{picked} ignores {parts}. "

@@ -456,11 +456,12 @@ def _flattened_layer(activation, coefs, intercepts, X) -> tuple | None:
     """The lowest hidden layer whose units the activation flattened, or None.
 
     That is a layer whose every unit gives one value on every row of ``X`` while
-    its pre-activations vary: dead ReLUs, saturated sigmoids. A layer made
-    constant by its inputs (zero weights under a strong L1 penalty, constant
-    features) is not one. Returns ``(layer, the units' values)``; None with fewer
-    than 2 rows. The forward pass runs over row blocks and stops as soon as every
-    hidden layer has a unit that varies (the usual case: after one block).
+    its pre-activations vary by more than rounding (:func:`_spread`): dead ReLUs,
+    saturated sigmoids. A layer made constant by its inputs (zero weights under a
+    strong L1 penalty, constant features, a vanishing signal) is not one. Returns
+    ``(layer, the units' values)``; None with fewer than 2 rows. The forward pass
+    runs over row blocks and stops as soon as every hidden layer has a unit that
+    varies (the usual case: after one block).
     """
     n_rows, hidden = X.shape[0], len(coefs) - 1
     if n_rows < 2 or hidden < 1:
@@ -483,8 +484,20 @@ def _flattened_layer(activation, coefs, intercepts, X) -> tuple | None:
         low, high = spans[layer]
         if np.array_equal(low, high):
             z_low, z_high = spans[hidden + layer]
-            return (layer, low) if (z_low < z_high).any() else None
+            return (layer, low) if _spread(z_low, z_high) else None
     return None
+
+
+def _spread(low: np.ndarray, high: np.ndarray) -> bool:
+    """Whether some unit's pre-activations vary by more than rounding.
+
+    A dead ReLU's inputs span a real range of negative values; the inputs of a
+    layer deep in a stack of tiny weights (vanishing signal) differ only in their
+    last digits, and that is not the activation's doing.
+    """
+    tolerance = np.sqrt(np.finfo(low.dtype).eps)
+    magnitude = np.maximum(np.abs(low), np.abs(high))
+    return bool((high - low > tolerance * magnitude).any())
 
 
 def train(
@@ -1088,7 +1101,7 @@ def _divergence_message(
         what = f"training {_what_diverged(state, outcome)}"
     else:
         rate = record["learning_rate"]
-        at = f"learning_rate={rate:.3g}" if rate is not None else "the full-batch solver"
+        at = "the full-batch solver" if rate is None else f"learning_rate={rate:.3g}"
         what = (
             f"training diverged in epoch {record['epoch']} with {at} (loss "
             f"{record['loss']:.3g}): the solver produced non-finite or exploding "
@@ -1147,7 +1160,9 @@ def _stop_line(config: TrainingConfig, state: TrainingState, outcome: Outcome) -
     )
 
 
-def _train_full_batch(objective, coefs, intercepts, data, config, state, run) -> Outcome:
+def _train_full_batch(
+    objective, coefs, intercepts, data, config, state, run
+) -> Outcome:
     """L-BFGS / FISTA on the whole objective; each solver iteration is an epoch."""
     validation_score, _, progress, guard = run
     network = (objective, coefs, intercepts, data)

@@ -100,9 +100,7 @@ def test_a_subclass_gets_its_own_factory_signature():
     ],
     ids=["MLPClassifier", "MLPRegressor", "LinearClassifier", "LinearRegressor"],
 )
-def test_select_from_model_works_with_its_default_importance_getter(
-    estimator, target
-):
+def test_select_from_model_works_with_its_default_importance_getter(estimator, target):
     rng = np.random.default_rng(0)
     noise = rng.normal(size=(len(X), 3))
     data = np.hstack([X, noise])

@@ -14,7 +14,13 @@ import pytest
 from sklearn.datasets import make_regression
 from sklearn.exceptions import ConvergenceWarning
 
-from skweights import LinearRegressor, MLPClassifier, MLPRegressor, optimizers, schedules
+from skweights import (
+    LinearRegressor,
+    MLPClassifier,
+    MLPRegressor,
+    optimizers,
+    schedules,
+)
 
 X, y = make_regression(n_samples=80, n_features=4, noise=1.0, random_state=0)
 y = y / y.std()
@@ -89,9 +95,7 @@ def test_lbfgs_uses_n_iter_no_change_with_early_stopping():
     with warnings.catch_warnings():
         warnings.simplefilter("error", UserWarning)
         warnings.simplefilter("ignore", ConvergenceWarning)
-        MLPRegressor((3,), early_stopping=True, n_iter_no_change=3, **params).fit(
-            X, y
-        )
+        MLPRegressor((3,), early_stopping=True, n_iter_no_change=3, **params).fit(X, y)
     with pytest.warns(UserWarning, match="ignores n_iter_no_change=3"):
         _fit_quietly(MLPRegressor((3,), n_iter_no_change=3, **params))
 
