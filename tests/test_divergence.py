@@ -555,3 +555,30 @@ def test_a_minibatch_convergence_warning_after_the_loss_fell_may_raise_the_rate(
         MLPClassifier((4,), max_iter=3, random_state=0).fit(X, y)
     message = str(caught[0].message)
     assert "raise learning_rate" in message and "the loss went from" in message
+
+
+def test_layers_made_constant_by_their_inputs_are_not_flattened(diabetes):
+    """A strong L1 penalty zeroes every weight (each layer then outputs its
+    biases), and a deep stack of tiny logistic weights passes on a signal that
+    differs only in its last digits: neither is the activation's doing."""
+    from skweights.initializers import random_normal
+
+    X, y = diabetes
+    y = (y - y.mean()) / y.std()
+    sparse = MLPRegressor((4,), penalty="l1", alpha=10.0, max_iter=50, random_state=0)
+    vanishing = MLPRegressor(
+        (32,) * 8,
+        activation="logistic",
+        initializer=random_normal(stddev=0.01),
+        max_iter=30,
+        random_state=0,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        sparse.fit(X, y)
+        vanishing.fit(X, y)
+    assert not sparse.coefs_[0].any()  # every input weight is exactly 0
+    hidden = 1 / (1 + np.exp(-(X @ vanishing.coefs_[0] + vanishing.intercepts_[0])))
+    for W, b in zip(vanishing.coefs_[1:-1], vanishing.intercepts_[1:-1]):
+        hidden = 1 / (1 + np.exp(-(hidden @ W + b)))
+    assert np.ptp(hidden, axis=0).max() < 1e-12  # constant to rounding
