@@ -639,6 +639,7 @@ def _trainable(objective: Objective, coefs: list, intercepts: list):
 
 def _train_minibatch(objective, coefs, intercepts, data, config, state, run) -> Outcome:
     validation_score, epochs, progress, guard = run
+    network = (objective, coefs, intercepts, data)
     params, penalized = _trainable(objective, coefs, intercepts)
     workspace = _workspace(coefs, config.batch_size, data)
     fused = _fusable(objective, config.optimizer)
@@ -677,9 +678,7 @@ def _train_minibatch(objective, coefs, intercepts, data, config, state, run) -> 
                 validation_score is not None and state.best_params is not None
             )
             if outcome.event == "diverged" and checkpoint.active and not restoring_val:
-                _put_back(params, checkpoint.params)
-                state.best_epoch = checkpoint.epoch
-                _keep_alive(guard, objective, coefs, intercepts, data, state)
+                _keep_best(checkpoint, params, guard, network, state)
             break
         checkpoint.offer(params, record["loss"], record["epoch"])
         stop = end_epoch(record, state, config, params, validation_score)
@@ -691,21 +690,33 @@ def _train_minibatch(objective, coefs, intercepts, data, config, state, run) -> 
         outcome.reason = f"ran the {epochs} epoch(s) asked for (partial_fit)"
     restored = _restore_best(state, params, validation_score)
     if outcome.event is None:
-        # The last batch's hidden outputs say whether the full pass is needed.
-        n_last = data.Y.shape[0] - (data.Y.shape[0] - 1) // config.batch_size * (
-            config.batch_size
-        )
-        last_rows = None if restored else workspace.activation_buffers(n_last)[:-1]
-        why = guard.end_check(
-            objective, coefs, intercepts, data, _returned_loss(state), last_rows
-        )
-        if why:
-            outcome.event, outcome.why = "diverged", why
+        outcome.why = _end_of_minibatch_fit(network, step, state, restored)
+        if outcome.why:
+            outcome.event = "diverged"
             if checkpoint.active:
-                _put_back(params, checkpoint.params)
-                state.best_epoch = checkpoint.epoch
-                _keep_alive(guard, objective, coefs, intercepts, data, state)
+                _keep_best(checkpoint, params, guard, network, state)
     return outcome
+
+
+def _end_of_minibatch_fit(network, step, state, restored: bool) -> str:
+    """The end rules (``_Guard.end_check``) after the last epoch; '' if none fired.
+
+    The last batch's hidden outputs (still in the workspace, unless early stopping
+    restored other weights) say whether a pass over the data is needed at all.
+    """
+    objective, coefs, intercepts, data = network
+    n_rows, batch = data.Y.shape[0], step.config.batch_size
+    n_last = n_rows - (n_rows - 1) // batch * batch  # rows in the last batch
+    last_rows = None if restored else step.workspace.activation_buffers(n_last)[:-1]
+    loss = _returned_loss(state)
+    return step.guard.end_check(objective, coefs, intercepts, data, loss, last_rows)
+
+
+def _keep_best(checkpoint, params, guard, network, state) -> None:
+    """``keep_best`` after divergence: the checkpoint's weights, if they are alive."""
+    _put_back(params, checkpoint.params)
+    state.best_epoch = checkpoint.epoch
+    _keep_alive(guard, *network, state)
 
 
 def _returned_loss(state: TrainingState) -> float:
