@@ -127,7 +127,7 @@ def test_fused_fast_path_clips_each_array_like_the_separate_path(
 
     def fit():
         # 0.1: at 0.5 the clipnorm fit kills every ReLU of the second layer, a
-        # divergence that raises; the clipping still triggers in every epoch here.
+        # divergence that raises; the clipping still triggers here.
         model = MLPRegressor(
             (8, 4), optimizer=sgd(**{kind: 0.5}), learning_rate=0.1, max_iter=5
         )
