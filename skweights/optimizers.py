@@ -46,6 +46,7 @@ classes themselves.
 
 from __future__ import annotations
 
+import inspect
 import math
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
@@ -387,6 +388,21 @@ class LionState(NamedTuple):
     mu: list
 
 
+def _returns_itself(cls: type) -> None:
+    """Give a class the signature of a factory that returns it.
+
+    ``inspect.signature(SGD)`` would show ``__init__``'s ``-> None``; the
+    lowercase factories (the classes) return an instance of the class.
+    """
+    signature = inspect.signature(cls.__init__)
+    parameters = list(signature.parameters.values())[1:]  # without self
+    if cls.__init__ is object.__init__:  # no parameters (DirectSolve)
+        parameters = []
+    cls.__signature__ = signature.replace(
+        parameters=parameters, return_annotation=cls.__name__
+    )
+
+
 def _zeros_like(params: Sequence[np.ndarray], fill: float = 0.0) -> list[np.ndarray]:
     """One slot per array, with the array's shape and (floating) dtype."""
     return [np.full_like(p, fill) for p in params]
@@ -492,6 +508,8 @@ class Optimizer(Component, ABC):
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         forget_fused_form(cls, ("_step", "init", "update", "_initial_slot"))
+        # Each subclass its own factory signature (never its parent's).
+        _returns_itself(cls)
 
     def fused_parameter(self) -> tuple:
         """The validated hyper-parameters the fused step needs.
@@ -1201,6 +1219,10 @@ lbfgs, fista, cd, direct, lp = (
     DirectSolve,
     LinearProgram,
 )
+
+
+for _solver in (LBFGS, FISTA, CoordinateDescent, DirectSolve):
+    _returns_itself(_solver)
 
 
 def get(identifier: Any, **kwargs: Any) -> Any:
