@@ -1221,7 +1221,7 @@ lbfgs, fista, cd, direct, lp = (
 )
 
 
-for _solver in (LBFGS, FISTA, CoordinateDescent, DirectSolve):
+for _solver in (LBFGS, FISTA, CoordinateDescent, DirectSolve, LinearProgram):
     _returns_itself(_solver)
 
 
