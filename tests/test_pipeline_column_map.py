@@ -19,7 +19,7 @@ from sklearn.compose import ColumnTransformer
 from sklearn.decomposition import PCA
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.impute import SimpleImputer
-from sklearn.pipeline import make_pipeline
+from sklearn.pipeline import FeatureUnion, make_pipeline
 from sklearn.preprocessing import (
     MinMaxScaler,
     OneHotEncoder,
@@ -129,6 +129,12 @@ PCA_PIPELINES = {
     "PCA then a scaler": lambda: [PCA(3), StandardScaler()],
     "PCA in a ColumnTransformer": lambda: [
         ColumnTransformer([("pca", PCA(2), [0, 1, 2]), ("scaled", MinMaxScaler(), [3])])
+    ],
+    "PCA in a weighted FeatureUnion": lambda: [
+        FeatureUnion(
+            [("pca", PCA(2)), ("scaled", MinMaxScaler())],
+            transformer_weights={"pca": 0.5, "scaled": 2.0},
+        )
     ],
 }
 
