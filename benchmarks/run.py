@@ -303,18 +303,20 @@ def explain_sections(args, settings) -> tuple[list[str], list[dict]]:
         )
     ]
     repeats = settings["explain_repeats"]
-    exact = []
-    for d, (n_ours, n_shap) in settings["exact_rows"].items():
-        log(f"case 9b: exact at d = {d}")
-        exact.append(_explain_speed.exact_row(d, n_ours, n_shap, repeats))
-    log(f"case 9b: sampling at d = {_explain_speed.SAMPLING_D}")
-    sampling, reference = _explain_speed.sampling_rows(
-        settings["sampling_rows"], repeats, log
-    )
+    exact, sampling = [], []
+    for setting in ("pipeline", "array"):
+        build = getattr(_explain_speed, f"{setting}_problem")
+        for d, (n_ours, n_shap) in settings["exact_rows"].items():
+            log(f"case 9b: exact, {setting}, d = {d}")
+            exact.append(_explain_speed.exact_row(build(d), n_ours, n_shap, repeats))
+        log(f"case 9b: sampling, {setting}, d = {_explain_speed.SAMPLING_D}")
+        sampling += _explain_speed.sampling_rows(
+            build(_explain_speed.SAMPLING_D), settings["sampling_rows"], repeats, log
+        )
     out.append(
         section(
             "Case 9b: exact and sampled Shapley values, skweights vs shap",
-            _explain_speed.DESCRIPTION.format(repeats=repeats, **reference),
+            _explain_speed.DESCRIPTION.format(repeats=repeats),
             "### Exact\n\n" + table(exact) + "\n\n### Sampling\n\n" + table(sampling),
         )
     )
