@@ -74,7 +74,7 @@ exact = explain(pipe, rows, background, output="probability", method="exact")
 deep = explain(pipe, rows, background, output="probability", method="deep")
 exact, deep = exact[:, :, "high"], deep[:, :, "high"]
 print(exact.method, deep.method)
-gap = np.abs((exact.values.sum(1) - deep.values.sum(1))).max()
+gap = np.abs(exact.values.sum(1) - deep.values.sum(1)).max()
 print(f"largest difference of the sums: {gap:.1e}")  # both add up to the output
 
 # %%
@@ -86,10 +86,11 @@ print(f"largest difference of the sums: {gap:.1e}")  # both add up to the output
 top_exact = np.abs(exact.values).argmax(axis=1)
 top_deep = np.abs(deep.values).argmax(axis=1)
 relative = np.abs(deep.values - exact.values).sum(1) / np.abs(exact.values).sum(1)
+correlation = np.corrcoef(exact.values.ravel(), deep.values.ravel())[0, 1]
 pd.Series(
     {
         "top-1 agreement": f"{(top_exact == top_deep).mean():.0%}",
-        "correlation": f"{np.corrcoef(exact.values.ravel(), deep.values.ravel())[0, 1]:.3f}",
+        "correlation": f"{correlation:.3f}",
         "median relative error": f"{np.median(relative):.0%}",
         "largest |deep - exact|": f"{np.abs(deep.values - exact.values).max():.3f}",
     }
