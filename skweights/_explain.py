@@ -5,7 +5,6 @@ from __future__ import annotations
 import numbers
 import warnings
 from collections.abc import Sequence
-from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -57,9 +56,12 @@ def explain(
       :math:`v(S) = \sum_k w_k f(x_S, b_{k,\bar S}) / \sum_k w_k` (shap's
       :class:`~shap.ExactExplainer` with an independent masker on the same
       background), for every model, output and link. The first layer sees the
-      columns additively, so all :math:`2^d` coalitions of :math:`d` players are
-      one matrix product, and the rest of the network runs on :math:`2^d \times
-      n_\text{background}` rows per explained row (see ``skweights/_shapley.py``).
+      columns additively, so the coalitions' first-layer inputs cost one
+      addition each, and the rest of the network runs on at most :math:`2^d
+      \times n_\text{background}` rows per explained row (see
+      ``skweights/_shapley.py``); a background row that agrees with the row on
+      :math:`m` columns needs only :math:`2^{d - m}` of them (those columns are
+      null players of the pair), so categorical data is cheaper.
       That is the cost: it doubles with every column. Refused above
       ``2**d * n_background > 2**24`` (:data:`skweights._shapley.EXACT_LIMIT`).
       The raw output of a linear model (linear in its input) takes the closed
@@ -87,11 +89,12 @@ def explain(
       a network in which every hidden unit sees a single column. Otherwise it is
       an approximation, which can rank the features differently from the exact
       values (a linear classifier's ``output="probability"`` included).
-    - ``"auto"`` (default): ``"exact"`` when ``2**d * n_background <= 2**16``
-      (:data:`skweights._shapley.AUTO_LIMIT`: 8 players with 256 background rows,
-      9 with 128, 10 with 64) or when the explained output is linear (a linear
-      model's raw output), else ``"deep"``. The choice depends on the number of
-      players and the background only, never on the rows explained.
+    - ``"auto"`` (default): ``"exact"`` when ``2**d * n_background <= 2**15``
+      (:data:`skweights._shapley.AUTO_LIMIT`: up to 8 players with the 100 stored
+      background rows, 9 with 64, 10 with 32) or when the explained output is
+      linear (a linear model's raw output), else ``"deep"``. The choice depends
+      on the number of players and the background only, never on the rows
+      explained.
 
     In every method and every row,
 
@@ -190,8 +193,10 @@ def explain(
     Returns
     -------
     explanation : shap.Explanation
-        With ``values``, ``base_values``, ``data`` (``X``'s own values: strings
-        stay strings), ``feature_names`` (the input columns) and ``output_names``.
+        A subclass of :class:`shap.Explanation` that adds ``method`` (every shap
+        plot takes it). With ``values``, ``base_values``, ``data`` (``X``'s own
+        values: strings stay strings), ``feature_names`` (the input columns) and
+        ``output_names``.
         Shapes, for ``n`` rows and ``f`` input columns:
 
         - a single-output regressor, or a binary classifier with ``output="raw"``
@@ -279,8 +284,8 @@ def explain(
                 "maskers weigh background rows equally); repeat rows instead."
             )
         return _permutation(model, X, background, output, feature_names)
-    with _each_warning_once():
-        game, data, names = _game(model, X, background, link)
+    X, background = _named(model, X, background)
+    game, data, names = _game(model, X, background, link)
     game.weights = _background_weights(background_weight, game.n_background)
     chosen = method
     if method == "auto":
@@ -395,20 +400,37 @@ def _background_weights(weights: Any, n_background: int) -> np.ndarray:
     return w / w.sum()
 
 
-@contextmanager
-def _each_warning_once():
-    """Repeat no warning: a step warned once per transform warns once in all."""
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        yield
-    seen = set()
-    for record in caught:
-        key = (str(record.message), record.category)
-        if key not in seen:
-            seen.add(key)
-            warnings.warn_explicit(
-                record.message, record.category, record.filename, record.lineno
-            )
+def _named(model: Any, X: Any, background: Any) -> tuple[Any, Any]:
+    """Arrays given to a pipeline fitted on a DataFrame, as DataFrames (warned once).
+
+    Every step would warn on every transform (a dozen identical warnings per
+    call); one warning here, and the columns the pipeline was fitted with.
+    """
+    names = getattr(model, "feature_names_in_", None)
+    if names is None or preprocessing(model) is None:
+        return X, background
+    unnamed = [
+        rows is not None
+        and not hasattr(rows, "columns")
+        and not sp.issparse(rows)
+        and np.ndim(rows) == 2
+        and np.shape(rows)[1] == len(names)
+        for rows in (X, background)
+    ]
+    if not any(unnamed):
+        return X, background
+    warnings.warn(
+        f"X does not have valid feature names, but {type(model).__name__} was "
+        "fitted with feature names; explain reads its columns in the fitted order "
+        f"({', '.join(map(str, names))}).",
+        UserWarning,
+        stacklevel=3,
+    )
+    X, background = (
+        pd.DataFrame(np.asarray(rows), columns=names).infer_objects() if flag else rows
+        for rows, flag in zip((X, background), unnamed)
+    )
+    return X, background
 
 
 def _game(model, X, background, link):

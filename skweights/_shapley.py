@@ -22,14 +22,22 @@ The first layer sees the players additively: its input is the *local* features
     z_0(S) = z_0(b_k) + \sum_{j \in S} D_{kj}, \qquad
     D_{kj} = (u(x) - u(b_k))_{[j]}\, W_0[j],
 
-with :math:`[j]` the local features of column :math:`j`. Every coalition is a row of
-a 0/1 matrix :math:`Z`, so all of them cost one product :math:`Z D`; the rest of
-the network then runs on ``n_coalitions * n_background`` rows (chunked so no
-temporary exceeds :data:`skweights._deepshap.BUDGET` floats), the output link is
-applied, the background is averaged, and a fixed matrix of Shapley weights reduces
-the coalition values (:func:`exact_values`). :func:`sampled_values` evaluates the
-prefixes of random permutations and their reverses instead (antithetic permutation
-sampling), for many players.
+with :math:`[j]` the local features of column :math:`j`. The Shapley values are
+linear in the game, so they are the weighted mean over the background of the pair
+games' values, and in the pair :math:`(x, b_k)` a column on which the two rows
+agree is a null player: each pair enumerates only the :math:`2^m` coalitions of
+its :math:`m` differing columns (on categorical data far fewer than
+:math:`2^d`). Those coalitions' pre-activations are built by doubling (coalition
+:math:`s` holds the players of its set bits: adding player :math:`j`'s
+:math:`D_{kj}` to the first :math:`2^j` gives the next :math:`2^j`), one
+addition per element; the rest of the network then runs on every (pair,
+coalition) (chunked so no temporary exceeds
+:data:`skweights._deepshap.BUDGET` floats), the output link is applied, and a
+fixed matrix of Shapley weights reduces the coalition values
+(:func:`exact_values`). :func:`sampled_values` evaluates the prefixes of random
+permutations and their reverses instead (antithetic permutation sampling), for
+many players, with one product of the 0/1 coalition matrix and the
+differences.
 """
 
 from __future__ import annotations
@@ -43,7 +51,7 @@ from typing import Any
 import numpy as np
 from sklearn.utils import check_random_state
 
-from ._deepshap import BUDGET, forward_layers, link_output
+from ._deepshap import BUDGET, link_output
 
 #: Largest ``2**n_players * n_background`` that ``method="exact"`` accepts: the
 #: network's forward pass runs on that many rows per explained row (about 16
@@ -51,9 +59,11 @@ from ._deepshap import BUDGET, forward_layers, link_output
 EXACT_LIMIT = 2**24
 
 #: Largest ``2**n_players * n_background`` for which ``method="auto"`` picks
-#: ``"exact"`` (10 players with 64 background rows, 9 with 100-128): a few to a
-#: few tens of milliseconds per row for a (64, 32) network.
-AUTO_LIMIT = 2**16
+#: ``"exact"``: 8 players with up to 128 background rows (the stored 100
+#: included), 9 with 64, 10 with 32. Measured on a (64, 32) network with 8
+#: players and 100 background rows: 13 to 80 ms per row on a loaded 2-core machine
+#: (DeepSHAP: about 0.1 ms); every further player doubles it.
+AUTO_LIMIT = 2**15
 
 
 @dataclass
@@ -109,20 +119,31 @@ class Game:
             out[:, j, :] = local[:, block] @ W0[block]
         return out
 
+    def differ(self, local: np.ndarray) -> np.ndarray:
+        """Whether each row and background row differ in each player, (n, b, d).
+
+        Read off the local features, exactly (not off rounded products).
+        """
+        grouping = np.zeros((len(self.groups), self.n_players))
+        grouping[np.arange(len(self.groups)), self.groups] = 1.0
+        unequal = local[:, None, :] != self.local_b[None, :, :]
+        return (unequal @ grouping) > 0
+
     def base_pre(self) -> np.ndarray:
         """Layer 0's pre-activation of the background rows, (n_background, h)."""
         return self.local_b @ self.coefs[0] + self.intercepts[0]
 
     def outputs(self, pre: np.ndarray) -> np.ndarray:
-        """The explained output from layer 0's pre-activations, (n, n_outputs)."""
-        if len(self.coefs) == 1:
-            raw = pre
-        else:
-            first = self.activation.forward(pre)
-            raw = forward_layers(
-                self.coefs[1:], self.intercepts[1:], self.activation, first
-            )[2]
-        return link_output(raw, self.link)
+        """The explained output from layer 0's pre-activations, (n, n_outputs).
+
+        ``pre`` (n, h) is overwritten: every layer works in place where it can
+        (these arrays are the largest of the computation).
+        """
+        z = pre
+        for W, c in zip(self.coefs[1:], self.intercepts[1:]):
+            z = self.activation.forward(z, out=z) @ W
+            z += c
+        return link_output(z, self.link)
 
     def base_value(self) -> np.ndarray:
         """The weighted mean output over the background, (n_outputs,)."""
@@ -173,21 +194,36 @@ def shapley_matrix(n_players: int) -> np.ndarray:
     return np.where(Z > 0, inside, -outside)
 
 
-def coalition_values(
-    game: Game, Z: np.ndarray, D: np.ndarray, z0_b: np.ndarray
-) -> np.ndarray:
-    """Values :math:`v(S)` of coalitions for a few rows, (c, s, n_outputs).
+def coalition_values(game: Game, pre: np.ndarray) -> np.ndarray:
+    """Values :math:`v(S)` from layer 0's pre-activations, (s, c, n_outputs).
 
-    ``Z`` is (1 or c, s, n_players), ``D`` the pairs' differences of
-    contributions (c, n_players, n_background * h), ``z0_b`` the background's
-    layer-0 pre-activations (n_background, h).
+    ``pre`` holds, for ``s`` coalitions and ``c`` rows, the pre-activations of
+    every pair with a background row, (s, c, n_background * h).
     """
-    n_rows, n_coalitions = D.shape[0], Z.shape[1]
-    pre = np.matmul(Z, D).reshape(n_rows, n_coalitions, *z0_b.shape)
-    pre += z0_b
-    out = game.outputs(pre.reshape(-1, z0_b.shape[1]))
-    out = out.reshape(n_rows, n_coalitions, game.n_background, -1)
-    return np.einsum("csbk,b->csk", out, game.weights)
+    n_coalitions, n_rows = pre.shape[:2]
+    out = game.outputs(pre.reshape(-1, game.coefs[0].shape[1]))
+    out = out.reshape(n_coalitions, n_rows, game.n_background, -1)
+    return np.einsum("scbk,b->sck", out, game.weights)
+
+
+def doubling_pre(D: np.ndarray, start: np.ndarray, first: int, step: int) -> np.ndarray:
+    """Layer 0's pre-activations of coalitions ``first .. first + step - 1``.
+
+    Coalition ``s`` holds the players of its set bits. ``step`` is a power of two
+    and ``first`` a multiple of it, so the chunk shares its high bits and
+    enumerates the low ones; each doubling adds one player's differences ``D``
+    (c, n_players, L) to the half built so far: one addition per element instead
+    of a product over the players. ``start`` (c, L) is the empty coalition's.
+    Returns (step, c, L).
+    """
+    for j in range(D.shape[1]):
+        if first >> j & 1:
+            start = start + D[:, j]
+    pre = np.empty((step, *start.shape))
+    pre[0] = start
+    for j in range(step.bit_length() - 1):
+        np.add(pre[: 2**j], D[None, :, j], out=pre[2**j : 2 ** (j + 1)])
+    return pre
 
 
 def pair_differences(game: Game, rows: slice) -> np.ndarray:
@@ -206,6 +242,11 @@ def exact_values(game: Game, budget: int = BUDGET) -> tuple[np.ndarray, np.ndarr
     Returns the values and the base value (the weighted mean output over the
     background). An output linear in the local features (a linear model's raw
     output) takes the closed form :math:`\\phi_j = c_j(x) - E_w[c_j(b)]`.
+    Otherwise the Shapley values are linear in the game, so they are the
+    weighted mean over the background of each pair's own Shapley values; in the
+    pair :math:`(x, b_k)` a column where :math:`x` and :math:`b_k` agree is a null
+    player, so each pair enumerates only the coalitions of the columns where they
+    differ (:func:`pair_values`), which saves much on categorical data.
     """
     full, players = game, None
     game, players = game.active()
@@ -214,23 +255,51 @@ def exact_values(game: Game, budget: int = BUDGET) -> tuple[np.ndarray, np.ndarr
         c_b = np.einsum("b,bjh->jh", game.weights, game.contributions(game.local_b))
         return full.scatter(players, game.contributions(game.local_x) - c_b), base
     check_exact_size(game.n_players, game.n_background)
-    Z, M = coalitions(game.n_players), shapley_matrix(game.n_players)
-    per_coalition = game.n_background * game.widest
-    # Coalition chunks do not depend on the number of rows: a row's sums run in
-    # the same order whatever else is explained with it.
-    step = int(min(len(Z), max(1, budget // per_coalition)))
-    n_rows = max(1, budget // (step * per_coalition))
+    n, d = game.local_x.shape[0], game.n_players
+    c_b = game.contributions(game.local_b)
     z0_b = game.base_pre()
-    n = game.local_x.shape[0]
-    values = np.zeros((n, game.n_players, base.shape[0]))
+    values = np.zeros((n, d, base.shape[0]))
+    n_rows = max(1, budget // (game.n_background * d * z0_b.shape[1]))
     for start in range(0, n, n_rows):
         rows = slice(start, start + n_rows)
-        D = pair_differences(game, rows)
-        for first in range(0, len(Z), step):
-            part = slice(first, first + step)
-            v = coalition_values(game, Z[None, part], D, z0_b)
-            values[rows] += np.einsum("sj,csk->cjk", M[part], v)
+        D = game.contributions(game.local_x[rows])[:, None] - c_b  # (c, b, d, h)
+        differ = game.differ(game.local_x[rows])
+        sizes = differ.sum(axis=2)
+        for size in range(1, d + 1):
+            # The pairs with `size` differing columns, in (row, background) order,
+            # so a row's sums run in the same order whatever else is explained.
+            i, k = np.nonzero(sizes == size)
+            if len(i):
+                order = np.argsort(~differ[i, k], axis=1, kind="stable")[:, :size]
+                D_pairs = D[i[:, None], k[:, None], order]  # (pairs, size, h)
+                phi = pair_values(game, D_pairs, z0_b[k], budget)
+                phi *= game.weights[k][:, None, None]
+                np.add.at(values, (start + i[:, None], order), phi)
     return full.scatter(players, values), base
+
+
+def pair_values(
+    game: Game, D: np.ndarray, start: np.ndarray, budget: int = BUDGET
+) -> np.ndarray:
+    """Shapley values of pair games with the same number of players, (p, m, k).
+
+    ``D`` (p, m, h) holds each pair's differing players' differences, ``start``
+    (p, h) its background row's layer-0 pre-activations.
+    """
+    n_pairs, size, width = D.shape
+    M = shapley_matrix(size)
+    # Powers of two (for doubling_pre), independent of how many pairs there are.
+    step = min(len(M), 2 ** (max(1, budget // game.widest).bit_length() - 1))
+    chunk = max(1, budget // (step * game.widest))
+    phi = np.zeros((n_pairs, size, game.coefs[-1].shape[1]))
+    for first_pair in range(0, n_pairs, chunk):
+        pairs = slice(first_pair, first_pair + chunk)
+        for first in range(0, len(M), step):
+            pre = doubling_pre(D[pairs], start[pairs], first, step)
+            out = game.outputs(pre.reshape(-1, width))
+            out = out.reshape(step, -1, out.shape[1])
+            phi[pairs] += np.einsum("sj,spk->pjk", M[first : first + step], out)
+    return phi
 
 
 def check_exact_size(n_players: int, n_background: int) -> None:
@@ -269,54 +338,61 @@ def base_entropy(random_state: Any) -> int:
     return int(check_random_state(random_state).randint(2**31 - 1))
 
 
-def permutation_coalitions(
+def antithetic_orders(
     rng: np.random.Generator, n_players: int, n_pairs: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """The prefixes of ``n_pairs`` random permutations and their reverses.
-
-    Returns the orders (2 * n_pairs, d), each permutation followed by its
-    reverse, and the coalitions (2 + 2 * n_pairs * (d - 1), d): the empty one, the
-    full one, then every proper non-empty prefix of each order in turn.
-    """
-    d = n_players
-    orders = np.empty((2 * n_pairs, d), dtype=np.intp)
+) -> np.ndarray:
+    """``n_pairs`` random orders of the players, each followed by its reverse."""
+    orders = np.empty((2 * n_pairs, n_players), dtype=np.intp)
     for p in range(n_pairs):
-        orders[2 * p] = rng.permutation(d)
+        orders[2 * p] = rng.permutation(n_players)
         orders[2 * p + 1] = orders[2 * p][::-1]
-    rank = np.empty_like(orders)
-    np.put_along_axis(rank, orders, np.arange(d)[None, :], axis=1)
-    # prefix t of an order holds the players of rank < t, t = 1 .. d - 1
-    prefixes = rank[:, None, :] < np.arange(1, d)[None, :, None]
-    Z = np.concatenate(
-        [np.zeros((1, d)), np.ones((1, d)), prefixes.reshape(-1, d)]
-    ).astype(np.float64)
-    return orders, Z
+    return orders
+
+
+def walk_values(
+    game: Game, orders: np.ndarray, D: np.ndarray, z0: np.ndarray, budget: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Values of the empty and full coalitions and of every order's prefixes.
+
+    ``D`` (n_players, n_background * h) holds the row's differences, ``z0`` the
+    background's layer-0 pre-activations, flat. A prefix's pre-activations are
+    the previous prefix's plus one player's differences: a running sum. Returns
+    v(empty) and v(all), (n_outputs,), and the proper prefixes' values, (n_orders,
+    n_players - 1, n_outputs).
+    """
+    n_orders, d = orders.shape
+    v_empty = coalition_values(game, z0[None, None].copy())[0, 0]
+    v_full = coalition_values(game, (z0 + D.sum(axis=0))[None, None])[0, 0]
+    per_order = max(1, budget // ((d - 1) * game.n_background * game.widest))
+    inner = []
+    for first in range(0, n_orders, per_order):
+        chunk = orders[first : first + per_order, :-1]
+        pre = np.cumsum(D[chunk], axis=1)  # (orders, d - 1, L)
+        pre += z0
+        v = coalition_values(game, pre.reshape(-1, 1, pre.shape[2]))[:, 0]
+        inner.append(v.reshape(len(chunk), d - 1, -1))
+    return v_empty, v_full, np.concatenate(inner)
 
 
 def permutation_estimates(
-    orders: np.ndarray, v: np.ndarray
+    orders: np.ndarray, v_empty: np.ndarray, v_full: np.ndarray, inner: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """Mean and standard error of the antithetic pairs' marginal contributions.
 
-    ``v`` holds the coalition values in :func:`permutation_coalitions`' order,
-    (n_coalitions, n_outputs). Returns two arrays of shape (d, n_outputs).
+    The arguments are :func:`walk_values`' results for ``orders``. Every order's
+    contributions sum to ``v_full - v_empty``, so the mean does too. Returns two
+    arrays of shape (n_players, n_outputs).
     """
     n_orders, d = orders.shape
-    inner = v[2:].reshape(n_orders, d - 1, -1)
+    ends = (n_orders, 1, inner.shape[2])
     walk = np.concatenate(
-        [
-            np.broadcast_to(v[0], (n_orders, 1, v.shape[1])),
-            inner,
-            np.broadcast_to(v[1], (n_orders, 1, v.shape[1])),
-        ],
-        axis=1,
+        [np.broadcast_to(v_empty, ends), inner, np.broadcast_to(v_full, ends)], axis=1
     )
     steps = np.diff(walk, axis=1)  # (orders, d, k): the player of rank t
     contribution = np.empty_like(steps)
     np.put_along_axis(contribution, orders[:, :, None], steps, axis=1)
     pairs = contribution.reshape(n_orders // 2, 2, d, -1).mean(axis=1)
-    n_pairs = pairs.shape[0]
-    error = pairs.std(axis=0, ddof=1) / np.sqrt(n_pairs)
+    error = pairs.std(axis=0, ddof=1) / np.sqrt(pairs.shape[0])
     return pairs.mean(axis=0), error
 
 
@@ -342,17 +418,11 @@ def sampled_values(
         values = exact_values(full, budget)[0]
         return values, np.zeros_like(values), base
     entropy = base_entropy(random_state)
-    z0_b = game.base_pre()
-    step = max(1, budget // (game.n_background * game.widest))
+    z0 = game.base_pre().ravel()
     for i in range(n):
         rng = row_generator(entropy, game.local_x[i])
-        orders, Z = permutation_coalitions(rng, d, n_permutations // 2)
-        D = pair_differences(game, slice(i, i + 1))
-        v = np.concatenate(
-            [
-                coalition_values(game, Z[None, first : first + step], D, z0_b)[0]
-                for first in range(0, len(Z), step)
-            ]
-        )
-        values[i], errors[i] = permutation_estimates(orders, v)
+        orders = antithetic_orders(rng, d, n_permutations // 2)
+        D = pair_differences(game, slice(i, i + 1))[0]
+        walk = walk_values(game, orders, D, z0, budget)
+        values[i], errors[i] = permutation_estimates(orders, *walk)
     return full.scatter(players, values), full.scatter(players, errors), base

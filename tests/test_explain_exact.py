@@ -28,6 +28,7 @@ from skweights import (
     MLPClassifier,
     MLPRegressor,
     _shapley,
+    activations,
     explain,
 )
 
@@ -174,9 +175,23 @@ def test_a_weighted_background_equals_brute_force():
     model = MLPClassifier((8,), max_iter=30, random_state=0).fit(X, y > 0)
     weights = np.random.default_rng(0).uniform(0, 3, size=20)
     weights[3] = 0.0
-    _assert_exact(
+    exact = _assert_exact(
         model, X, X[100:120], "probability", model.predict_proba, weights=weights
     )
+    expected_base = weights @ model.predict_proba(X[100:120]) / weights.sum()
+    np.testing.assert_allclose(exact.base_values[0], expected_base, atol=1e-14)
+    sampled = explain(
+        model,
+        X[:3],
+        X[100:120],
+        output="probability",
+        method="sampling",
+        background_weight=weights,
+        random_state=0,
+    )
+    total = sampled.values.sum(axis=1) + sampled.base_values
+    np.testing.assert_allclose(total, model.predict_proba(X[:3]), rtol=0, atol=1e-8)
+    np.testing.assert_allclose(sampled.base_values, exact.base_values, atol=1e-15)
 
 
 def _frame(n=200, seed=0):
@@ -418,3 +433,35 @@ def test_an_array_into_a_frame_fitted_pipeline_warns_once():
         explain(pipe, X[:3], X[100:130])
     names = [w for w in caught if "valid feature names" in str(w.message)]
     assert len(names) == 1
+
+
+def test_the_permutation_fallback_says_so():
+    X, y = _frame()
+    pipe = _onehot_pipeline(MLPClassifier((4,), max_iter=10, random_state=0))
+    pipe.fit(X, y)
+    explanation = explain(
+        pipe, X.iloc[:2], X.iloc[100:120], fallback="permutation", method="deep"
+    )
+    assert explanation.method == "permutation"
+    assert explanation[0].method == "permutation"
+
+
+def test_columns_a_pair_agrees_on_are_left_out_exactly():
+    # Integer-valued columns: many pairs agree on some columns (null players of
+    # the pair), and the background holds the explained rows themselves.
+    rng = np.random.default_rng(14)
+    X = rng.integers(0, 3, size=(200, 6)).astype(float)
+    y = X[:, 0] * X[:, 1] - X[:, 2] + (X[:, 3] == 1)
+    model = MLPRegressor((8, 4), "tanh", max_iter=30, random_state=0).fit(X, y)
+    background = X[:25]
+    explanation = _assert_exact(model, X, background, "raw", model.predict, rows=4)
+    total = explanation.values.sum(axis=1) + explanation.base_values
+    np.testing.assert_allclose(total, model.predict(X[:4]), rtol=0, atol=1e-10)
+
+
+@pytest.mark.parametrize("activation", sorted(activations.REGISTRY.entries))
+def test_every_activation_equals_brute_force(activation):
+    X, y = _data(n=120, d=4, seed=15)
+    model = MLPClassifier((5, 3), activation, max_iter=10, random_state=0)
+    model.fit(X, _labels("multiclass", y))
+    _assert_exact(model, X, X[100:115], "probability", model.predict_proba, rows=2)
