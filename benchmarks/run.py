@@ -1,8 +1,11 @@
 """skweights' benchmark (``make bench``): speed against scikit-learn, the matmul-only
-limit and PyTorch, linear models to the same objective, prediction, memory and SHAP.
+limit and PyTorch, linear models to the same objective, prediction, memory, SHAP,
+and DeepSHAP's error against exact Shapley values.
 
 Prints one markdown table per case to stdout (progress goes to stderr) and writes
-them to ``benchmarks/results/latest.md`` plus a dated copy. See benchmarks/README.md.
+them to ``benchmarks/results/latest.md`` plus a dated copy (case 9 also to
+``explain.md`` and its accuracy table to ``explain_accuracy.csv``). See
+benchmarks/README.md.
 
 Usage::
 
