@@ -402,7 +402,13 @@ def _run(args: argparse.Namespace) -> str:
         parts.append(feature_selection_section(args))
     explain_parts, accuracy = [], None
     if 9 in args.cases:
-        explain_parts, accuracy = explain_sections(args, settings)
+        try:
+            explain_parts, accuracy = explain_sections(args, settings)
+        except Exception as error:  # a broken case must not hide the others' tables
+            explain_parts = [
+                section("Case 9: explanations", f"_Failed: {type(error).__name__}: "
+                        f"{error}_", "")
+            ]  # fmt: skip
         parts += explain_parts
     footer = _footer(start)
     parts.append(footer)
