@@ -465,3 +465,13 @@ def test_every_activation_equals_brute_force(activation):
     model = MLPClassifier((5, 3), activation, max_iter=10, random_state=0)
     model.fit(X, _labels("multiclass", y))
     _assert_exact(model, X, X[100:115], "probability", model.predict_proba, rows=2)
+
+
+@pytest.mark.parametrize("method", ["exact", "sampling"])
+def test_a_row_equal_to_its_background_gets_exact_zeros(method):
+    model, X = _sampling_case()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        background = np.repeat(X[:1], 10, axis=0)
+        explanation = explain(model, X[:1], background, method=method, random_state=0)
+    np.testing.assert_array_equal(explanation.values, 0.0)
