@@ -93,8 +93,8 @@ def explain(
       (:data:`skweights._shapley.AUTO_LIMIT`: up to 8 players with the 100 stored
       background rows, 9 with 64, 10 with 32) or when the explained output is
       linear (a linear model's raw output), else ``"deep"``. The choice depends
-      on the number of players and the background only, never on the rows
-      explained.
+      on the number of players (the columns that reach the network) and the
+      background only, never on the rows explained.
 
     In every method and every row,
 
@@ -289,7 +289,7 @@ def explain(
     game.weights = _background_weights(background_weight, game.n_background)
     chosen = method
     if method == "auto":
-        chosen = choose_method(game.n_players, game.n_background, game.linear_identity)
+        chosen = choose_method(game)
     error_std = None
     if chosen == "exact":
         values, base_value = exact_values(game)

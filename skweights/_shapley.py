@@ -315,9 +315,14 @@ def check_exact_size(n_players: int, n_background: int) -> None:
         )
 
 
-def choose_method(game_players: int, n_background: int, linear: bool) -> str:
-    """``"auto"``'s choice: exact when its per-row cost is small, else deep."""
-    if linear or 2**game_players * n_background <= AUTO_LIMIT:
+def choose_method(game: Game) -> str:
+    """``"auto"``'s choice: exact when its per-row cost is small, else deep.
+
+    Decided from the players that reach the network and the background size
+    only (and whether the output is linear), never from the rows explained.
+    """
+    n_players = len(np.unique(game.groups))
+    if game.linear_identity or 2**n_players * game.n_background <= AUTO_LIMIT:
         return "exact"
     return "deep"
 

@@ -475,3 +475,17 @@ def test_a_row_equal_to_its_background_gets_exact_zeros(method):
         background = np.repeat(X[:1], 10, axis=0)
         explanation = explain(model, X[:1], background, method=method, random_state=0)
     np.testing.assert_array_equal(explanation.values, 0.0)
+
+
+def test_auto_counts_only_the_columns_that_reach_the_network():
+    X, y = _data(n=400, d=9, seed=16)
+    kept = [f"x{j}" for j in range(8)]
+    frame = pd.DataFrame(X, columns=[f"x{j}" for j in range(9)])
+    pipe = make_pipeline(
+        make_column_transformer((StandardScaler(), kept)),  # x8 is dropped
+        MLPRegressor((4,), max_iter=5, random_state=0),
+    ).fit(frame, y)
+    n_background = _shapley.AUTO_LIMIT // 2**8
+    explanation = explain(pipe, frame.iloc[:2], frame.iloc[-n_background:])
+    assert explanation.method == "exact"
+    assert np.all(explanation.values[:, 8] == 0)
