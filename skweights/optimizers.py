@@ -55,7 +55,12 @@ import numpy as np
 
 from ._full_batch import FISTA, LBFGS, MinimizeResult
 from ._kernels import forget_fused_form
-from ._linear_solvers import CoordinateDescent, DirectSolve, LinearProgram
+from ._linear_solvers import (
+    CoordinateDescent,
+    DirectSolve,
+    LinearProgram,
+    QuadraticProgram,
+)
 from ._registry import Component, Registry, store_params
 from ._validation import check_bool as _check_bool
 from ._validation import check_real as _check_real
@@ -1183,6 +1188,7 @@ REGISTRY = Registry(
         "cd": CoordinateDescent,
         "direct": DirectSolve,
         "lp": LinearProgram,
+        "qp": QuadraticProgram,
     },
     aliases={
         "l-bfgs": "lbfgs",
@@ -1211,10 +1217,13 @@ def get(identifier: Any, **kwargs: Any) -> Any:
     identifier : str, optimizer class or optimizer
         A registered name (case-insensitive; see ``REGISTRY.names``): ``"sgd"``,
         ``"adam"``, ``"adamw"``, ``"rmsprop"``, ``"adagrad"``, ``"lion"``,
-        ``"lbfgs"`` (alias ``"l-bfgs"``), ``"fista"``, and for squared-loss linear
+        ``"lbfgs"`` (alias ``"l-bfgs"``), ``"fista"``; for squared-loss linear
         models ``"cd"`` (coordinate descent, alias ``"coordinate_descent"``) and
-        ``"direct"`` (normal equations, alias ``"exact"``); an optimizer class
-        (built with ``kwargs``); or an optimizer object, returned unchanged.
+        ``"direct"`` (normal equations, alias ``"exact"``); for quantile and
+        absolute-error linear models ``"lp"`` (linear program, alias ``"highs"``;
+        L1 penalty or none) and ``"qp"`` (quadratic program; any elastic-net
+        penalty); an optimizer class (built with ``kwargs``); or an optimizer
+        object, returned unchanged.
     **kwargs : dict
         Hyper-parameters, when ``identifier`` is a name or a class.
 
