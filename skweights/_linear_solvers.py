@@ -1224,9 +1224,11 @@ class QuadraticProgram(Component):
     --------
     >>> from skweights import LinearRegressor
     >>> X, y = [[0.0], [1.0], [2.0], [3.0], [4.0]], [0.0, 1.0, 2.0, 3.0, 20.0]
-    >>> model = LinearRegressor(loss="absolute_error", alpha=0.1).fit(X, y)
-    >>> type(model.optimizer_).__name__, model.coef_.round(6)
-    ('QuadraticProgram', array([0.952381]))
+    >>> model = LinearRegressor(loss="absolute_error", alpha=1.0).fit(X, y)
+    >>> type(model._resolve()["optimizer"]).__name__  # the default penalty="l2"
+    'QuadraticProgram'
+    >>> model.coef_, round(float(model.intercept_), 9)  # the outlier does not pull
+    (array([1.]), 0.0)
     """
 
     full_batch = True

@@ -1200,12 +1200,13 @@ REGISTRY = Registry(
 
 # The lowercase names of 0.1 (``sgd(momentum=0.9)``) are the classes themselves.
 sgd, adam, adamw, rmsprop, adagrad, lion = SGD, Adam, AdamW, RMSprop, Adagrad, Lion
-lbfgs, fista, cd, direct, lp = (
+lbfgs, fista, cd, direct, lp, qp = (
     LBFGS,
     FISTA,
     CoordinateDescent,
     DirectSolve,
     LinearProgram,
+    QuadraticProgram,
 )
 
 
