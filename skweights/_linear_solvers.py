@@ -979,11 +979,11 @@ def lp(method: str = "highs-ipm") -> LinearProgram:
 # --------------------------------------------------------------------------------------
 
 # Smoothing widths of the continuation, relative to the targets' spread; the relative
-# tolerance of the optimality (KKT) check; rows a face may interpolate per free
-# parameter (more than one only where rows repeat).
+# tolerance of the optimality (KKT) check; the most rows a face may interpolate, per
+# free parameter and at least (more than one per parameter only where rows repeat).
 _QP_WIDTHS = 10.0 ** -np.arange(1, 13)
 _KKT_TOL = 1e-9
-_FACE_ROWS = 4
+_FACE_ROWS = (4, 256)
 
 
 def _qp_slopes(objective: Any, coefs: list, name: str) -> tuple[float, float]:
@@ -1080,7 +1080,7 @@ def _face(t: _Target, beta: np.ndarray, intercept: float, eps: float):
     r = t.residual(beta, intercept)
     Z, active = np.flatnonzero((r > -b * eps) & (r < a * eps)), np.flatnonzero(beta)
     m, f, k = len(active), int(t.fit_intercept), len(Z)
-    if k > _FACE_ROWS * (m + f):
+    if k > max(_FACE_ROWS[0] * (m + f), _FACE_ROWS[1]):  # too wide a zone
         return None
     u = np.where(r >= a * eps, a * t.c, -b * t.c)
     u[Z] = 0.0
@@ -1099,6 +1099,12 @@ def _face(t: _Target, beta: np.ndarray, intercept: float, eps: float):
     solution = np.linalg.lstsq(M, rhs, rcond=None)[0]
     new = np.zeros_like(beta)
     new[active] = solution[:m]
+    # Rounding-level weights (below 1e-12 of y's scale in every prediction) are
+    # zeros: their sign is noise.
+    tiny = (
+        1e-3 * _KKT_TOL * (np.abs(t.y).max() + 1.0) / max(float(abs(t.X).max()), 1e-300)
+    )
+    new[np.abs(new) <= tiny] = 0.0
     new_intercept = intercept + float(solution[m]) if f else 0.0
     u[Z] = solution[m + f :]
     if _kkt_holds(t, new, new_intercept, u, Z, np.sign(beta)):
@@ -1112,14 +1118,15 @@ def _kkt_holds(t: _Target, beta, intercept, u, Z, signs) -> bool:
     The program's optimality conditions, each to ``_KKT_TOL`` of its scale: rows of
     ``Z`` interpolate with ``u`` in :math:`[-b c_i, a c_i]`, the others lie on the
     side their ``u`` says; :math:`X^\top u` equals the penalty's gradient on the
-    non-zero weights (of the expected ``signs``) and is within the L1 strength on
+    non-zero weights (of the expected ``signs`` with an L1 part or ``positive``;
+    a sign change would leave the face) and is within the L1 strength on
     the zeros; ``u`` sums to zero with an intercept.
     """
     a, b = t.slopes
     r = t.residual(beta, intercept)
     tol_r = _KKT_TOL * (np.abs(t.y).max() + 1.0)
     tol_u = _KKT_TOL * t.c.max()
-    tol_g = _KKT_TOL * (float(np.abs(_dense(t.X)).max()) * t.c.sum() + t.l1)
+    tol_g = _KKT_TOL * (float(abs(t.X).max()) * t.c.sum() + t.l1)
     outside = np.ones(len(r), dtype=bool)
     outside[Z] = False
     g = np.asarray(t.X.T @ u).ravel()
@@ -1130,7 +1137,9 @@ def _kkt_holds(t: _Target, beta, intercept, u, Z, signs) -> bool:
         np.all(np.abs(r[Z]) <= tol_r)
         and np.all((u[Z] >= -b * t.c[Z] - tol_u) & (u[Z] <= a * t.c[Z] + tol_u))
         and np.all(side >= -tol_r)
-        and np.all(np.sign(beta[~zero]) == signs[~zero])
+        and (
+            t.l1 == 0 and not t.positive or np.all(np.sign(beta[~zero]) == signs[~zero])
+        )
         and np.all(np.abs(gradient) <= tol_g)
         and np.all(g[zero] <= t.l1 + tol_g)
         and (t.positive or np.all(-g[zero] <= t.l1 + tol_g))
@@ -1224,9 +1233,7 @@ class QuadraticProgram(Component):
     --------
     >>> from skweights import LinearRegressor
     >>> X, y = [[0.0], [1.0], [2.0], [3.0], [4.0]], [0.0, 1.0, 2.0, 3.0, 20.0]
-    >>> model = LinearRegressor(loss="absolute_error", alpha=1.0).fit(X, y)
-    >>> type(model._resolve()["optimizer"]).__name__  # the default penalty="l2"
-    'QuadraticProgram'
+    >>> model = LinearRegressor(loss="absolute_error", alpha=1.0).fit(X, y)  # L2
     >>> model.coef_, round(float(model.intercept_), 9)  # the outlier does not pull
     (array([1.]), 0.0)
     """

@@ -180,6 +180,27 @@ def test_weights_sparse_and_no_intercept_are_certified(fit_intercept):
     assert dense.history_[-1]["loss"] == pytest.approx(value, rel=1e-12)
 
 
+@pytest.mark.parametrize("related", [True, False], ids=["related", "noise"])
+@pytest.mark.parametrize("penalty", ["l2", "elasticnet"])
+@pytest.mark.parametrize(
+    "loss, slopes",
+    [(QuantileLoss(0.25), (0.25, 0.75)), ("absolute_error", (1.0, 1.0))],
+    ids=["quantile-0.25", "absolute_error"],
+)
+def test_ties_and_repeated_rows_are_certified(loss, slopes, penalty, related):
+    # Integer X and y: many rows repeat and interpolate together; with y
+    # unrelated to X the optimal weights are zeros (their rounding-level signs
+    # must not fail the check).
+    rng = np.random.default_rng(12)
+    X = rng.integers(0, 3, size=(300, 4)).astype(float)
+    y = rng.integers(0, 3, size=300) + (X @ [1.0, -1.0, 2.0, 0.0] if related else 0)
+    model = _fit(X=X, y=y, loss=loss, penalty=penalty, alpha=0.01)
+    l1, l2 = (0.005, 0.005) if penalty == "elasticnet" else (0.0, 0.01)
+    intercept = float(model.intercept_)
+    assert _certified(X, y, model.coef_, intercept, slopes, l1, l2)
+    assert related or np.all(model.coef_ == 0)
+
+
 def test_zero_and_integer_weights_are_repeated_rows():
     X, y = _data(n=40, seed=6)
     weights = np.tile([0, 1, 2, 3], 10)
