@@ -1210,7 +1210,8 @@ class QuadraticProgram(Component):
     scale. The result is the program's unique optimum (the weights are unique;
     the intercept can be an interval, of which one point is returned), exact to
     rounding. If no polished solution passes, the last smoothed one is returned
-    with a ``ConvergenceWarning``. With 20 features, 5,000 rows take about 0.5 s.
+    with a ``ConvergenceWarning``. It takes about as long as :class:`LinearProgram`
+    on the same data (5,000 rows and 20 features: 0.5 to 2 s on a loaded machine).
 
     Each target of a multi-output ``y`` is its own program; rows of weight 0 are
     left out; ``positive=True`` keeps the weights non-negative; sparse ``X`` stays
@@ -1338,6 +1339,11 @@ class QuadraticProgram(Component):
             t = _Target(X, Y[:, k], c, slopes, l1 * s, l2 * s, fit_intercept, positive)
             b0 = float(start[k]) if fit_intercept else 0.0
             W[:, k], b_k, iters, proved = _solve_qp(t, W[:, k], b0)
+            if not (np.isfinite(W[:, k]).all() and np.isfinite(b_k)):
+                raise ValueError(
+                    f"optimizer={self.name!r}: L-BFGS-B diverged (non-finite "
+                    "weights). Check X and y for huge values, or scale them."
+                )
             if fit_intercept:
                 b[k] = b_k
             n_iter, exact = n_iter + iters, exact and proved

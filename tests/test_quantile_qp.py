@@ -275,3 +275,18 @@ def test_refusals_say_what_to_use_and_leave_the_model_unchanged():
     solver = optimizers.get("qp")
     assert type(solver) is optimizers.QuadraticProgram
     assert solver.solves_linear and solver.full_batch and not solver.needs_smooth_loss
+
+
+def test_a_diverged_solve_raises_and_leaves_the_model_unchanged(monkeypatch):
+    import skweights._linear_solvers as solvers
+
+    X, y = _data(seed=13)
+    model = _fit(X=X, y=y, loss=QuantileLoss(0.8))
+    before = model.coef_.copy(), model.intercept_.copy()
+    monkeypatch.setattr(
+        solvers, "_solve_qp", lambda t, beta, b: (beta * np.nan, b, 1, False)
+    )
+    with pytest.raises(ValueError, match="diverged"):
+        model.fit(X, y)
+    np.testing.assert_array_equal(model.coef_, before[0])
+    np.testing.assert_array_equal(model.intercept_, before[1])
