@@ -1339,11 +1339,6 @@ class QuadraticProgram(Component):
             t = _Target(X, Y[:, k], c, slopes, l1 * s, l2 * s, fit_intercept, positive)
             b0 = float(start[k]) if fit_intercept else 0.0
             W[:, k], b_k, iters, proved = _solve_qp(t, W[:, k], b0)
-            if not (np.isfinite(W[:, k]).all() and np.isfinite(b_k)):
-                raise ValueError(
-                    f"optimizer={self.name!r}: L-BFGS-B diverged (non-finite "
-                    "weights). Check X and y for huge values, or scale them."
-                )
             if fit_intercept:
                 b[k] = b_k
             n_iter, exact = n_iter + iters, exact and proved
