@@ -1228,7 +1228,14 @@ lbfgs, fista, cd, direct, lp, qp = (
 )
 
 
-for _solver in (LBFGS, FISTA, CoordinateDescent, DirectSolve, LinearProgram):
+for _solver in (
+    LBFGS,
+    FISTA,
+    CoordinateDescent,
+    DirectSolve,
+    LinearProgram,
+    QuadraticProgram,
+):
     _returns_itself(_solver)
 
 
