@@ -183,7 +183,8 @@ def explain(
     n_permutations : int, default=None
         ``"sampling"``'s budget: the number of random orders of the players, an
         even number >= 4 (each order is walked with its reverse). ``None`` takes
-        ``max(10, 2 * d)`` for ``d`` players. The standard error falls as
+        ``max(32, 2 * d)`` for ``d`` players (with fewer orders the standard
+        error, estimated from the pairs' spread, is itself unreliable). The standard error falls as
         ``1 / sqrt(n_permutations)``.
     random_state : int, RandomState instance or None, default=None
         Seeds ``"sampling"``: the same seed gives the same values, row by row
@@ -375,10 +376,16 @@ def _check_options(fallback: Any, method: Any, n_permutations: Any) -> None:
 
 
 def _n_permutations(n_permutations: int | None, n_players: int) -> int:
-    """The sampling budget: ``2 * n_players``, at least 10, unless given."""
+    """The sampling budget: ``2 * n_players``, at least 32, unless given.
+
+    Fewer orders leave the standard error itself unreliable (it is estimated from
+    the spread of the antithetic pairs): at 10 orders, a penguins pipeline's
+    probabilities fell within 4 ``error_std`` of the exact values for only 90% of
+    them with some seeds.
+    """
     if n_permutations is not None:
         return int(n_permutations)
-    return max(10, 2 * n_players)
+    return max(32, 2 * n_players)
 
 
 def _background_weights(weights: Any, n_background: int) -> np.ndarray:
