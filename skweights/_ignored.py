@@ -37,7 +37,8 @@ def ignored_parameters(estimator: Any, optimizer: Any) -> dict[str, str]:
         return {}
     exact = getattr(optimizer, "solves_linear", False)
     why = (
-        "a direct or coordinate-descent solve has no learning rate, epochs or batches"
+        "an exact linear solve (direct, coordinate descent, linear or quadratic "
+        "program) has no learning rate, epochs or batches"
         if exact
         else "a full-batch solver takes its own step sizes (line search or "
         "Lipschitz estimate) on the whole data"
