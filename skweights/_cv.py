@@ -89,11 +89,12 @@ def _cv_doc(base_cls, summary: str, n_alphas: int, cv_note: str, scoring: str) -
     name = base_cls.__name__
     return f"""{summary}
 
-    A ``{name}`` whose ``alpha`` is chosen by cross-validation: on each fold the
-    grid is walked warm-started (see :func:`skweights.inspection.
-    regularization_path`), each alpha scored on the held-out part, then the
-    estimator is refitted at the best mean score on all the data. It is a fitted
-    ``{name}`` then (``coefs_``, ``predict``, ``score``...), as ``LassoCV`` is a
+    The ``alpha`` of a ``{name}`` chosen by cross-validation: on each fold the
+    grid is walked warm-started (as
+    :func:`skweights.inspection.regularization_path` does), each alpha scored on
+    the held-out part; then the estimator is refitted on all the data at the
+    alpha with the best mean score. The result is that ``{name}`` fitted at
+    ``alpha_`` (``coefs_``, ``predict``, ``score``...), as ``LassoCV`` is a
     ``Lasso``. See the user guide's "Choosing alpha".
 
     Parameters
