@@ -268,7 +268,8 @@ def _fold_path(base, X, y, sample_weight, train, test, alphas, scorer):
         fits = inspection._fit_each(model, X_train, y_train, alphas, True, fit_params)
     else:
         # The solver path returns weights only: one fit at the strongest alpha
-        # (all zeros, immediate) gives the fitted attributes the scorer needs.
+        # (all zeros from the default grid: immediate) gives the fitted
+        # attributes the scorer needs; its weights are replaced below.
         model.set_params(alpha=float(alphas[0]))
         inspection._fit_converged(model, X_train, y_train, fit_params)
     scores = []
