@@ -254,16 +254,21 @@ class _CVMixin:
 def _fold_path(base, X, y, sample_weight, train, test, alphas, scorer):
     """One fold: the warm-started path on ``train``, each alpha scored on ``test``.
 
+    ``scorer`` is a scikit-learn scorer, or ``_MSE`` for minus the (weighted) mean
+    squared error computed from the weights directly, as ``LassoCV`` does.
     Returns the scores (in ``alphas``' order) and whether each fit converged.
     """
     X_train, y_train = _safe_indexing(X, train), _safe_indexing(y, train)
     X_test, y_test = _safe_indexing(X, test), _safe_indexing(y, test)
     fit_params, score_params = {}, {}
-    if sample_weight is not None and not isinstance(sample_weight, numbers.Number):
+    if sample_weight is not None:
         fit_params["sample_weight"] = sample_weight[train]
         score_params["sample_weight"] = sample_weight[test]
     model = clone(base).set_params(warm_start=True)
     fits = inspection._solver_path(model, X_train, y_train, alphas, True, fit_params)
+    if fits is not None and isinstance(scorer, _DirectMSE):
+        scores = _mse_scores(fits, X_test, y_test, score_params.get("sample_weight"))
+        return scores, np.asarray(fits.converged, dtype=bool)
     if fits is None:
         fits = inspection._fit_each(model, X_train, y_train, alphas, True, fit_params)
     else:
@@ -272,12 +277,34 @@ def _fold_path(base, X, y, sample_weight, train, test, alphas, scorer):
         # attributes the scorer needs; its weights are replaced below.
         model.set_params(alpha=float(alphas[0]))
         inspection._fit_converged(model, X_train, y_train, fit_params)
+    if isinstance(scorer, _DirectMSE):
+        scorer = check_scoring(base, scoring="neg_mean_squared_error")
     scores = []
     for weights, biases in zip(fits.weights, fits.biases):
         model.coefs_ = [np.asarray(W, dtype=X.dtype) for W in weights]
         model.intercepts_ = [np.asarray(b, dtype=X.dtype) for b in biases]
         scores.append(float(scorer(model, X_test, y_test, **score_params)))
     return np.array(scores), np.asarray(fits.converged, dtype=bool)
+
+
+class _DirectMSE:
+    """The default scoring of squared-loss linear regressors: minus the mean
+    squared error, from the path's weights without a scorer call per alpha (a
+    class, so that the marker survives joblib's pickling to worker processes)."""
+
+
+_MSE = _DirectMSE()
+
+
+def _mse_scores(fits, X_test, y_test, weights) -> np.ndarray:
+    """Minus the (sample-weighted) mean squared error of each alpha's linear fit,
+    averaged over targets as :func:`sklearn.metrics.mean_squared_error`."""
+    Y = np.asarray(y_test, dtype=np.float64).reshape(X_test.shape[0], -1)
+    scores = []
+    for W, b in zip(fits.weights, fits.biases):
+        residual = Y - (X_test @ np.asarray(W[0], dtype=np.float64) + b[0])
+        scores.append(-np.average(np.mean(residual**2, axis=1), weights=weights))
+    return np.array(scores)
 
 
 def _lasso_grid(base, X, y, sample_weight, n_alphas: int, eps: float):
@@ -407,7 +434,7 @@ class _LinearRegressorCVMixin(_CVMixin):
 
     def _scorer(self, base):
         if self.scoring is None and _squared(base):
-            return check_scoring(base, scoring="neg_mean_squared_error")
+            return _MSE
         return check_scoring(base, scoring=self.scoring)
 
     def _default_scoring_name(self) -> str:

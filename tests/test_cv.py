@@ -255,3 +255,32 @@ def test_plot_cv_path(diabetes):
     np.testing.assert_allclose(line.get_ydata(), model.cv_results_["mean_test_score"])
     assert ax.get_lines()[1].get_xdata()[0] == model.alpha_
     assert "neg_mean_squared_error" in ax.get_ylabel()
+
+
+def test_l1_path_with_a_scorer_scores_each_lasso(diabetes):
+    """A scorer on the coordinate-descent path: the fold's Lasso at each alpha."""
+    from sklearn.linear_model import Lasso
+    from sklearn.metrics import r2_score
+
+    X, y = diabetes
+    cv = KFold(3)
+    alphas = [1.0, 0.1, 0.01]
+    model = LinearRegressorCV(penalty="l1", alphas=alphas, cv=cv, scoring="r2")
+    model.fit(X, y)
+    for k, (train, test) in enumerate(cv.split(X)):
+        expected = [
+            r2_score(y[test], Lasso(alpha=a).fit(X[train], y[train]).predict(X[test]))
+            for a in alphas
+        ]
+        np.testing.assert_allclose(
+            model.cv_results_[f"split{k}_test_score"], expected, rtol=1e-6
+        )
+    # The default scoring (minus the MSE, computed from the weights) equals the
+    # scorer's.
+    default = LinearRegressorCV(penalty="l1", alphas=alphas, cv=cv).fit(X, y)
+    scored = clone(default).set_params(scoring="neg_mean_squared_error").fit(X, y)
+    np.testing.assert_allclose(
+        default.cv_results_["mean_test_score"],
+        scored.cv_results_["mean_test_score"],
+        rtol=1e-12,
+    )
