@@ -148,5 +148,5 @@ import matplotlib.pyplot as plt  # noqa: E402  (the [plot] extra, which make dem
 from skweights.plotting import plot_training_history  # noqa: E402
 
 fig = plot_training_history(model)
-fig.suptitle("MLPClassifier((64, 32)) on digits: loss, learning rate, norms")
+fig.suptitle("MLPClassifier((64, 32)) on digits: training history")
 plt.show()

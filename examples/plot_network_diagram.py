@@ -58,8 +58,10 @@ print("non-zero weights:", sum(int(np.count_nonzero(W)) for W in weights), "of 6
 # %%
 # Wide layers and frozen layers
 # -----------------------------
-# With a hundred hidden units every weight would be a tangle of 3,000 lines;
-# ``top_k=2`` keeps the two strongest incoming connections of each node. The first
+# With a hundred hidden units every weight would be a tangle of 3,000 lines. By
+# default ``plot_network`` draws the 500 largest (``max_edges``, shared by the
+# layers; the title says how many it left out); ``top_k=2`` instead keeps the two
+# strongest incoming connections of each node, so every node stays linked. The first
 # layer here is frozen (``frozen_layers=(0,)``): only the output layer was trained
 # on top of the random initial features, and its grey band says so.
 X, y = cancer.data, cancer.target_names[cancer.target]

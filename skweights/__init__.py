@@ -15,6 +15,7 @@ from ._cv_estimators import (
     MLPRegressorCV,
 )
 from ._explain import explain
+from ._onnx import to_onnx
 from ._persistence import load, save
 from .linear import LinearClassifier, LinearRegressor
 from .mlp import MLPClassifier, MLPRegressor
@@ -34,4 +35,5 @@ __all__ = [
     "explain",
     "load",
     "save",
+    "to_onnx",
 ]

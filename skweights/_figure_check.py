@@ -15,7 +15,9 @@ Used by the tests of :mod:`skweights.plotting` and by the documentation build
 - a figure size outside ``min_size`` .. ``max_size`` inches.
 
 Reference lines (``axvline``, ``axhline``: partly in axes coordinates) and colorbar
-axes are not data. Matplotlib is imported lazily, so importing this module is free.
+axes are not data; the tick labels of an axes turned off (``ax.axis("off")``, a
+panel of text) are not drawn, so not checked. Matplotlib is imported lazily, so
+importing this module is free.
 """
 
 from __future__ import annotations
@@ -128,7 +130,7 @@ def _axes_texts(ax) -> list:
     texts = [ax.title, ax._left_title, ax._right_title, *ax.texts]
     for name in ("xaxis", "yaxis"):
         axis = getattr(ax, name, None)
-        if axis is not None and axis.get_visible():
+        if ax.axison and axis is not None and axis.get_visible():  # axis("off"): none
             texts += _axis_texts(axis)
     for child in getattr(ax, "child_axes", []):  # secondary_xaxis / secondary_yaxis
         if child.get_visible():

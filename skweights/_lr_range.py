@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from sklearn.base import clone
 
 from ._base import BaseNetwork
@@ -66,6 +67,11 @@ class LearningRateRange:
     >>> result = learning_rate_range(MLPRegressor((16,)), scale(X), scale(y))
     >>> result.losses.shape == result.learning_rates.shape
     True
+    >>> result  # doctest: +ELLIPSIS
+    LearningRateRange(MLPRegressor, Adam: ... steps from 1e-06 to ...;
+      suggestion ... (rule 'minimum'), lowest loss at ..., ...)
+    >>> list(result.to_frame().columns)
+    ['learning_rate', 'loss', 'smoothed']
     """
 
     learning_rates: np.ndarray
@@ -76,6 +82,40 @@ class LearningRateRange:
     min_loss_rate: float
     diverged_at: float | None
     estimator: str = field(default="")
+
+    def __repr__(self) -> str:
+        """Two lines: the sweep, the suggestion and how the test ended."""
+        rates = self.learning_rates
+        end = (
+            f"loss blew up at {self.diverged_at:.3g}"
+            if self.diverged_at is not None
+            else "reached max_lr"
+        )
+        return (
+            f"LearningRateRange({self.estimator + ': ' if self.estimator else ''}"
+            f"{rates.size} steps from {rates[0]:.3g} to {rates[-1]:.3g};\n"
+            f"  suggestion {self.suggestion:.3g} (rule {self.rule!r}), lowest loss "
+            f"at {self.min_loss_rate:.3g}, {end})"
+        )
+
+    def to_frame(self) -> pd.DataFrame:
+        """The test as a table, one row per step (per learning rate).
+
+        Returns
+        -------
+        frame : pandas.DataFrame
+            Columns ``learning_rate`` (the step's rate), ``loss`` (its minibatch
+            objective, before the update) and ``smoothed`` (the zero-lag smoothed
+            loss), as the attributes ``learning_rates``, ``losses`` and
+            ``smoothed``.
+        """
+        return pd.DataFrame(
+            {
+                "learning_rate": self.learning_rates,
+                "loss": self.losses,
+                "smoothed": self.smoothed,
+            }
+        )
 
 
 def learning_rate_range(

@@ -1,9 +1,10 @@
 """The network drawn from its weights: :func:`plot_network` (re-exported by plotting).
 
-Layers are columns of nodes; each non-zero weight is a line between two nodes,
-red when positive and blue when negative, wider and more opaque the larger its
-magnitude: the "weights as connection strengths" picture of NeuralNetTools'
-``plotnet`` (Beck, 2018) for any skweights estimator.
+Layers are columns of nodes; each non-zero weight is a line between two nodes (at
+most 500 lines by default, the largest weights), red when positive and blue when
+negative, wider and more opaque the larger its magnitude: the "weights as
+connection strengths" picture of NeuralNetTools' ``plotnet`` (Beck, 2018) for any
+skweights estimator.
 """
 
 from __future__ import annotations
@@ -25,9 +26,16 @@ _POSITIVE = "tab:red"  # the colours of plot_coefficients' bars
 _NEGATIVE = "tab:blue"
 _MIN_ALPHA, _MAX_WIDTH = 0.15, 3.5
 _FROZEN = "0.88"
+_MAX_EDGES = 500  # the default: more lines than this are a tangle at any size
 
 
-def plot_network(model: Any, *, top_k: int | None = None, ax: Any = None) -> Any:
+def plot_network(
+    model: Any,
+    *,
+    top_k: int | None = None,
+    max_edges: int | None = _MAX_EDGES,
+    ax: Any = None,
+) -> Any:
     """Draw the network from its weights: nodes in columns, weights as lines.
 
     Each layer is a column of nodes, from the input features (labelled with their
@@ -36,8 +44,11 @@ def plot_network(model: Any, *, top_k: int | None = None, ax: Any = None) -> Any
     from node ``j`` of column ``i`` to node ``k`` of column ``i + 1``: red when
     positive, blue when negative, its width and opacity proportional to its magnitude
     (relative to the largest weight of the whole network). Exact zeros, as an L1
-    penalty produces, are not drawn; intercepts are not drawn. Layers listed in
-    ``frozen_layers`` sit on a grey band. A linear model is the bipartite graph
+    penalty produces, are not drawn; intercepts are not drawn. A wide network
+    would be a tangle (an MLP of (64, 32) units on 64 features has 6,464 weights),
+    so at most ``max_edges`` lines are drawn, each layer's largest, and the title
+    says how many weights were left out. Layers listed in ``frozen_layers`` sit on
+    a grey band. A linear model is the bipartite graph
     of its inputs and outputs. This is the picture of NeuralNetTools' ``plotnet``
     in R.
 
@@ -50,6 +61,12 @@ def plot_network(model: Any, *, top_k: int | None = None, ax: Any = None) -> Any
         Draw only the ``top_k`` strongest (largest ``|weight|``) non-zero incoming
         connections of each node, to keep wide layers readable; all non-zero
         weights when None.
+    max_edges : int or None, default=500
+        Draw at most this many connections in all: the largest ``|weight|`` of each
+        layer, the layers sharing the budget evenly (a layer with fewer weights
+        than its share leaves the rest to the others), so that every layer keeps
+        its strongest connections. The title says how many weights were left out.
+        None draws every non-zero weight (kept by ``top_k``).
     ax : matplotlib Axes, default=None
         Where to draw; a new figure, sized for the widest layer, when None.
 
@@ -83,8 +100,13 @@ def plot_network(model: Any, *, top_k: int | None = None, ax: Any = None) -> Any
     >>> ax = plot_network(model, top_k=2)
     >>> sum(len(c.get_segments()) for c in ax.collections if c.get_gid())
     16
+    >>> ax = plot_network(model, max_edges=20)
+    >>> print(ax.get_title())
+    MLPClassifier: 20 of 35 weights drawn
+    15 smaller non-zero weights hidden (max_edges=20; None draws all)
     """
-    _check_top_k(top_k)
+    _check_top_k(top_k, "top_k")
+    _check_top_k(max_edges, "max_edges")
     names = feature_names(model)  # a pipeline's, before taking its last step
     model = fitted_final(model)
     coefs = [np.asarray(W, dtype=np.float64) for W in model.coefs_]
@@ -93,11 +115,15 @@ def plot_network(model: Any, *, top_k: int | None = None, ax: Any = None) -> Any
     ys = [_column(n) for n in sizes]
     largest = max((float(np.abs(W).max()) for W in coefs if W.size), default=0.0)
     frozen = _frozen(model, len(coefs))
+    kept = [_kept(W, top_k) for W in coefs]
+    n_kept = sum(rows.size for rows, _ in kept)
+    if max_edges is not None:
+        shares = _shares([rows.size for rows, _ in kept], max_edges)
+        kept = [_largest(W, *where, n) for W, where, n in zip(coefs, kept, shares)]
     n_drawn = 0
-    for layer, W in enumerate(coefs):
+    for layer, (W, (rows, cols)) in enumerate(zip(coefs, kept)):
         if layer in frozen:
             ax.axvspan(layer, layer + 1, color=_FROZEN, zorder=0, gid="frozen")
-        rows, cols = _kept(W, top_k)
         _draw_connections(ax, layer, W, rows, cols, ys, largest)
         n_drawn += rows.size
     for x, y in enumerate(ys):
@@ -115,23 +141,59 @@ def plot_network(model: Any, *, top_k: int | None = None, ax: Any = None) -> Any
     _label_nodes(ax, 0, ys[0], names, -gap)
     _label_nodes(ax, len(coefs), ys[-1], _output_names(model, sizes[-1]), gap)
     n_weights = sum(W.size for W in coefs)
-    ax.set_title(
-        f"{type(model).__name__}: {n_drawn:,} of {n_weights:,} weights drawn"
-        + (f" (top {top_k} per node)" if top_k is not None else "")
-    )
+    title = f"{type(model).__name__}: {n_drawn:,} of {n_weights:,} weights drawn"
+    title += f" (top {top_k} per node)" if top_k is not None else ""
+    if n_drawn < n_kept:
+        title += (
+            f"\n{n_kept - n_drawn:,} smaller non-zero weights hidden "
+            f"(max_edges={max_edges}; None draws all)"
+        )
+    ax.set_title(title)
     return ax
 
 
-def _check_top_k(top_k) -> None:
-    if top_k is None:
+def _check_top_k(value, name: str) -> None:
+    if value is None:
         return
-    if isinstance(top_k, bool) or not (
-        isinstance(top_k, numbers.Integral) and top_k >= 1
+    if isinstance(value, bool) or not (
+        isinstance(value, numbers.Integral) and value >= 1
     ):
+        what = "connections kept per node" if name == "top_k" else "lines in all"
         raise ValueError(
-            f"plot_network: top_k must be None or a positive integer (connections "
-            f"kept per node); got {top_k!r}."
+            f"plot_network: {name} must be None or a positive integer ({what}); "
+            f"got {value!r}."
         )
+
+
+def _shares(sizes: list[int], budget: int) -> list[int]:
+    """Split ``budget`` lines evenly over layers of ``sizes`` candidate lines.
+
+    A layer with fewer candidates than its share takes them all and leaves the rest
+    to the others (water-filling), so the total is ``min(budget, sum(sizes))``.
+    """
+    shares = [0] * len(sizes)
+    open_layers = sorted(range(len(sizes)), key=lambda i: sizes[i])
+    left = budget
+    while open_layers:
+        share = left // len(open_layers)
+        smallest = open_layers[0]
+        if sizes[smallest] <= share:  # fits: take all, give the rest to the others
+            shares[smallest] = sizes[smallest]
+            left -= sizes[smallest]
+            open_layers.pop(0)
+            continue
+        for rank, i in enumerate(open_layers):  # the remainder to the largest ones
+            shares[i] = share + (rank >= len(open_layers) - left % len(open_layers))
+        break
+    return shares
+
+
+def _largest(W, rows, cols, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """The ``n`` entries of largest ``|W|`` among (rows, cols), in their order."""
+    if rows.size <= n:
+        return rows, cols
+    keep = np.sort(np.argsort(-np.abs(W[rows, cols]), kind="stable")[:n])
+    return rows[keep], cols[keep]
 
 
 def _output_names(model, n_outputs: int) -> list[str]:

@@ -722,6 +722,10 @@ class RegularizationPath:
         Input feature names.
     converged : ndarray of bool of shape (n_alphas,)
         Whether each fit converged (no ConvergenceWarning).
+    output_names : list of str or None
+        A classifier's classes, one per output (a binary one has a single output,
+        the margin of its second class, named ``"B (vs A)"``); None for
+        regressors.
 
     Examples
     --------
@@ -732,6 +736,13 @@ class RegularizationPath:
     >>> path = regularization_path(LinearRegressor(penalty="l1"), X, y, [1.0, 0.1])
     >>> path.coefs.shape, path.n_nonzero.tolist()
     ((10, 2), [3, 7])
+    >>> path
+    RegularizationPath(2 alphas from 1 to 0.1, linear: 10 features x 1 output;
+      non-zero weights 3 -> 7; all 2 fits converged)
+    >>> path.to_frame().iloc[:, :5]
+       alpha  n_nonzero  n_features_selected  n_iter  converged
+    0    1.0          3                    3       8       True
+    1    0.1          7                    7      14       True
     """
 
     alphas: np.ndarray
@@ -744,6 +755,74 @@ class RegularizationPath:
     feature_names: list = field(repr=False)
     converged: np.ndarray = field(repr=False)
     layer_intercepts: list = field(repr=False, default_factory=list)
+    output_names: list | None = field(repr=False, default=None)
+
+    def __repr__(self) -> str:
+        """A few lines: the grid, the model's shape, sparsity and convergence."""
+        n = self.alphas.size
+        grid = f"{n} alpha{'s' if n != 1 else ''} from {self.alphas[0]:.3g}"
+        grid += f" to {self.alphas[-1]:.3g}" if n > 1 else ""
+        n_out = self.weights[-1][-1].shape[1] if self.weights else 0
+        outputs = f"{n_out} output{'s' if n_out != 1 else ''}"
+        if self.output_names and n_out > 1:
+            outputs += f" ({', '.join(self.output_names)})"
+        kind = (
+            "linear"
+            if self.coefs is not None
+            else f"MLP, {len(self.weights[0])} layers"
+        )
+        n_bad = int(np.sum(~self.converged))
+        fits = (
+            f"all {n} fits converged"
+            if not n_bad
+            else f"{n_bad} of {n} fits did not converge"
+        )
+        return (
+            f"RegularizationPath({grid}, {kind}: {len(self.feature_names)} features "
+            f"x {outputs};\n  non-zero weights {self.n_nonzero[0]} -> "
+            f"{self.n_nonzero[-1]}; {fits})"
+        )
+
+    def to_frame(self) -> pd.DataFrame:
+        """The path as a table, one row per alpha (strong to weak).
+
+        Returns
+        -------
+        frame : pandas.DataFrame
+            Columns ``alpha``, ``n_nonzero``, ``n_features_selected``, ``n_iter``
+            and ``converged`` (the attributes of the same names); then, for a
+            linear model, ``intercept`` and ``coef[<feature>]`` per input feature
+            (with several outputs ``intercept[<output>]`` and ``coef[<output>,
+            <feature>]``, outputs named by ``output_names``, else by their
+            index); for an MLP,
+            ``weight_norm_<layer>``, the Frobenius norm of each weight matrix
+            (as in ``history_.to_frame()``).
+        """
+        frame = pd.DataFrame(
+            {
+                "alpha": self.alphas,
+                "n_nonzero": self.n_nonzero,
+                "n_features_selected": self.n_features_selected,
+                "n_iter": self.n_iter,
+                "converged": self.converged,
+            }
+        )
+        if self.coefs is None:
+            for layer in range(len(self.weights[0])):
+                norms = [np.linalg.norm(ws[layer]) for ws in self.weights]
+                frame[f"weight_norm_{layer}"] = norms
+            return frame
+        coefs = self.coefs if self.coefs.ndim == 3 else self.coefs[None]
+        intercepts = np.reshape(self.intercepts, (coefs.shape[0], -1))
+        outputs = self.output_names or [str(k) for k in range(coefs.shape[0])]
+        single = self.coefs.ndim == 2
+        columns = {}
+        for k, name in enumerate(outputs):
+            columns["intercept" if single else f"intercept[{name}]"] = intercepts[k]
+            for j, feature in enumerate(self.feature_names):
+                key = f"coef[{feature}]" if single else f"coef[{name}, {feature}]"
+                columns[key] = coefs[k, j]
+        return pd.concat([frame, pd.DataFrame(columns)], axis=1)
 
 
 def regularization_path(
@@ -909,6 +988,7 @@ class _Fits:
     single: bool = False  # a linear model with one output: coef_ is 1-D
     names: list = field(default_factory=list)
     extra: list = field(default_factory=list)  # alphas fitted past the grid's top
+    classes: Any = None  # a classifier's classes_
 
     def add(self, step: Any, converged: bool) -> None:
         """Record a fitted estimator's weights."""
@@ -952,7 +1032,17 @@ class _Fits:
             feature_names=self.names,
             converged=np.array(self.converged),
             layer_intercepts=self.biases,
+            output_names=self._output_names(),
         )
+
+    def _output_names(self) -> list | None:
+        n_out = self.weights[0][-1].shape[1]
+        if self.classes is not None:
+            classes = [str(c) for c in self.classes]
+            if n_out == 1 and len(classes) == 2:  # the margin of the second class
+                return [f"{classes[1]} (vs {classes[0]})"]
+            return classes if n_out == len(classes) else None
+        return None
 
 
 def _solver_path(model, X, y, alphas, warm_start: bool, fit_params: dict):
@@ -1019,6 +1109,7 @@ def _fit_each(
     fits.linear = _is_linear(step)
     fits.single = fits.linear and np.ndim(step.coef_) == 1
     fits.names = feature_names(fitted, fits.weights[0][0].shape[0])
+    fits.classes = getattr(step, "classes_", None)
     return fits
 
 

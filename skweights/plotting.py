@@ -20,6 +20,9 @@ estimator is accepted wherever a model is (its last step is drawn).
 from __future__ import annotations
 
 import numbers
+import re
+import textwrap
+import warnings
 from typing import Any
 
 import numpy as np
@@ -31,6 +34,8 @@ try:
     import matplotlib.pyplot as plt
     from matplotlib.colors import CenteredNorm
     from matplotlib.figure import Figure
+    from matplotlib.lines import Line2D
+    from matplotlib.ticker import MaxNLocator
 except ImportError as error:  # pragma: no cover - depends on the environment
     raise ImportError(
         "skweights.plotting needs matplotlib: pip install skweights[plot]"
@@ -85,6 +90,28 @@ def _thin_ticks(ax, which: str, names: list[str]) -> None:
     step = max(1, int(np.ceil(len(names) * per_label / max(room, 1.0))))
     ticks = list(range(0, len(names), step))
     axis.set_ticks(ticks, [names[i] for i in ticks])
+
+
+def _class_ticks(ax, names: list[str]) -> None:
+    """Label every column with its class (never thinned): slanted, then upright,
+    when the labels would overlap (measured on the laid-out figure)."""
+    ax.set_xticks(range(len(names)), names)
+    for rotation in (40, 90):
+        if not _labels_overlap(ax):
+            return
+        ax.tick_params(axis="x", labelrotation=rotation)
+        for label in ax.xaxis.get_ticklabels():
+            label.set_horizontalalignment("right" if rotation < 90 else "center")
+            label.set_rotation_mode("anchor" if rotation < 90 else "default")
+
+
+def _labels_overlap(ax) -> bool:
+    """Whether two neighbouring x tick labels' boxes overlap once laid out."""
+    figure = ax.figure.figure  # the root Figure, also from a SubFigure
+    figure.draw_without_rendering()
+    renderer = figure.canvas.get_renderer()
+    boxes = [t.get_window_extent(renderer) for t in ax.xaxis.get_ticklabels()]
+    return any(a.x1 > b.x0 for a, b in zip(boxes, boxes[1:]))
 
 
 def plot_weight_heatmap(model: Any, layer: int = 0, *, ax: Any = None) -> Any:
@@ -154,7 +181,10 @@ def plot_weight_heatmap(model: Any, layer: int = 0, *, ax: Any = None) -> Any:
     )
     if len(rows) <= _MAX_TICK_LABELS:
         _thin_ticks(ax, "y", rows)
-    _thin_ticks(ax, "x", columns)
+    if ax.get_xlabel() == "class":
+        _class_ticks(ax, columns)
+    else:
+        _thin_ticks(ax, "x", columns)
     ax.set_title(
         f"Weights coefs_[{layer}] ({W.shape[0]} \N{MULTIPLICATION SIGN} {W.shape[1]})"
     )
@@ -369,33 +399,50 @@ def _coefficient_heatmap(ax, W, names, labels, what) -> None:
     )  # fmt: skip
     ax.figure.colorbar(image, ax=ax, label=what)
     _thin_ticks(ax, "y", list(names))
-    _thin_ticks(ax, "x", [str(label).removeprefix("class ") for label in labels])
+    columns = [str(label).removeprefix("class ") for label in labels]
+    if labels[0].startswith("class"):
+        _class_ticks(ax, columns)
+        ax.set_xlabel("class")
+    else:
+        _thin_ticks(ax, "x", columns)
+        ax.set_xlabel("output")
     ax.set_ylabel("feature (largest absolute value first)")
-    ax.set_xlabel("class" if labels[0].startswith("class") else "output")
 
 
 def plot_training_history(model: Any, *, fig: Any = None) -> Any:
-    """Four panels from ``history_``: loss, learning rate, gradient and weight norms.
+    """The training history from ``history_``: loss, learning rate, gradient and
+    weight norms.
 
     The loss panel also shows the validation score (right axis, orange) when the
     model was trained with early stopping; gradient and weight norms are drawn one
     line per layer on a log scale, with one legend for both under the panels;
-    epochs that diverged are marked by red dashed lines. The learning rate is on a
-    log axis when it spans more than a factor of 10.
+    epochs that diverged are marked by red dashed lines. The learning rate has a
+    panel of its own (on a log axis when it spans more than a factor of 10) only
+    when it changes; a constant rate, or a full-batch solver's absence of one, is
+    said in the loss panel's title instead.
+
+    A direct or coordinate-descent solve (``history_`` holds one record: the
+    solution) is summed up instead: what the solver is, its iterations, whether it
+    converged, the final objective and norms, beside the final objective drawn at
+    its iteration count.
 
     Parameters
     ----------
     model : fitted estimator or Pipeline
         A fitted skweights estimator.
     fig : matplotlib Figure or SubFigure, default=None
-        Where to draw (it should be empty); a new 7.5 x 5.6 inch figure when None. A
-        Figure without a layout engine is switched to constrained layout.
+        Where to draw (it should be empty); a new figure when None (7.5 x 5.6
+        inches, 7 x 2.8 for a one-record solve). A Figure without a layout engine
+        is switched to constrained layout.
 
     Returns
     -------
     fig : matplotlib Figure or SubFigure
-        With a 2 × 2 grid of Axes (``fig.axes[:4]``): loss, learning rate, gradient
-        norms, weight norms (``fig.axes[4]`` is the validation axis, if any).
+        With a 2 x 2 grid of Axes (``fig.axes[:4]``: loss, learning rate, gradient
+        norms, weight norms) when the learning rate changes; with three
+        (``fig.axes[:3]``: loss across the top, gradient norms, weight norms) when
+        it does not; ``fig.axes[-1]`` is the validation axis, if any. A one-record
+        solve gives two: the final objective and the summary (axis off).
 
     Examples
     --------
@@ -406,21 +453,47 @@ def plot_training_history(model: Any, *, fig: Any = None) -> Any:
     >>> X, y = load_iris(return_X_y=True)
     >>> model = MLPClassifier((8,), max_iter=20, random_state=0).fit(X, y)
     >>> fig = plot_training_history(model)
-    >>> len(fig.axes[2].lines)
-    2
+    >>> [ax.get_title() for ax in fig.axes[:3]]  # doctest: +NORMALIZE_WHITESPACE
+    ['Loss, at a constant learning rate of 0.001', 'Gradient norm per layer',
+     'Weight norm per layer']
     """
     model = fitted_final(model)
     frame = model.history_.to_frame()
     if frame.empty:
         raise ValueError("plot_training_history: the model has an empty history_.")
+    single = len(frame) == 1
     if fig is None:
-        fig = plt.figure(figsize=(7.5, 5.6), layout="constrained")
+        size = (7.0, 2.8) if single else (7.5, 5.6)
+        fig = plt.figure(figsize=size, layout="constrained")
     elif isinstance(fig, Figure) and fig.get_layout_engine() is None:
         fig.set_layout_engine("constrained")
-    (ax_loss, ax_lr), (ax_grad, ax_weight) = fig.subplots(2, 2, sharex=True)
+    if single:
+        return _solve_summary(fig, model, frame)
     epochs = frame["epoch"].to_numpy()
+    rate_text = _constant_rate(frame)
+    if rate_text is None:
+        (ax_loss, ax_lr), (ax_grad, ax_weight) = fig.subplots(2, 2, sharex=True)
+        _rate_panel(ax_lr, frame, epochs)
+        panels = [ax_loss, ax_lr, ax_grad, ax_weight]
+    else:
+        mosaic = fig.subplot_mosaic([["loss", "loss"], ["grad", "weight"]], sharex=True)
+        ax_loss, ax_grad, ax_weight = mosaic["loss"], mosaic["grad"], mosaic["weight"]
+        panels = [ax_loss, ax_grad, ax_weight]
     _loss_panel(ax_loss, frame, epochs)
-    _rate_panel(ax_lr, frame, epochs)
+    _norm_panels(fig, model, frame, epochs, ax_grad, ax_weight)
+    events = frame.get("event")
+    if events is not None:
+        for epoch in frame.loc[events == "diverged", "epoch"]:
+            for axis in panels:
+                axis.axvline(epoch, color="tab:red", linestyle="--", linewidth=1)
+    if rate_text:  # in the panel's title: a figure's suptitle is often replaced
+        ax_loss.set_title(f"{ax_loss.get_title()}, {rate_text}")
+    fig.suptitle(f"Training history of {type(model).__name__}")
+    return fig
+
+
+def _norm_panels(fig, model, frame, epochs, ax_grad, ax_weight) -> None:
+    """Gradient and weight norms per layer, with one legend for both."""
     n_layers = len(model.coefs_)
     for prefix, axis, title in (
         ("grad_norm", ax_grad, "Gradient norm per layer"),
@@ -437,13 +510,86 @@ def plot_training_history(model: Any, *, fig: Any = None) -> Any:
             ncols=min(len(handles), 5),
             fontsize="small",
         )
-    events = frame.get("event")
-    if events is not None:
-        for epoch in frame.loc[events == "diverged", "epoch"]:
-            for axis in (ax_loss, ax_lr, ax_grad, ax_weight):
-                axis.axvline(epoch, color="tab:red", linestyle="--", linewidth=1)
-    fig.suptitle(f"Training history of {type(model).__name__}")
+
+
+def _constant_rate(frame) -> str | None:
+    """The loss title's words for a rate that never changes; None if it does."""
+    rate = frame["learning_rate"].to_numpy(dtype=float)
+    finite = rate[np.isfinite(rate) & (rate > 0)]
+    if not finite.size:
+        return "full-batch solver: no learning rate"
+    if finite.max() == finite.min():
+        return f"at a constant learning rate of {finite[0]:.3g}"
+    return None
+
+
+def _solver(model):
+    """The optimizer a fit used (``"auto"`` resolved), or None if unknown."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            solver = model._resolve()["optimizer"]
+    except Exception:  # a model from elsewhere: the summary names no solver
+        return None
+    # Parameters changed since the fit may name another solver: only a linear
+    # solve (one record) is described.
+    return solver if getattr(solver, "solves_linear", False) else None
+
+
+def _solve_summary(fig, model, frame) -> Any:
+    """A one-record history (a direct or coordinate-descent solve), summed up."""
+    record = frame.iloc[0]
+    n_iter, loss = int(record["epoch"]), float(record["loss"])
+    ax_point, ax_text = fig.subplots(1, 2, width_ratios=[1.0, 1.5])
+    ax_point.plot([n_iter], [loss], "o", markersize=8, color="tab:blue")
+    ax_point.set_xlim(0, max(n_iter, 1) * 1.25)
+    ax_point.xaxis.set_major_locator(MaxNLocator(nbins=4, integer=True))
+    ax_point.annotate(
+        f"{loss:.4g}", (n_iter, loss), xytext=(-8, 8), textcoords="offset points",
+        ha="right", fontsize="small",
+    )  # fmt: skip
+    ax_point.set_xlabel("solver iterations")
+    ax_point.set_ylabel("training objective")
+    ax_point.set_title("Final objective")
+    ax_text.axis("off")
+    ax_text.text(
+        0.0, 0.5, "\n".join(_solve_lines(model, record, n_iter, loss)),
+        va="center", ha="left", fontsize=9, transform=ax_text.transAxes,
+    )  # fmt: skip
+    fig.suptitle(f"Training of {type(model).__name__}: one solve")
     return fig
+
+
+def _solve_lines(model, record, n_iter: int, loss: float) -> list[str]:
+    """The summary's lines: solver, iterations, convergence, objective, norms."""
+    solver = _solver(model)
+    name = type(solver).__name__ if solver is not None else "unknown"
+    label = getattr(solver, "name", None)
+    lines = [f"Solver: {name}" + (f" ({label!r})" if label else "")]
+    doc = (getattr(type(solver), "__doc__", None) or "").strip().splitlines()
+    if doc:  # the docstring's summary line, its reST markup taken off
+        doc = [re.sub(r":\w+:`~?([^`]*)`", r"\1", doc[0]).replace("`", "")]
+        lines += textwrap.wrap(doc[0], 52, initial_indent="  ", subsequent_indent="  ")
+    max_iter = getattr(model, "max_iter", None)
+    lines.append(
+        f"Iterations: {n_iter:,}" + (f" (max_iter={max_iter:,})" if max_iter else "")
+    )
+    if max_iter:
+        stopped = n_iter >= max_iter
+        lines.append(
+            "Converged: no, stopped at max_iter" if stopped else "Converged: yes"
+        )
+    lines.append(f"Final objective: {loss:.6g}")
+    grads = [float(v) for k, v in record.items() if k.startswith("grad_norm_")]
+    weights = [float(v) for k, v in record.items() if k.startswith("weight_norm_")]
+    if grads:
+        lines.append(f"Gradient norm (smooth part): {max(grads):.3g}")
+    if weights:
+        lines.append(f"Weight norm: {max(weights):.4g}")
+    val = record.get("val_score")
+    if val is not None and np.isfinite(float(val)):
+        lines.append(f"Validation score: {float(val):.4g}")
+    return lines
 
 
 def _loss_panel(ax, frame, epochs) -> None:
@@ -466,17 +612,11 @@ def _loss_panel(ax, frame, epochs) -> None:
 def _rate_panel(ax, frame, epochs) -> None:
     rate = frame["learning_rate"].to_numpy(dtype=float)
     finite = rate[np.isfinite(rate) & (rate > 0)]
-    if finite.size:
-        ax.plot(epochs, rate, color="tab:green")
-        if finite.max() / finite.min() > 10:
-            ax.set_yscale("log")
-        else:
-            ax.ticklabel_format(axis="y", style="plain", useOffset=False)
+    ax.plot(epochs, rate, color="tab:green")
+    if finite.max() / finite.min() > 10:  # it changes: there is a finite rate
+        ax.set_yscale("log")
     else:
-        ax.text(
-            0.5, 0.5, "full-batch solver:\nno learning rate",
-            ha="center", va="center", transform=ax.transAxes,
-        )  # fmt: skip
+        ax.ticklabel_format(axis="y", style="plain", useOffset=False)
     ax.set_ylabel("learning rate")
     ax.set_title("Learning rate")
 
@@ -505,6 +645,7 @@ def plot_regularization_path(
     y: Any = None,
     alphas: Any = None,
     *,
+    output: Any = None,
     ax: Any = None,
     features: bool = False,
     **path_params: Any,
@@ -515,10 +656,15 @@ def plot_regularization_path(
     computed) and draws one line per coefficient (linear models) or per layer's
     weight norm (MLPs); alpha decreases to the right, so features enter the model as
     the penalty weakens. The number of non-zero weights is shown on a top axis.
-    With ``features=True`` (feature selection, e.g. ``penalty=["group_l1",
-    "l2"]``), one line per input feature instead, the norm of its row of the first
-    weight matrix (0 while the feature is out), for linear models and MLPs alike,
-    and the top axis counts the selected features.
+    Lines have distinct colours (up to 20; a legend beside the axes names them).
+
+    A linear model with several outputs (classes, targets) draws one colour per
+    feature and one line style per output, named in the legend (``output=``
+    draws one output alone); with more than four outputs, pick one with
+    ``output=``. With ``features=True`` (feature selection, e.g.
+    ``penalty=["group_l1", "l2"]``), one line per input feature instead, the norm
+    of its row of the first weight matrix (0 while the feature is out), for linear
+    models and MLPs alike, and the top axis counts the selected features.
 
     Parameters
     ----------
@@ -531,6 +677,10 @@ def plot_regularization_path(
         Targets.
     alphas : array-like, default=None
         Penalty strengths; the default grid of ``regularization_path`` when None.
+    output : class label, int or None, default=None
+        For a linear model with several outputs, draw this one's coefficients only
+        (a class label of a classifier, else the output's index), and count its
+        non-zero coefficients on the top axis; None draws them all.
     ax : matplotlib Axes, default=None
         Where to draw; a new figure when None.
     features : bool, default=False
@@ -564,47 +714,125 @@ def plot_regularization_path(
                 "plot_regularization_path: pass X and y, or a RegularizationPath."
             )
         path = regularization_path(estimator, X, y, alphas, **path_params)
+    if output is not None and (features or path.coefs is None):
+        raise ValueError(
+            "plot_regularization_path: output= picks one output's coefficients of "
+            "a linear model; it does not apply with features=True or to an MLP."
+        )
     ax = _new_ax(ax, figsize=(7.5, 4.8))
+    counts, count_label = path.n_nonzero, "non-zero weights"
+    title = "Regularization path"
     if features:
-        _feature_lines(ax, path)
+        handles = _feature_lines(ax, path)
+        counts, count_label = path.n_features_selected, "selected features"
     elif path.coefs is not None:
-        coefs = path.coefs.reshape(-1, path.alphas.size)
-        names = list(path.feature_names)
-        if path.coefs.ndim == 3:
-            names = [
-                f"{name} [{k}]" for k in range(path.coefs.shape[0]) for name in names
-            ]
-        for name, line in zip(names, coefs):
-            ax.plot(path.alphas, line, label=name)
-        ax.set_ylabel("coefficient")
-        ax.axhline(0.0, color="black", linewidth=0.8)
+        handles, column = _coefficient_lines(ax, path, output)
+        if column is not None and path.coefs.ndim == 3:
+            name = _path_outputs(path)[column]
+            title += f" for {_output_label(path, name)}"
+            counts = np.count_nonzero(path.coefs[column], axis=0)
+            count_label = "non-zero coefficients"
     else:
-        for layer in range(len(path.weights[0])):
+        colours = _distinct_colours(len(path.weights[0]))
+        for layer, colour in zip(range(len(path.weights[0])), colours):
             norms = [np.linalg.norm(ws[layer]) for ws in path.weights]
-            ax.plot(path.alphas, norms, label=f"layer {layer}")
+            ax.plot(path.alphas, norms, label=f"layer {layer}", color=colour)
         ax.set_ylabel("weight norm (Frobenius)")
+        handles = ax.get_lines()
     ax.set_xscale("log")
     ax.set_xlim(path.alphas.max(), path.alphas.min())  # strong to weak, left to right
     ax.set_xlabel("alpha (penalty strength)")
-    ax.set_title("Regularization path", pad=32)  # room for the top axis
-    if (
-        len(ax.lines) - (path.coefs is not None and not features) <= 20
-    ):  # beside the axes: no data hidden
-        ax.legend(fontsize="small", loc="center left", bbox_to_anchor=(1.02, 0.5))
+    ax.set_title(title, pad=32)  # room for the top axis
+    if len(handles) <= _MAX_LEGEND:  # beside the axes: no data hidden
+        ax.legend(
+            handles=handles, fontsize="small", loc="center left",
+            bbox_to_anchor=(1.02, 0.5),
+        )  # fmt: skip
     top = ax.secondary_xaxis("top")
     ticks = np.unique(np.linspace(0, path.alphas.size - 1, 6).astype(int))
-    counts = path.n_features_selected if features else path.n_nonzero
     top.set_xticks(path.alphas[ticks], [str(n) for n in counts[ticks]])
-    top.set_xlabel("selected features" if features else "non-zero weights")
+    top.set_xlabel(count_label)
     return ax
 
 
-def _feature_lines(ax, path: RegularizationPath) -> None:
+_MAX_LEGEND = 20  # legend entries beside a path; more would not fit its height
+_LINE_STYLES = ("-", "--", ":", "-.")  # one per output of a multi-output path
+
+
+def _distinct_colours(n: int) -> list:
+    """``n`` colours, all different: tab10, tab20, then a sampled colormap."""
+    if n <= 10:
+        return list(plt.get_cmap("tab10").colors[:n])
+    if n <= 20:
+        return list(plt.get_cmap("tab20").colors[:n])
+    return list(plt.get_cmap("turbo")(np.linspace(0.05, 0.95, n)))
+
+
+def _path_outputs(path: RegularizationPath) -> list[str]:
+    n_out = path.coefs.shape[0]
+    return path.output_names or [f"output {k}" for k in range(n_out)]
+
+
+def _path_column(path: RegularizationPath, output) -> int:
+    """The output a user named (class label or index), as an index into coefs."""
+    names = _path_outputs(path)
+    if str(output) in names:
+        return names.index(str(output))
+    if isinstance(output, numbers.Integral) and 0 <= output < len(names):
+        return int(output)
+    raise ValueError(
+        f"plot_regularization_path: output={output!r} is not one of the path's "
+        f"outputs ({', '.join(names)})."
+    )
+
+
+def _coefficient_lines(ax, path: RegularizationPath, output) -> tuple[list, Any]:
+    """One line per coefficient; the legend's handles and the output drawn alone."""
+    names = list(path.feature_names)
+    colours = _distinct_colours(len(names))
+    ax.set_ylabel("coefficient")
+    ax.axhline(0.0, color="black", linewidth=0.8)
+    if path.coefs.ndim == 2 or path.coefs.shape[0] == 1 or output is not None:
+        column = 0 if output is None else _path_column(path, output)
+        coefs = path.coefs if path.coefs.ndim == 2 else path.coefs[column]
+        lines = [
+            ax.plot(path.alphas, line, label=name, color=colour)[0]
+            for name, line, colour in zip(names, coefs, colours)
+        ]
+        return lines, column
+    outputs = _path_outputs(path)
+    if len(outputs) > len(_LINE_STYLES):
+        raise ValueError(
+            f"plot_regularization_path: the path has {len(outputs)} outputs "
+            f"({', '.join(outputs[:5])}, ...), too many lines for one axes: pick "
+            "one with output=, or pass features=True for each feature's norm."
+        )
+    for coefs, style in zip(path.coefs, _LINE_STYLES):
+        for line, colour in zip(coefs, colours):
+            ax.plot(path.alphas, line, color=colour, linestyle=style)
+    handles = [Line2D([], [], color=c, label=name) for name, c in zip(names, colours)]
+    handles += [
+        Line2D([], [], color="0.3", linestyle=style, label=_output_label(path, name))
+        for name, style in zip(outputs, _LINE_STYLES)
+    ]
+    return handles, None
+
+
+def _output_label(path: RegularizationPath, name: str) -> str:
+    """``"class Gentoo"`` for a classifier's output (not ``"class class_0"``)."""
+    if path.output_names is None or name.lower().startswith("class"):
+        return name
+    return f"class {name}"
+
+
+def _feature_lines(ax, path: RegularizationPath) -> list:
     """One line per input feature: its first-layer row norm along the path."""
     norms = np.array([np.linalg.norm(ws[0], axis=1) for ws in path.weights]).T
-    for name, line in zip(path.feature_names, norms):
-        ax.plot(path.alphas, line, label=name)
+    colours = _distinct_colours(len(path.feature_names))
+    for name, line, colour in zip(path.feature_names, norms, colours):
+        ax.plot(path.alphas, line, label=name, color=colour)
     ax.set_ylabel("input weight norm (first-layer row)")
+    return ax.get_lines()
 
 
 from ._cv_plot import plot_cv_path  # noqa: E402

@@ -400,3 +400,61 @@ def test_path_errors(diabetes, kwargs, match):
     X, y = diabetes
     with pytest.raises(ValueError, match=match):
         regularization_path(LinearRegressor(penalty="l1"), X, y, **kwargs)
+
+
+# -- the path's repr and table ------------------------------------------------------
+def test_path_repr_is_a_short_summary(lasso_grid):
+    text = repr(lasso_grid)
+    assert text == (
+        f"RegularizationPath(25 alphas from {lasso_grid.alphas[0]:.3g} to "
+        f"{lasso_grid.alphas[-1]:.3g}, linear: 10 features x 1 output;\n"
+        f"  non-zero weights 0 -> 10; all 25 fits converged)"
+    )
+    assert "array" not in text and len(text.splitlines()) == 2  # no array dump
+
+
+def test_path_to_frame_one_row_per_alpha(lasso_grid):
+    path = lasso_grid
+    frame = path.to_frame()
+    assert frame.shape == (25, 5 + 1 + 10)
+    assert list(frame.columns[:6]) == [
+        "alpha", "n_nonzero", "n_features_selected", "n_iter", "converged",
+        "intercept",
+    ]  # fmt: skip
+    np.testing.assert_array_equal(frame["alpha"], path.alphas)
+    np.testing.assert_array_equal(frame["n_nonzero"], path.n_nonzero)
+    np.testing.assert_array_equal(frame["intercept"], path.intercepts)
+    np.testing.assert_array_equal(
+        frame[f"coef[{path.feature_names[2]}]"], path.coefs[2]
+    )
+
+
+def test_multiclass_path_names_its_classes_in_repr_and_table():
+    X, y = load_iris(return_X_y=True, as_frame=True)
+    labels = np.array(["Adelie", "Chinstrap", "Gentoo"])[y]
+    path = regularization_path(LinearClassifier(penalty="l1"), X, labels, [0.1, 0.01])
+    assert path.output_names == ["Adelie", "Chinstrap", "Gentoo"]
+    assert "4 features x 3 outputs (Adelie, Chinstrap, Gentoo)" in repr(path)
+    frame = path.to_frame()
+    assert frame.shape == (2, 5 + 3 * (1 + 4))
+    np.testing.assert_array_equal(
+        frame["coef[Gentoo, petal width (cm)]"], path.coefs[2, 3]
+    )
+    np.testing.assert_array_equal(frame["intercept[Chinstrap]"], path.intercepts[1])
+    binary = regularization_path(LinearClassifier(), X, labels == "Gentoo", [0.1])
+    assert binary.output_names == ["True (vs False)"]
+
+
+def test_mlp_path_table_has_layer_norms():
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(60, 3)), rng.normal(size=60)
+    path = regularization_path(
+        MLPRegressor((4,), max_iter=10, random_state=0), X, y, [1e-1, 1e-3]
+    )
+    assert path.output_names is None
+    assert "MLP, 2 layers: 3 features x 1 output" in repr(path)
+    frame = path.to_frame()
+    assert list(frame.columns[5:]) == ["weight_norm_0", "weight_norm_1"]
+    assert frame["weight_norm_1"].tolist() == [
+        np.linalg.norm(ws[1]) for ws in path.weights
+    ]

@@ -250,4 +250,28 @@ def test_figure_passes_the_figure_check(digits):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         result = learning_rate_range(MLPClassifier((16,), random_state=0), X, y)
-    check.assert_figure_ok(plot_learning_rate_range(result).figure, "lr range")
+    check.assert_figure_ok(
+        plot_learning_rate_range(result).figure,
+        "lr range",
+        display_width=6.2,  # docs/conf.py's FIGURE_CHECK
+        min_fontsize=6.5,
+    )
+
+
+def test_repr_and_table(diabetes):
+    X, y = diabetes
+    result = learning_rate_range(MLPRegressor((4,), random_state=0), X, y, n_steps=30)
+    text = repr(result)
+    rates = result.learning_rates
+    assert text.startswith(
+        f"LearningRateRange(MLPRegressor, Adam: {rates.size} steps from "
+        f"{rates[0]:.3g} to {rates[-1]:.3g};\n  suggestion {result.suggestion:.3g} "
+        f"(rule 'minimum'), lowest loss at {result.min_loss_rate:.3g}, "
+    )
+    assert "array" not in text and len(text.splitlines()) == 2
+    frame = result.to_frame()
+    assert list(frame.columns) == ["learning_rate", "loss", "smoothed"]
+    assert len(frame) == rates.size
+    np.testing.assert_array_equal(frame["learning_rate"], rates)
+    np.testing.assert_array_equal(frame["loss"], result.losses)
+    np.testing.assert_array_equal(frame["smoothed"], result.smoothed)

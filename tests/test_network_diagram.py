@@ -11,7 +11,7 @@ import pytest  # noqa: E402
 from matplotlib.collections import LineCollection, PathCollection  # noqa: E402
 from matplotlib.colors import to_rgb  # noqa: E402
 from sklearn.compose import make_column_transformer  # noqa: E402
-from sklearn.datasets import load_diabetes, load_iris  # noqa: E402
+from sklearn.datasets import load_diabetes, load_digits, load_iris  # noqa: E402
 from sklearn.pipeline import make_pipeline  # noqa: E402
 from sklearn.preprocessing import OneHotEncoder, StandardScaler  # noqa: E402
 
@@ -195,4 +195,58 @@ def test_figures_pass_the_figure_check(diabetes, iris):
     check = pytest.importorskip("skweights._figure_check")
     for name, model in _models(diabetes, iris).items():
         ax = plot_network(model)
-        check.assert_figure_ok(ax.figure, f"plot_network of {name}")
+        check.assert_figure_ok(
+            ax.figure, f"plot_network of {name}", display_width=6.2, min_fontsize=6.5
+        )
+
+
+# -- a readable default for wide networks ------------------------------------------
+@pytest.fixture(scope="module")
+def digits_mlp():
+    X, y = load_digits(return_X_y=True)
+    return MLPClassifier((64, 32), max_iter=5, random_state=0).fit(X / 16, y)
+
+
+def test_wide_network_draws_its_500_largest_weights(digits_mlp):
+    model = digits_mlp
+    n_weights = sum(W.size for W in model.coefs_)  # 64*64 + 64*32 + 32*10 = 6,464
+    assert n_weights == 6464 and all(np.all(W != 0) for W in model.coefs_)
+    ax = plot_network(model)  # the old default drew all 6,464
+    drawn = _drawn_weights(ax, model)
+    counts = [len(collection.get_segments()) for _, collection in drawn]
+    assert counts == [167, 167, 166]  # 500 shared evenly by the three layers
+    for W, (weights, _) in zip(model.coefs_, drawn):  # each layer's largest |w|
+        largest = np.sort(np.abs(W).ravel())[::-1][: weights.size]
+        np.testing.assert_array_equal(np.sort(np.abs(weights))[::-1], largest)
+    assert ax.get_title() == (
+        "MLPClassifier: 500 of 6,464 weights drawn\n"
+        "5,964 smaller non-zero weights hidden (max_edges=500; None draws all)"
+    )
+    check = pytest.importorskip("skweights._figure_check")
+    check.assert_figure_ok(
+        ax.figure, "wide network", display_width=6.2, min_fontsize=6.5
+    )
+    every = plot_network(model, max_edges=None)
+    assert sum(len(c.get_segments()) for c in _connections(every)) == 6464
+    assert every.get_title() == "MLPClassifier: 6,464 of 6,464 weights drawn"
+
+
+def test_max_edges_leaves_a_small_layer_whole_and_combines_with_top_k(iris):
+    X, y = iris
+    model = MLPClassifier((20,), max_iter=20, random_state=0).fit(X, y)  # 80 + 60
+    ax = plot_network(model, max_edges=100)
+    counts = [len(c.get_segments()) for c in _connections(ax)]
+    assert counts == [50, 50]
+    ax = plot_network(model, top_k=1, max_edges=30)  # 20 + 3 kept by top_k
+    assert [len(c.get_segments()) for c in _connections(ax)] == [20, 3]
+    assert "hidden" not in ax.get_title()
+    ax = plot_network(model, max_edges=130)  # under its share: the rest goes on
+    assert [len(c.get_segments()) for c in _connections(ax)] == [70, 60]
+
+
+@pytest.mark.parametrize("max_edges", [0, -5, 2.5, False])
+def test_bad_max_edges_is_refused(iris, max_edges):
+    X, y = iris
+    model = LinearClassifier().fit(X, y)
+    with pytest.raises(ValueError, match="max_edges must be None or a positive"):
+        plot_network(model, max_edges=max_edges)

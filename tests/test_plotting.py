@@ -8,7 +8,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
-from sklearn.datasets import load_diabetes, load_iris  # noqa: E402
+from sklearn.datasets import load_diabetes, load_digits, load_iris, load_wine  # noqa: E402
 from sklearn.preprocessing import scale  # noqa: E402
 
 from skweights import (  # noqa: E402
@@ -17,6 +17,7 @@ from skweights import (  # noqa: E402
     MLPClassifier,
     MLPRegressor,
 )
+from skweights._figure_check import assert_figure_ok  # noqa: E402
 from skweights.inspection import regularization_path  # noqa: E402
 from skweights.plotting import (  # noqa: E402
     plot_coefficients,
@@ -27,6 +28,8 @@ from skweights.plotting import (  # noqa: E402
 )
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+DOCS = {"display_width": 6.2, "min_fontsize": 6.5}  # docs/conf.py's FIGURE_CHECK
+PENGUINS = np.array(["Adelie", "Chinstrap", "Gentoo"])  # iris with penguin names
 
 
 @pytest.fixture(scope="module")
@@ -158,8 +161,6 @@ def test_training_history_panels(mlp, tmp_path):
 
 def test_training_history_full_batch_and_divergence(diabetes, tmp_path):
     X, y = diabetes
-    fig = plot_training_history(LinearRegressor().fit(X, y))
-    assert "no learning rate" in fig.axes[1].texts[0].get_text()
     from skweights.initializers import random_normal
 
     model = MLPRegressor(
@@ -198,3 +199,164 @@ def test_regularization_path_of_mlp_draws_layer_norms():
         MLPRegressor((4,), max_iter=10, random_state=0), X, y, [1e-1, 1e-3]
     )
     assert [line.get_label() for line in ax.lines] == ["layer 0", "layer 1"]
+
+
+# -- class names are never thinned -----------------------------------------------
+@pytest.fixture(scope="module")
+def penguins():
+    X, y = load_iris(return_X_y=True, as_frame=True)
+    return X, PENGUINS[y]
+
+
+def _tick_texts(axis) -> list[str]:
+    return [t.get_text() for t in axis.get_ticklabels()]
+
+
+def test_coefficient_heatmap_names_every_class(penguins, tmp_path):
+    X, y = penguins
+    model = LinearClassifier(alpha=1e-3).fit(X, y)
+    ax = plot_coefficients(model)  # the old code dropped "Chinstrap"
+    assert _tick_texts(ax.xaxis) == list(PENGUINS)
+    assert_figure_ok(ax.figure, "coefficients of 3 named classes", **DOCS)
+    _, small = plt.subplots(figsize=(3.2, 4.0), layout="constrained")
+    ax = plot_coefficients(model, ax=small)
+    assert _tick_texts(ax.xaxis) == list(PENGUINS)
+    assert_figure_ok(ax.figure, "coefficients in a small axes", **DOCS)
+    mlp = MLPClassifier((5,), max_iter=30, random_state=0).fit(X, y)
+    ax = plot_weight_heatmap(mlp, layer=-1)
+    assert _tick_texts(ax.xaxis) == list(PENGUINS)
+    assert_figure_ok(ax.figure, "output-layer heatmap", **DOCS)
+    _save(ax.figure, tmp_path, "coefficients_penguins")
+
+
+# -- regularization paths of several outputs ---------------------------------------
+@pytest.fixture(scope="module")
+def penguin_path(penguins):
+    X, y = penguins
+    return regularization_path(LinearClassifier(penalty="l1"), X, y, n_alphas=8)
+
+
+def _legend_texts(ax) -> list[str]:
+    return [t.get_text() for t in ax.get_legend().get_texts()]
+
+
+def test_multiclass_path_is_labelled_by_class(penguins, penguin_path, tmp_path):
+    X, _ = penguins
+    path = penguin_path
+    assert path.output_names == list(PENGUINS)
+    ax = plot_regularization_path(path)
+    texts = _legend_texts(ax)
+    assert texts == list(X.columns) + [f"class {name}" for name in PENGUINS]
+    assert not any("[" in text for text in texts)  # the old "x0 [0]" labels
+    curves = [line for line in ax.lines if line.get_linestyle() != "-"]
+    assert len(curves) == 8  # Chinstrap dashed and Gentoo dotted, 4 features each
+    solid = [line for line in ax.lines if line.get_label().startswith("_child")]
+    # the first class's 4 lines (and the zero line) are solid, one colour each
+    assert len({str(line.get_color()) for line in solid[:4]}) == 4
+    assert_figure_ok(ax.figure, "multiclass path", **DOCS)
+    _save(ax.figure, tmp_path, "path_multiclass")
+
+
+def test_path_output_draws_one_class(penguins, penguin_path):
+    X, _ = penguins
+    path = penguin_path
+    ax = plot_regularization_path(path, output="Gentoo")
+    assert ax.get_title() == "Regularization path for class Gentoo"
+    curves = [line for line in ax.lines if not line.get_label().startswith("_")]
+    assert [line.get_label() for line in curves] == list(X.columns)
+    for line, coef in zip(curves, path.coefs[2]):
+        np.testing.assert_array_equal(line.get_ydata(), coef)
+    assert plot_regularization_path(path, output=1).get_title().endswith("Chinstrap")
+    assert_figure_ok(ax.figure, "one class of a path", **DOCS)
+    with pytest.raises(ValueError, match="output='Emperor' is not one of"):
+        plot_regularization_path(path, output="Emperor")
+    with pytest.raises(ValueError, match="does not apply with features=True"):
+        plot_regularization_path(path, output="Gentoo", features=True)
+
+
+def test_path_of_ten_classes_asks_for_one():
+    X, y = load_digits(return_X_y=True)
+    path = regularization_path(
+        LinearClassifier(penalty="l1", max_iter=50), X[:300] / 16, y[:300], [0.1, 0.05]
+    )
+    with pytest.raises(ValueError, match="10 outputs.*pick one with output="):
+        plot_regularization_path(path)
+    ax = plot_regularization_path(path, output=7)
+    assert ax.get_title() == "Regularization path for class 7"
+
+
+def test_path_colours_stay_distinct_past_ten_lines(tmp_path):
+    wine = load_wine(as_frame=True)
+    X, y = pd.DataFrame(scale(wine.data), columns=wine.data.columns), wine.target
+    model = LinearRegressor(penalty="l1")
+    ax = plot_regularization_path(model, X, y.to_numpy(float), n_alphas=6)
+    curves = [line for line in ax.lines if not line.get_label().startswith("_")]
+    assert len(curves) == 13
+    assert len({str(line.get_color()) for line in curves}) == 13  # tab10 repeated
+    assert_figure_ok(ax.figure, "13-feature path", **DOCS)
+
+
+# -- training histories without a learning-rate panel -----------------------------
+def _titles(fig) -> list[str]:
+    return [ax.get_title() for ax in fig.axes]
+
+
+def test_constant_learning_rate_is_a_line_of_text(tmp_path):
+    X, y = load_iris(return_X_y=True)
+    model = MLPClassifier((8,), learning_rate=3e-3, max_iter=15, random_state=0)
+    fig = plot_training_history(model.fit(X, y))
+    assert "Learning rate" not in _titles(fig) and len(fig.axes) == 3
+    assert _titles(fig) == [
+        "Loss, at a constant learning rate of 0.003",
+        "Gradient norm per layer",
+        "Weight norm per layer",
+    ]
+    loss = fig.axes[0]  # across the figure's width, where the rate's panel was
+    assert loss.get_position().width > 1.8 * fig.axes[1].get_position().width
+    assert_figure_ok(fig, "constant-rate history", **DOCS)
+    _save(fig, tmp_path, "history_constant")
+    lbfgs = MLPClassifier((8,), optimizer="lbfgs", max_iter=15, random_state=0)
+    fig = plot_training_history(lbfgs.fit(X, y))
+    assert "Learning rate" not in _titles(fig) and len(fig.axes) == 3
+    assert _titles(fig)[0] == "Loss, full-batch solver: no learning rate"
+    assert_figure_ok(fig, "L-BFGS history", **DOCS)
+
+
+@pytest.mark.parametrize(
+    ("params", "solver", "converged"),
+    [
+        ({"penalty": "l1", "alpha": 0.5}, "CoordinateDescent ('cd')", "yes"),
+        ({"penalty": "l1", "alpha": 1e-3, "max_iter": 3}, "CoordinateDescent", "no"),
+        ({}, "DirectSolve ('direct')", "yes"),
+    ],
+    ids=["cd", "cd at max_iter", "direct"],
+)
+def test_one_solve_is_summed_up(diabetes, params, solver, converged, tmp_path):
+    X, y = diabetes
+    model = LinearRegressor(**params).fit(X, y)
+    assert len(model.history_) == 1
+    fig = plot_training_history(model)
+    point, summary = fig.axes  # no empty loss panel, no learning-rate panel
+    (line,) = point.lines
+    assert line.get_marker() == "o" and line.get_markersize() >= 6  # visible
+    record = model.history_[0]
+    assert line.get_xydata().tolist() == [[model.n_iter_, record["loss"]]]
+    low, high = point.get_xlim()
+    assert low <= model.n_iter_ <= high
+    text = summary.texts[0].get_text()
+    assert f"Solver: {solver}" in text
+    assert f"Iterations: {model.n_iter_:,} (max_iter={model.max_iter:,})" in text
+    assert f"Converged: {converged}" in text
+    assert f"Final objective: {record['loss']:.6g}" in text
+    assert "``" not in text  # the docstring's markup is taken off
+    assert_figure_ok(fig, f"one solve ({solver})", **DOCS)
+    _save(fig, tmp_path, "history_solve")
+
+
+def test_one_solve_summary_names_no_solver_after_set_params(diabetes):
+    X, y = diabetes
+    model = LinearRegressor(penalty="l1").fit(X, y)
+    model.set_params(optimizer="adam")  # no longer the solver that made the record
+    text = plot_training_history(model).axes[1].texts[0].get_text()
+    assert text.startswith("Solver: unknown\n")
+    assert f"Iterations: {model.n_iter_:,}" in text
