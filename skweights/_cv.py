@@ -47,7 +47,8 @@ _CV_PARAMETERS = """\
         (stratified for classifiers){cv_note}.
     scoring : str, callable or None, default=None
         What the folds compare (greater is better): a scikit-learn scorer name or
-        callable. None: {scoring_note}
+        callable. None: {scoring_note} With ``early_stopping=True`` the
+        fits' early stopping watches the same scorer (None: their ``score``).
     n_jobs : int, default=None
         Folds fitted in parallel by joblib (``joblib.parallel_config(backend=
         "dask")`` spreads them over a Dask cluster).
@@ -78,7 +79,8 @@ def _base_parameters(base_cls) -> str:
     start = doc.index("----------\n", doc.index("    Parameters")) + len("----------\n")
     end = doc.index("\n    Attributes")
     section = doc[start:end].rstrip("\n") + "\n"
-    section = re.sub(r"    alpha : .*\n(?:        .*\n)+", "", section)
+    for name in ("alpha", "scoring"):  # chosen by / documented with the CV
+        section = re.sub(rf"    {name} : .*\n(?:        .*\n)+", "", section)
     return section
 
 
@@ -123,7 +125,16 @@ class _CVMixin:
     def partial_fit(self, *args, **kwargs):  # pragma: no cover (never available)
         """Not available: a CV estimator fits whole paths, as ``LassoCV``."""
 
-    def fit(self, X, y, sample_weight=None):
+    def fit(
+        self,
+        X,
+        y,
+        sample_weight=None,
+        *,
+        X_val=None,
+        y_val=None,
+        sample_weight_val=None,
+    ):
         """Choose ``alpha`` by cross-validation, then refit on all the data.
 
         Parameters
@@ -134,15 +145,34 @@ class _CVMixin:
             Targets.
         sample_weight : array-like of shape (n_samples,), default=None
             Weights of the fits and of the held-out scores.
+        X_val : {array-like, sparse matrix} of shape (n_val, n_features), \
+default=None
+            With ``early_stopping=True``: the early-stopping set of every fit
+            (each fold's and the refit), instead of a held-out share of each
+            fit's training rows. The folds' scores that choose ``alpha`` are
+            still those of the cross-validation.
+        y_val : array-like of shape (n_val,) or (n_val, n_outputs), default=None
+            Targets of ``X_val``.
+        sample_weight_val : array-like of shape (n_val,), default=None
+            Weights of the validation samples.
 
         Returns
         -------
         self : object
             The estimator, refitted at ``alpha_``.
         """
+        validation = {
+            key: value
+            for key, value in (
+                ("X_val", X_val),
+                ("y_val", y_val),
+                ("sample_weight_val", sample_weight_val),
+            )
+            if value is not None
+        }
         backup = dict(self.__dict__)
         try:
-            return self._fit_cv(X, y, sample_weight)
+            return self._fit_cv(X, y, sample_weight, validation)
         except BaseException:
             self.__dict__.clear()  # a failed fit leaves the estimator as it was
             self.__dict__.update(backup)
@@ -153,7 +183,7 @@ class _CVMixin:
         names = [n for n in self._base_class._get_param_names() if n != "alpha"]
         return self._base_class(**{n: getattr(self, n) for n in names})
 
-    def _fit_cv(self, X, y, sample_weight):
+    def _fit_cv(self, X, y, sample_weight, validation):
         self._check_cv_parameters()
         base = self._base()
         X, y = _validate(
@@ -177,10 +207,12 @@ class _CVMixin:
         if self._uses_loo():
             scores = _ridge_loo(base, X, y, sample_weight, alphas, self.scoring)
         else:
-            scores = self._fold_scores(base, X, y, sample_weight, alphas, scorer)
+            scores = self._fold_scores(
+                base, X, y, sample_weight, alphas, scorer, validation
+            )
         best = self._record(alphas, scores)
         refit = clone(base).set_params(alpha=float(alphas[best]))
-        refit.fit(X, y, sample_weight=sample_weight)
+        refit.fit(X, y, sample_weight=sample_weight, **validation)
         params = set(refit._get_param_names())  # keep self's own parameters
         fitted = {k: v for k, v in refit.__dict__.items() if k not in params}
         self.__dict__.update(fitted)
@@ -212,12 +244,16 @@ class _CVMixin:
     def _default_scoring_name(self) -> str:
         return "accuracy" if is_classifier(self) else "R^2"
 
-    def _fold_scores(self, base, X, y, sample_weight, alphas, scorer) -> np.ndarray:
+    def _fold_scores(
+        self, base, X, y, sample_weight, alphas, scorer, validation
+    ) -> np.ndarray:
         """Scores of shape ``(n_splits, n_alphas)``, one warm-started path a fold."""
         folds = check_cv(self.cv, y, classifier=is_classifier(self))
         splits = list(folds.split(X, y))
         results = Parallel(n_jobs=self.n_jobs)(
-            delayed(_fold_path)(base, X, y, sample_weight, train, test, alphas, scorer)
+            delayed(_fold_path)(
+                base, X, y, sample_weight, train, test, alphas, scorer, validation
+            )
             for train, test in splits
         )
         n_failed = sum(int((~converged).sum()) for _, converged in results)
@@ -251,7 +287,7 @@ class _CVMixin:
         return best
 
 
-def _fold_path(base, X, y, sample_weight, train, test, alphas, scorer):
+def _fold_path(base, X, y, sample_weight, train, test, alphas, scorer, validation):
     """One fold: the warm-started path on ``train``, each alpha scored on ``test``.
 
     ``scorer`` is a scikit-learn scorer, or ``_MSE`` for minus the (weighted) mean
@@ -260,7 +296,7 @@ def _fold_path(base, X, y, sample_weight, train, test, alphas, scorer):
     """
     X_train, y_train = _safe_indexing(X, train), _safe_indexing(y, train)
     X_test, y_test = _safe_indexing(X, test), _safe_indexing(y, test)
-    fit_params, score_params = {}, {}
+    fit_params, score_params = dict(validation), {}
     if sample_weight is not None:
         fit_params["sample_weight"] = sample_weight[train]
         score_params["sample_weight"] = sample_weight[test]
