@@ -8,6 +8,7 @@ and which hidden layers they have.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import inspect
 import numbers
@@ -37,6 +38,20 @@ from ._training import (
 from ._validation import check_bool
 from ._validation import check_param as _check_number
 from ._weight_record import DEFAULT_BINS_PER_DECADE
+
+try:  # scikit-learn >= 1.9: the (experimental) callback API
+    from sklearn.callback import CallbackSupportMixin as _CallbackSupport
+    from sklearn.callback._callback_support import (
+        callback_management_context as _callbacks_managed,
+    )
+except ImportError:  # older scikit-learn: fit works as before, no set_callbacks
+
+    class _CallbackSupport:
+        """Stand-in for scikit-learn's ``CallbackSupportMixin`` (absent)."""
+
+    def _callbacks_managed(estimator):
+        return contextlib.nullcontext()
+
 
 _FLOAT_DTYPES = (np.float64, np.float32)
 
@@ -200,7 +215,7 @@ def _background_sample(X, random_state):
     return X[rows]
 
 
-class BaseNetwork(BaseEstimator):
+class BaseNetwork(_CallbackSupport, BaseEstimator):
     """Shared implementation of skweights' estimators; not for direct use.
 
     Subclasses set ``_hidden_sizes()`` (empty for linear models) and mix in an output
@@ -423,7 +438,12 @@ default=None
         validation = None
         if X_val is not None or y_val is not None or sample_weight_val is not None:
             validation = (X_val, y_val, sample_weight_val)
-        return self._fit(X, y, sample_weight, incremental=False, validation=validation)
+        # Callbacks' teardown after fit, as scikit-learn's ``with_callbacks`` (a
+        # with block, not a decorator: warnings keep pointing at the caller).
+        with _callbacks_managed(self):
+            return self._fit(
+                X, y, sample_weight, incremental=False, validation=validation
+            )
 
     def _fit(
         self, X, y, sample_weight, incremental: bool, classes=None, validation=None
@@ -458,6 +478,7 @@ default=None
         state.record_weights = _record_weights_bins(owner, self.record_weights)
         objective = self._objective(resolved, len(coefs))
         config = self._training_config(resolved, X.shape[0])
+        callback_ctx = self._start_callbacks(config, coefs, intercepts, X, y)
         # An exact solve has no epochs to stop early: no data is held out for it.
         no_split = incremental or getattr(config.optimizer, "solves_linear", False)
         if validation is not None:
@@ -499,7 +520,41 @@ default=None
         # Training samples seen, as scikit-learn's t_ (a full-batch iteration sees
         # every sample once).
         self.t_ = seen_before + (state.n_iter - n_iter_before) * data.Y.shape[0]
+        if callback_ctx is not None:
+            callback_ctx.call_on_fit_task_end(
+                estimator=self, X=X, y=y, reconstruction_attributes={}
+            )
         return self
+
+    def _start_callbacks(self, config, coefs, intercepts, X, y):
+        """scikit-learn's callbacks (>= 1.9), own or propagated by a meta-estimator
+        such as GridSearchCV: the fit is a task with one subtask per epoch, each
+        ending with the network of that epoch (``ScoringMonitor`` scores it,
+        ``ProgressBar`` counts it). None when no callback is set."""
+        own = getattr(self, "_skl_callbacks", None)
+        if not own and not hasattr(self, "_parent_callback_ctx"):
+            return None
+        ctx = self._init_callback_context(max_subtasks=max(config.max_iter, 1))
+        ctx.call_on_fit_task_begin(estimator=self, X=X, y=y)
+        output = self._loss().output_activation
+
+        def on_epoch(record):
+            sub = ctx.subcontext(task_name="epoch")
+            sub.call_on_fit_task_begin(estimator=self, X=X, y=y)
+            sub.call_on_fit_task_end(
+                estimator=self,
+                X=X,
+                y=y,
+                reconstruction_attributes={
+                    "coefs_": [W.copy() for W in coefs],
+                    "intercepts_": [b.copy() for b in intercepts],
+                    "out_activation_": output,
+                    "n_iter_": record["epoch"],
+                },
+            )
+
+        config.on_epoch = on_epoch
+        return ctx
 
     def _training_data(self, X, y, sample_weight, continuing, classes, resolved):
         """Validated ``X`` and ``y``, the encoded 2-D targets ``Y`` and the weights."""

@@ -212,6 +212,8 @@ default=None
             )
         best = self._record(alphas, scores)
         refit = clone(base).set_params(alpha=float(alphas[best]))
+        if getattr(self, "_skl_callbacks", None):  # scikit-learn's callbacks
+            refit.set_callbacks(*self._skl_callbacks)  # see the refit's epochs
         refit.fit(X, y, sample_weight=sample_weight, **validation)
         params = set(refit._get_param_names())  # keep self's own parameters
         fitted = {k: v for k, v in refit.__dict__.items() if k not in params}

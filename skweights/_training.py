@@ -239,6 +239,8 @@ class TrainingConfig:
     verbose: int = 0
     name: str = "model"
     on_divergence: str = "raise"
+    # Called with each completed epoch's record (scikit-learn's callbacks).
+    on_epoch: Callable[[dict], None] | None = None
 
 
 @dataclass
@@ -615,6 +617,8 @@ def _train_linear(
     state.n_iter = record["epoch"] = solution.n_iter
     if validation_score is not None:
         _score_into(record, validation_score)
+    if config.on_epoch is not None:  # the solve is the one step
+        config.on_epoch(record)
     solver = type(config.optimizer).__name__
     reason = (
         f"converged: {solver} solved the problem to its tolerance"
@@ -1401,6 +1405,7 @@ class _Progress:
 
     def __init__(self, config: TrainingConfig, total: int) -> None:
         self.verbose, self.name = config.verbose, config.name
+        self.on_epoch = config.on_epoch
         self.bar = None
         if self.verbose == 1:
             try:
@@ -1411,6 +1416,9 @@ class _Progress:
                 self.bar = None
 
     def update(self, record: dict) -> None:
+        if self.on_epoch is not None and record["epoch"] > 0:
+            if record["event"] is None:  # a completed epoch
+                self.on_epoch(record)
         if not self.verbose:
             return
         parts = {"loss": f"{record['loss']:.6g}"}
