@@ -1,8 +1,11 @@
 """skweights' benchmark (``make bench``): speed against scikit-learn, the matmul-only
-limit and PyTorch, linear models to the same objective, prediction, memory and SHAP.
+limit and PyTorch, linear models to the same objective, prediction, memory, SHAP,
+and DeepSHAP's error against exact Shapley values.
 
 Prints one markdown table per case to stdout (progress goes to stderr) and writes
-them to ``benchmarks/results/latest.md`` plus a dated copy. See benchmarks/README.md.
+them to ``benchmarks/results/latest.md`` plus a dated copy (case 9 also to
+``explain.md`` and its accuracy table to ``explain_accuracy.csv``). See
+benchmarks/README.md.
 
 Usage::
 
@@ -24,6 +27,9 @@ sys.path.insert(0, str(HERE))  # the private _*.py modules and bench_shap.py
 
 import _alpha_cv  # noqa: E402
 import _compile  # noqa: E402
+import _explain_accuracy  # noqa: E402
+import _explain_data  # noqa: E402
+import _explain_speed  # noqa: E402
 import _feature_selection  # noqa: E402
 import _linear  # noqa: E402
 import _mlp  # noqa: E402
@@ -39,6 +45,10 @@ SETTINGS = {
         "predict_repeats": 5,
         "memory_epochs": 1,
         "compile_repeats": 3,
+        "explain_rows": 200,
+        "exact_rows": {8: (20, 3), 12: (4, 1)},
+        "sampling_rows": 5,
+        "explain_repeats": 3,
     },
     "quick": {
         "n_samples": 10_000,
@@ -49,9 +59,16 @@ SETTINGS = {
         "predict_repeats": 2,
         "memory_epochs": 1,
         "compile_repeats": 1,
+        "explain_rows": 10,
+        "exact_rows": {8: (5, 1), 12: (2, 1)},
+        "sampling_rows": 2,
+        "explain_repeats": 1,
     },
 }
-ALL_CASES = (1, 2, 3, 4, 5, 6, 7, 8)
+ALL_CASES = (1, 2, 3, 4, 5, 6, 7, 8, 9)
+# Case 9's own files (besides latest.md): the docs include the accuracy table.
+EXPLAIN_REPORT = "explain.md"
+EXPLAIN_ACCURACY = "explain_accuracy.csv"
 
 
 def log(message: str) -> None:
@@ -272,6 +289,44 @@ def shap_section(args) -> str:
     )
 
 
+def explain_sections(args, settings) -> tuple[list[str], list[dict]]:
+    """Case 9: DeepSHAP against exact values (9a), exact and sampling speed (9b).
+
+    Returns the sections and 9a's formatted rows (for ``explain_accuracy.csv``).
+    """
+    n_explain = settings["explain_rows"]
+    loaders = [lambda load=load: load(n_explain) for load in _explain_data.LOADERS]
+    accuracy = _explain_accuracy.formatted(_explain_accuracy.rows(loaders, log))
+    out = [
+        section(
+            "Case 9a: DeepSHAP against the exact Shapley values (not a timing)",
+            _explain_accuracy.DESCRIPTION.format(
+                rows=n_explain, brute=_explain_accuracy.N_BRUTE_FORCE
+            ),
+            table(accuracy),
+        )
+    ]
+    repeats = settings["explain_repeats"]
+    exact, sampling = [], []
+    for setting in ("pipeline", "array"):
+        build = getattr(_explain_speed, f"{setting}_problem")
+        for d, (n_ours, n_shap) in settings["exact_rows"].items():
+            log(f"case 9b: exact, {setting}, d = {d}")
+            exact.append(_explain_speed.exact_row(build(d), n_ours, n_shap, repeats))
+        log(f"case 9b: sampling, {setting}, d = {_explain_speed.SAMPLING_D}")
+        sampling += _explain_speed.sampling_rows(
+            build(_explain_speed.SAMPLING_D), settings["sampling_rows"], repeats, log
+        )
+    out.append(
+        section(
+            "Case 9b: exact and sampled Shapley values, skweights vs shap",
+            _explain_speed.DESCRIPTION.format(repeats=repeats),
+            "### Exact\n\n" + table(exact) + "\n\n### Sampling\n\n" + table(sampling),
+        )
+    )
+    return out, accuracy
+
+
 def compile_section(settings) -> str:
     """Case 7: the first fit and explain of fresh processes, cold and warm cache."""
     repeats = settings["compile_repeats"]
@@ -343,7 +398,7 @@ def main(argv: list[str] | None = None) -> str:
 def _run(args: argparse.Namespace) -> str:
     settings = SETTINGS["quick" if args.quick else "full"]
     start = time.perf_counter()
-    parts = [
+    header = [
         "# skweights benchmark" + (" (--quick)" if args.quick else ""),
         "",
         *(
@@ -358,21 +413,27 @@ def _run(args: argparse.Namespace) -> str:
         environment(),
         "",
     ]
-    parts += mlp_sections(args, settings)
+    parts = header + mlp_sections(args, settings)
     if 6 in args.cases:
         parts.append(shap_section(args))
     if 7 in args.cases:
         parts.append(compile_section(settings))
     if 8 in args.cases:
         parts.append(feature_selection_section(args))
+    explain_parts, accuracy = [], None
+    if 9 in args.cases:
+        try:
+            explain_parts, accuracy = explain_sections(args, settings)
+        except Exception as error:  # a broken case must not hide the others' tables
+            explain_parts = [
+                section("Case 9: explanations", f"_Failed: {type(error).__name__}: "
+                        f"{error}_", "")
+            ]  # fmt: skip
+        parts += explain_parts
     if 10 in args.cases:
         parts.append(alpha_cv_section(args))
-    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
-    parts.append(
-        f"_Total wall time {time.perf_counter() - start:.0f} s; load average at the "
-        f"end: {load}. A load above the core count means other processes shared the "
-        "CPUs and the timings are noisy._\n"
-    )
+    footer = _footer(start)
+    parts.append(footer)
     report = "\n".join(parts)
     print(report)
     if not args.no_write:
@@ -384,7 +445,27 @@ def _run(args: argparse.Namespace) -> str:
         for name in names:
             (args.out_dir / name).write_text(report, encoding="utf-8")
         log(f"wrote {', '.join(str(args.out_dir / name) for name in names)}")
+        if accuracy and not args.quick:
+            _write_explain(args.out_dir, header, explain_parts, accuracy, footer)
     return report
+
+
+def _footer(start: float) -> str:
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    return (
+        f"_Total wall time {time.perf_counter() - start:.0f} s; load average at the "
+        f"end: {load}. A load above the core count means other processes shared the "
+        "CPUs and the timings are noisy._\n"
+    )
+
+
+def _write_explain(out_dir, header, sections, accuracy, footer) -> None:
+    """Case 9 on its own (explain.md) and 9a's table for the docs (the CSV)."""
+    title = "# skweights benchmark, case 9 only (explanations: make bench writes it)"
+    report = "\n".join([title, *header[1:], *sections, footer])
+    (out_dir / EXPLAIN_REPORT).write_text(report, encoding="utf-8")
+    _explain_accuracy.write_csv(accuracy, out_dir / EXPLAIN_ACCURACY)
+    log(f"wrote {out_dir / EXPLAIN_REPORT}, {out_dir / EXPLAIN_ACCURACY}")
 
 
 if __name__ == "__main__":

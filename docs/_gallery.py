@@ -25,6 +25,8 @@ ORDER = [
     "plot_weight_evolution.py",
     "plot_transfer_learning.py",
     "plot_shap_explanation.py",
+    "plot_exact_vs_deep.py",
+    "plot_onnx_export.py",
     "plot_streaming.py",
 ]
 

@@ -47,7 +47,13 @@ from sklearn.linear_model import enet_path
 
 from ._registry import Component
 
-__all__ = ["CoordinateDescent", "DirectSolve", "LinearProgram", "LinearSolution"]
+__all__ = [
+    "CoordinateDescent",
+    "DirectSolve",
+    "LinearProgram",
+    "LinearSolution",
+    "QuadraticProgram",
+]
 
 # Largest side of a dense square system (Gram or dual) the solvers build: 4096^2
 # float64 is 128 MiB. Sparse problems larger in both directions use LSQR (direct) or
@@ -966,3 +972,382 @@ def lp(method: str = "highs-ipm") -> LinearProgram:
     LinearProgram(method='highs-ipm')
     """
     return LinearProgram(method=method)
+
+
+# --------------------------------------------------------------------------------------
+# Piecewise-linear losses with an L2 part: a quadratic program
+# --------------------------------------------------------------------------------------
+
+# Smoothing widths of the continuation, relative to the targets' spread; the relative
+# tolerance of the optimality (KKT) check; the most rows a face may interpolate, per
+# free parameter and at least (more than one per parameter only where rows repeat).
+_QP_WIDTHS = 10.0 ** -np.arange(1, 13)
+_KKT_TOL = 1e-9
+_FACE_ROWS = (4, 256)
+
+
+def _qp_slopes(objective: Any, coefs: list, name: str) -> tuple[float, float]:
+    """The loss's slopes; ValueError unless the fit is an elastic-net program."""
+    slopes_of = getattr(objective.loss, "linear_slopes", None)
+    slopes = slopes_of() if slopes_of is not None else None
+    if len(coefs) != 1 or slopes is None:
+        raise ValueError(
+            f"optimizer={name!r} solves linear models with a piecewise-linear loss "
+            "('quantile', 'absolute_error') only (LinearRegressor); use "
+            "optimizer='auto' or a minibatch optimizer for this model."
+        )
+    if not getattr(objective.penalty, "separable", True):
+        raise ValueError(
+            f"optimizer={name!r} handles elastic-net penalties only; the penalty "
+            f"{objective.penalty!r} couples weights. Use a minibatch optimizer such "
+            "as optimizer='adam' (what 'auto' picks)."
+        )
+    return slopes
+
+
+@dataclass
+class _Target:
+    r"""One target's program, on the rows of positive weight ``c``.
+
+    :math:`\min \sum_i c_i \rho(r_i) + \lambda_1 \lVert \beta \rVert_1 +
+    \frac{\lambda_2}{2} \lVert \beta \rVert^2` with :math:`\rho(r) = a r_+ + b
+    (-r)_+`, :math:`r = y - X \beta - b_0`; ``l1``/``l2`` are the strengths times
+    the weights' sum (the objective times that sum).
+    """
+
+    X: Any  # CSR or dense float64
+    y: np.ndarray
+    c: np.ndarray
+    slopes: tuple[float, float]
+    l1: float
+    l2: float
+    fit_intercept: bool
+    positive: bool
+
+    @property
+    def split(self) -> bool:
+        """Whether L-BFGS-B works on ``beta+, beta-`` (an L1 part, signs free)."""
+        return self.l1 > 0 and not self.positive
+
+    def unpack(self, theta: np.ndarray) -> tuple[np.ndarray, float]:
+        """``(beta, intercept)`` from L-BFGS-B's variables."""
+        p = self.X.shape[1]
+        beta = theta[:p] - theta[p : 2 * p] if self.split else theta[:p].copy()
+        return beta, float(theta[-1]) if self.fit_intercept else 0.0
+
+    def residual(self, beta: np.ndarray, intercept: float) -> np.ndarray:
+        """``y - X beta - intercept``."""
+        return self.y - _dense(self.X @ beta).ravel() - intercept
+
+
+def _smoothed(theta: np.ndarray, t: _Target, eps: float):
+    r"""Value and gradient of the program with each pinball term smoothed.
+
+    :math:`\rho` becomes its Moreau envelope of width ``eps`` (quadratic on
+    :math:`-b \varepsilon < r < a \varepsilon`, the same elsewhere up to a
+    constant), which is differentiable; ``|beta|`` is ``beta+ + beta-`` when split.
+    """
+    a, b = t.slopes
+    p = t.X.shape[1]
+    beta, intercept = t.unpack(theta)
+    r = t.residual(beta, intercept)
+    value = np.where(r > a * eps, a * r - a * a * eps / 2, r * r / (2 * eps))
+    value = np.where(r < -b * eps, -b * r - b * b * eps / 2, value)
+    u = t.c * np.clip(r / eps, -b, a)
+    g_beta = -np.asarray(t.X.T @ u).ravel()
+    squares = theta[: 2 * p] if t.split else beta
+    total = float(t.c @ value) + 0.5 * t.l2 * float(squares @ squares)
+    grad = [g_beta + t.l2 * theta[:p] + (t.l1 if t.split or t.positive else 0.0)]
+    if t.split:
+        total += t.l1 * float(theta[: 2 * p].sum())
+        grad.append(-g_beta + t.l2 * theta[p : 2 * p] + t.l1)
+    elif t.positive:
+        total += t.l1 * float(beta.sum())
+    if t.fit_intercept:
+        grad.append([-u.sum()])
+    return total, np.concatenate(grad)
+
+
+def _face(t: _Target, beta: np.ndarray, intercept: float, eps: float):
+    """The exact optimum on the face a smoothed solution lies on, or None.
+
+    Rows inside the smoothing zone interpolate (zero residual), the others keep
+    their side, the non-zero weights their sign: the optimality conditions on that
+    face are one linear system. Its solution is returned only if it satisfies every
+    optimality condition of the program (:func:`_kkt_holds`).
+    """
+    a, b = t.slopes
+    r = t.residual(beta, intercept)
+    Z, active = np.flatnonzero((r > -b * eps) & (r < a * eps)), np.flatnonzero(beta)
+    m, f, k = len(active), int(t.fit_intercept), len(Z)
+    if k > max(_FACE_ROWS[0] * (m + f), _FACE_ROWS[1]):  # too wide a zone
+        return None
+    u = np.where(r >= a * eps, a * t.c, -b * t.c)
+    u[Z] = 0.0
+    XZA = _dense(t.X[Z])[:, active]
+    M = np.zeros((m + f + k, m + f + k))
+    M[:m, :m] = -t.l2 * np.eye(m)
+    M[:m, m + f :], M[m + f :, :m] = XZA.T, XZA
+    rhs = np.zeros(m + f + k)
+    rhs[:m] = t.l1 * np.sign(beta[active]) - np.asarray(t.X.T @ u).ravel()[active]
+    # The intercept relative to the smoothed one: where it is not unique (no row
+    # interpolates), the minimum-norm solution keeps it.
+    rhs[m + f :] = t.y[Z] - intercept
+    if f:
+        M[m, m + f :] = M[m + f :, m] = 1.0
+        rhs[m] = -u.sum()
+    solution = np.linalg.lstsq(M, rhs, rcond=None)[0]
+    new = np.zeros_like(beta)
+    new[active] = solution[:m]
+    # Rounding-level weights (below 1e-12 of y's scale in every prediction) are
+    # zeros: their sign is noise.
+    tiny = (
+        1e-3 * _KKT_TOL * (np.abs(t.y).max() + 1.0) / max(float(abs(t.X).max()), 1e-300)
+    )
+    new[np.abs(new) <= tiny] = 0.0
+    new_intercept = intercept + float(solution[m]) if f else 0.0
+    u[Z] = solution[m + f :]
+    if _kkt_holds(t, new, new_intercept, u, Z, np.sign(beta)):
+        return new, new_intercept
+    return None
+
+
+def _kkt_holds(t: _Target, beta, intercept, u, Z, signs) -> bool:
+    r"""Whether ``(beta, intercept)`` with multipliers ``u`` is optimal.
+
+    The program's optimality conditions, each to ``_KKT_TOL`` of its scale: rows of
+    ``Z`` interpolate with ``u`` in :math:`[-b c_i, a c_i]`, the others lie on the
+    side their ``u`` says; :math:`X^\top u` equals the penalty's gradient on the
+    non-zero weights (of the expected ``signs`` with an L1 part or ``positive``;
+    a sign change would leave the face) and is within the L1 strength on
+    the zeros; ``u`` sums to zero with an intercept.
+    """
+    a, b = t.slopes
+    r = t.residual(beta, intercept)
+    tol_r = _KKT_TOL * (np.abs(t.y).max() + 1.0)
+    tol_u = _KKT_TOL * t.c.max()
+    tol_g = _KKT_TOL * (float(abs(t.X).max()) * t.c.sum() + t.l1)
+    outside = np.ones(len(r), dtype=bool)
+    outside[Z] = False
+    g = np.asarray(t.X.T @ u).ravel()
+    zero = beta == 0
+    side = np.where(u[outside] > 0, r[outside], -r[outside])
+    gradient = t.l2 * beta[~zero] + t.l1 * np.sign(beta[~zero]) - g[~zero]
+    return bool(
+        np.all(np.abs(r[Z]) <= tol_r)
+        and np.all((u[Z] >= -b * t.c[Z] - tol_u) & (u[Z] <= a * t.c[Z] + tol_u))
+        and np.all(side >= -tol_r)
+        and (
+            t.l1 == 0 and not t.positive or np.all(np.sign(beta[~zero]) == signs[~zero])
+        )
+        and np.all(np.abs(gradient) <= tol_g)
+        and np.all(g[zero] <= t.l1 + tol_g)
+        and (t.positive or np.all(-g[zero] <= t.l1 + tol_g))
+        and (not t.fit_intercept or abs(u.sum()) <= tol_u * len(u))
+    )
+
+
+def _solve_qp(t: _Target, beta0: np.ndarray, intercept0: float):
+    """``(beta, intercept, n_iter, exact)`` of one target's program.
+
+    L-BFGS-B minimizes the smoothed program for decreasing widths, each from the
+    last; after each, :func:`_face` polishes the solution, and the first polished
+    solution that passes the optimality check is the answer (``exact``). If none
+    does, the last smoothed solution is returned with ``exact=False``.
+    """
+    if t.split:
+        theta = np.concatenate([np.maximum(beta0, 0), np.maximum(-beta0, 0)])
+    else:
+        theta = np.maximum(beta0, 0) if t.positive else beta0.copy()
+    theta = np.append(theta, intercept0) if t.fit_intercept else theta
+    bounds = [(0, None) if t.split or t.positive else (None, None)] * len(theta)
+    if t.fit_intercept:
+        bounds[-1] = (None, None)
+    scale = float(np.average(np.abs(t.y - np.median(t.y)), weights=t.c)) or 1.0
+    n_iter = 0
+    for width in _QP_WIDTHS:
+        eps = width * scale
+        result = scipy.optimize.minimize(
+            _smoothed,
+            theta,
+            args=(t, eps),
+            jac=True,
+            method="L-BFGS-B",
+            bounds=bounds,
+            options={"maxiter": 15000, "ftol": 1e-15, "gtol": 1e-12},
+        )
+        theta, n_iter = result.x, n_iter + int(result.nit)
+        beta, intercept = t.unpack(theta)
+        face = _face(t, beta, intercept, eps)
+        if face is not None:
+            return face[0], face[1], n_iter, True
+    return beta, intercept, n_iter, False
+
+
+class QuadraticProgram(Component):
+    r"""Exact quantile / absolute-error regression with an L2 or elastic-net penalty.
+
+    A linear model whose loss is piecewise linear in the residual (``loss.
+    linear_slopes()`` is not None: ``"quantile"``, ``"absolute_error"``) and whose
+    penalty is in the elastic-net family minimizes
+
+    .. math::
+
+        J(W, b) = \frac{1}{\sum_i w_i} \sum_i w_i \bigl(a (r_i)_+ + b (-r_i)_+\bigr)
+        + \lambda_1 \lVert W \rVert_1 + \frac{\lambda_2}{2} \lVert W \rVert_2^2,
+        \qquad r_i = y_i - x_i W - b,
+
+    a convex quadratic program. Without an L2 part (:math:`\lambda_2 = 0`) it is
+    the linear program of :class:`LinearProgram`, which solves it. Otherwise
+    L-BFGS-B (scipy) minimizes :math:`J` with each pinball term replaced by its
+    Moreau envelope of width :math:`\varepsilon` (a Huber-like smoothing), for
+    :math:`\varepsilon` from a tenth of the targets' spread down by factors of
+    10; after each, the solution is *polished*: the rows within the smoothing zone
+    are made to interpolate, the others keep their side and the weights their
+    signs, and the optimality conditions on that face (one linear system of about
+    ``n_features`` unknowns) give the exact optimum, which is accepted only when it
+    satisfies every optimality (KKT) condition of the program to ``1e-9`` of its
+    scale. The result is the program's unique optimum (the weights are unique;
+    the intercept can be an interval, of which one point is returned), exact to
+    rounding. If no polished solution passes, the last smoothed one is returned
+    with a ``ConvergenceWarning``. It takes about as long as :class:`LinearProgram`
+    on the same data (5,000 rows and 20 features: 0.5 to 2 s on a loaded machine).
+
+    Each target of a multi-output ``y`` is its own program; rows of weight 0 are
+    left out; ``positive=True`` keeps the weights non-negative; sparse ``X`` stays
+    sparse (the polish reads a few rows). ``tol`` and ``max_iter`` are not used.
+
+    Attributes
+    ----------
+    full_batch : bool
+        True: works on the whole data set (not in ``partial_fit``).
+    solves_linear : bool
+        True: the engine calls :meth:`solve`.
+    needs_smooth_loss : bool
+        False: the loss need not be differentiable.
+
+    See Also
+    --------
+    LinearProgram : the same losses with an L1 penalty or none.
+
+    Examples
+    --------
+    >>> from skweights import LinearRegressor
+    >>> X, y = [[0.0], [1.0], [2.0], [3.0], [4.0]], [0.0, 1.0, 2.0, 3.0, 20.0]
+    >>> model = LinearRegressor(loss="absolute_error", alpha=1.0).fit(X, y)  # L2
+    >>> model.coef_, round(float(model.intercept_), 9)  # the outlier does not pull
+    (array([1.]), 0.0)
+    """
+
+    full_batch = True
+    elementwise = False
+    solves_linear = True
+    needs_smooth_loss = False
+
+    name = "qp"
+
+    def solve(
+        self, objective: Any, coefs: list, intercepts: list, data: Any, config: Any
+    ) -> LinearSolution:
+        """Solve the program; write ``coefs``/``intercepts``.
+
+        Parameters
+        ----------
+        objective : Objective
+            Loss (with ``linear_slopes()``), elastic-net penalty (``l1_strength``,
+            ``l2_strength``; ``positive`` for non-negative weights) and which arrays
+            are trainable (``intercept_trainable[0]`` is ``fit_intercept``).
+        coefs, intercepts : list of ndarray
+            One layer; updated in place. ``coefs[0]`` is the warm start, and is
+            kept when frozen.
+        data : TrainData
+            ``X`` (dense or CSR), 2-D ``Y`` and ``sample_weight``.
+        config : TrainingConfig
+            Not used (the solve is exact).
+
+        Returns
+        -------
+        solution : LinearSolution
+            Objective value, L-BFGS-B iterations and whether every target's
+            optimum was proved.
+        """
+        slopes = _qp_slopes(objective, coefs, self.name)
+        penalty = objective.penalty
+        l1, l2 = float(penalty.l1_strength), float(penalty.l2_strength)
+        W, b, n_iter, converged = self._solve(objective, data, coefs[0], l1, l2, slopes)
+        coefs[0][...] = W
+        if objective.intercept_trainable[0]:
+            intercepts[0][...] = b
+        value, grad_norm = LinearProgram._value(
+            objective, data, coefs[0], intercepts[0]
+        )
+        return LinearSolution(value, grad_norm, n_iter, converged)
+
+    def solve_path(
+        self, objective: Any, data: Any, config: Any, alphas: Any, W0: np.ndarray
+    ) -> list[tuple[np.ndarray, np.ndarray, int, bool]]:
+        """Solve for each of ``alphas``, each from the previous solution.
+
+        The penalty keeps the ``l1_ratio`` of ``objective.penalty``.
+
+        Parameters
+        ----------
+        objective : Objective
+            As for :meth:`solve`; every array trainable.
+        data : TrainData
+            The training data.
+        config : TrainingConfig
+            Not used.
+        alphas : array-like
+            Penalty strengths.
+        W0 : ndarray of shape (n_features, n_targets)
+            Starting weights for the first alpha.
+
+        Returns
+        -------
+        path : list of tuple
+            ``(W, b, n_iter, converged)`` per alpha.
+        """
+        slopes = _qp_slopes(objective, [W0], self.name)
+        l1_ratio = float(getattr(objective.penalty, "l1_ratio", 1.0))
+        out, W = [], W0
+        for alpha in np.asarray(alphas, dtype=np.float64):
+            l1, l2 = alpha * l1_ratio, alpha * (1 - l1_ratio)
+            W, b, n_iter, ok = self._solve(objective, data, W, l1, l2, slopes)
+            if b is None:
+                b = np.zeros(W.shape[1])
+            out.append((W.astype(W0.dtype), b.astype(W0.dtype), n_iter, ok))
+        return out
+
+    def _solve(self, objective, data, W0, l1, l2, slopes):
+        """``(W, b, n_iter, converged)`` in float64, one program per target."""
+        if l2 == 0 or not objective.coef_trainable[0]:  # a linear program
+            return LinearProgram()._solve_lp(objective, data, W0, l1, slopes)
+        w = np.asarray(data.sample_weight, dtype=np.float64)
+        keep = np.flatnonzero(w)
+        X = data.X.tocsr()[keep] if sp.issparse(data.X) else data.X[keep]
+        X = X.astype(np.float64)
+        Y = np.asarray(data.Y, dtype=np.float64)[keep]
+        c, s = w[keep], float(w.sum())
+        fit_intercept = bool(objective.intercept_trainable[0])
+        positive = bool(getattr(objective.penalty, "positive", False))
+        start = objective.loss.initial_intercept(Y, c) if fit_intercept else None
+        W = np.asarray(W0, dtype=np.float64).copy()
+        b = np.zeros(Y.shape[1]) if fit_intercept else None
+        n_iter, exact = 0, True
+        for k in range(Y.shape[1]):
+            t = _Target(X, Y[:, k], c, slopes, l1 * s, l2 * s, fit_intercept, positive)
+            b0 = float(start[k]) if fit_intercept else 0.0
+            W[:, k], b_k, iters, proved = _solve_qp(t, W[:, k], b0)
+            if fit_intercept:
+                b[k] = b_k
+            n_iter, exact = n_iter + iters, exact and proved
+        if not exact:
+            warnings.warn(
+                f"optimizer={self.name!r}: the smoothed solution could not be "
+                "polished to a proven optimum; the weights are close to, not at, "
+                "the optimum. Scale X and y, or check them for duplicated rows.",
+                ConvergenceWarning,
+                stacklevel=2,
+            )
+        return W, b, n_iter, exact

@@ -278,20 +278,6 @@ class Identity(Activation):
         return delta
 
     def onnx_nodes(self, node: Any, z: str) -> str:
-        """Add the ONNX nodes of the activation (see :meth:`Activation.onnx_nodes`).
-
-        Parameters
-        ----------
-        node : callable
-            Adds one node and returns its output's name.
-        z : str
-            The name of the pre-activations.
-
-        Returns
-        -------
-        str
-            The name of the activations.
-        """
         return z
 
 
@@ -331,20 +317,6 @@ class ReLU(Activation):
         return np.multiply(delta, a > 0, out=delta)
 
     def onnx_nodes(self, node: Any, z: str) -> str:
-        """Add the ONNX nodes of the activation (see :meth:`Activation.onnx_nodes`).
-
-        Parameters
-        ----------
-        node : callable
-            Adds one node and returns its output's name.
-        z : str
-            The name of the pre-activations.
-
-        Returns
-        -------
-        str
-            The name of the activations.
-        """
         return node("Relu", [z])
 
 
@@ -419,20 +391,6 @@ class LeakyReLU(Activation):
         return delta
 
     def onnx_nodes(self, node: Any, z: str) -> str:
-        """Add the ONNX nodes of the activation (see :meth:`Activation.onnx_nodes`).
-
-        Parameters
-        ----------
-        node : callable
-            Adds one node and returns its output's name.
-        z : str
-            The name of the pre-activations.
-
-        Returns
-        -------
-        str
-            The name of the activations.
-        """
         # Where, not LeakyRelu: its float attribute would round a float64 slope.
         negative = node("Less", [z, 0.0])
         return node("Where", [negative, node("Mul", [z, self._slope()]), z])
@@ -467,20 +425,6 @@ class Tanh(Activation):
         return d
 
     def onnx_nodes(self, node: Any, z: str) -> str:
-        """Add the ONNX nodes of the activation (see :meth:`Activation.onnx_nodes`).
-
-        Parameters
-        ----------
-        node : callable
-            Adds one node and returns its output's name.
-        z : str
-            The name of the pre-activations.
-
-        Returns
-        -------
-        str
-            The name of the activations.
-        """
         return node("Tanh", [z])
 
 
@@ -513,20 +457,6 @@ class Logistic(Activation):
         return d
 
     def onnx_nodes(self, node: Any, z: str) -> str:
-        """Add the ONNX nodes of the activation (see :meth:`Activation.onnx_nodes`).
-
-        Parameters
-        ----------
-        node : callable
-            Adds one node and returns its output's name.
-        z : str
-            The name of the pre-activations.
-
-        Returns
-        -------
-        str
-            The name of the activations.
-        """
         return node("Sigmoid", [z])
 
 
@@ -570,20 +500,6 @@ class Softplus(Activation):
         return delta
 
     def onnx_nodes(self, node: Any, z: str) -> str:
-        """Add the ONNX nodes of the activation (see :meth:`Activation.onnx_nodes`).
-
-        Parameters
-        ----------
-        node : callable
-            Adds one node and returns its output's name.
-        z : str
-            The name of the pre-activations.
-
-        Returns
-        -------
-        str
-            The name of the activations.
-        """
         # max(z, 0) + log(1 + exp(-|z|)), as logaddexp(0, z); onnxruntime has no
         # float64 Softplus.
         tail = node("Exp", [node("Neg", [node("Abs", [z])])])
@@ -634,20 +550,6 @@ class GELU(Activation):
         return d
 
     def onnx_nodes(self, node: Any, z: str) -> str:
-        """Add the ONNX nodes of the activation (see :meth:`Activation.onnx_nodes`).
-
-        Parameters
-        ----------
-        node : callable
-            Adds one node and returns its output's name.
-        z : str
-            The name of the pre-activations.
-
-        Returns
-        -------
-        str
-            The name of the activations.
-        """
         # z * Phi(z) = z / 2 * (1 + erf(z / sqrt(2)))
         erf = node.erf(node("Mul", [z, float(1.0 / np.sqrt(2.0))]))
         return node("Mul", [node("Mul", [z, 0.5]), node("Add", [erf, 1.0])])
@@ -694,20 +596,6 @@ class SiLU(Activation):
         return d
 
     def onnx_nodes(self, node: Any, z: str) -> str:
-        """Add the ONNX nodes of the activation (see :meth:`Activation.onnx_nodes`).
-
-        Parameters
-        ----------
-        node : callable
-            Adds one node and returns its output's name.
-        z : str
-            The name of the pre-activations.
-
-        Returns
-        -------
-        str
-            The name of the activations.
-        """
         return node("Mul", [z, node("Sigmoid", [z])])
 
 

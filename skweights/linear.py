@@ -61,16 +61,17 @@ _REGRESSOR_PARAMETERS = _linear_parameters(
     'solution, as ``Ridge``/``LinearRegression``), ``"cd"`` (coordinate descent, '
     'as ``Lasso``/``ElasticNet``) for ``"l1"`` and ``"elasticnet"``; for the '
     'piecewise-linear losses (``"quantile"``, ``"absolute_error"``) ``"lp"`` (the '
-    'exact linear program, as ``QuantileRegressor``) with ``"l1"`` or ``"none"``, '
+    'exact linear program, as ``QuantileRegressor``) with ``"l1"`` or ``"none"`` '
+    'and ``"qp"`` (the exact quadratic program) with ``"l2"`` or ``"elasticnet"``; '
     'else Adam; Adam in ``partial_fit``. ``"direct"`` and ``"cd"`` solve the '
-    'squared error only, ``"lp"`` the piecewise-linear losses.',
+    'squared error only, ``"lp"`` and ``"qp"`` the piecewise-linear losses.',
     """\
 tol : float, default=1e-4
     Coordinate descent (``"cd"``, the default for ``"l1"``/``"elasticnet"``): as in
     scikit-learn's ``Lasso``, a target is solved when the duality gap is below
-    ``tol`` times the weighted sum of squares of its centred targets. ``"direct"``
-    and ``"lp"`` do not use it. Minibatch optimizers: improvement below which an
-    epoch counts as no progress; L-BFGS/FISTA: the gradient tolerance.
+    ``tol`` times the weighted sum of squares of its centred targets. ``"direct"``,
+    ``"lp"`` and ``"qp"`` do not use it. Minibatch optimizers: improvement below
+    which an epoch counts as no progress; L-BFGS/FISTA: the gradient tolerance.
 """,
 )
 _CLASSIFIER_PARAMETERS = _linear_parameters(
@@ -113,17 +114,18 @@ both for closer agreement. The other rows agree at both defaults.
 """)
 
 
-def _is_linear_program(penalty, loss) -> bool:
-    """Whether the loss is piecewise linear and the penalty has no L2 part."""
+def _piecewise_linear_program(penalty, loss) -> str | None:
+    """``"lp"`` or ``"qp"`` for a piecewise-linear loss with an elastic-net penalty.
+
+    Without an L2 part the fit is a linear program, with one a quadratic program;
+    None for other losses and for penalties that couple weights.
+    """
     if isinstance(penalty, tuple):  # a per-layer list: one layer here
         penalty = penalty[0]
     slopes = getattr(loss, "linear_slopes", None)
-    return (
-        slopes is not None
-        and slopes() is not None
-        and getattr(penalty, "separable", True)
-        and penalty.l2_strength == 0
-    )
+    if slopes is None or slopes() is None or not getattr(penalty, "separable", True):
+        return None
+    return "lp" if penalty.l2_strength == 0 else "qp"
 
 
 class _LinearMixin:
@@ -145,11 +147,14 @@ class _LinearMixin:
         return "lbfgs" if penalty.smooth else "fista"
 
     def _resolve_optimizer(self, penalty, loss, incremental: bool):
-        """``"auto"`` with a piecewise-linear loss and an L1 penalty (or none) is
-        the exact linear program, as ``QuantileRegressor``; else the base rule."""
+        """``"auto"`` with a piecewise-linear loss (quantile, absolute error) and an
+        elastic-net penalty is an exact solve: the linear program (``"lp"``, as
+        ``QuantileRegressor``) for an L1 penalty or none, the quadratic program
+        (``"qp"``) with an L2 part; else the base rule."""
         auto = isinstance(self.optimizer, str) and self.optimizer.lower() == "auto"
-        if auto and not incremental and _is_linear_program(penalty, loss):
-            return optimizers.get("lp")
+        program = _piecewise_linear_program(penalty, loss)
+        if auto and not incremental and program is not None:
+            return optimizers.get(program)
         return super()._resolve_optimizer(penalty, loss, incremental)
 
     def _intercept_trainable(self, layer: int, frozen: bool) -> bool:

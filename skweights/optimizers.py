@@ -56,7 +56,12 @@ import numpy as np
 
 from ._full_batch import FISTA, LBFGS, MinimizeResult
 from ._kernels import forget_fused_form
-from ._linear_solvers import CoordinateDescent, DirectSolve, LinearProgram
+from ._linear_solvers import (
+    CoordinateDescent,
+    DirectSolve,
+    LinearProgram,
+    QuadraticProgram,
+)
 from ._registry import Component, Registry, store_params
 from ._validation import check_bool as _check_bool
 from ._validation import check_real as _check_real
@@ -1201,6 +1206,7 @@ REGISTRY = Registry(
         "cd": CoordinateDescent,
         "direct": DirectSolve,
         "lp": LinearProgram,
+        "qp": QuadraticProgram,
     },
     aliases={
         "l-bfgs": "lbfgs",
@@ -1212,12 +1218,13 @@ REGISTRY = Registry(
 
 # The lowercase names of 0.1 (``sgd(momentum=0.9)``) are the classes themselves.
 sgd, adam, adamw, rmsprop, adagrad, lion = SGD, Adam, AdamW, RMSprop, Adagrad, Lion
-lbfgs, fista, cd, direct, lp = (
+lbfgs, fista, cd, direct, lp, qp = (
     LBFGS,
     FISTA,
     CoordinateDescent,
     DirectSolve,
     LinearProgram,
+    QuadraticProgram,
 )
 
 
@@ -1233,10 +1240,13 @@ def get(identifier: Any, **kwargs: Any) -> Any:
     identifier : str, optimizer class or optimizer
         A registered name (case-insensitive; see ``REGISTRY.names``): ``"sgd"``,
         ``"adam"``, ``"adamw"``, ``"rmsprop"``, ``"adagrad"``, ``"lion"``,
-        ``"lbfgs"`` (alias ``"l-bfgs"``), ``"fista"``, and for squared-loss linear
+        ``"lbfgs"`` (alias ``"l-bfgs"``), ``"fista"``; for squared-loss linear
         models ``"cd"`` (coordinate descent, alias ``"coordinate_descent"``) and
-        ``"direct"`` (normal equations, alias ``"exact"``); an optimizer class
-        (built with ``kwargs``); or an optimizer object, returned unchanged.
+        ``"direct"`` (normal equations, alias ``"exact"``); for quantile and
+        absolute-error linear models ``"lp"`` (linear program, alias ``"highs"``;
+        L1 penalty or none) and ``"qp"`` (quadratic program; any elastic-net
+        penalty); an optimizer class (built with ``kwargs``); or an optimizer
+        object, returned unchanged.
     **kwargs : dict
         Hyper-parameters, when ``identifier`` is a name or a class.
 

@@ -379,3 +379,93 @@ def test_concurrent_fits_in_threads_match_sequential_fits():
     for a, b in zip(sequential, threaded):
         for x, z in zip(a, b):
             assert_array_equal(x, z)
+
+
+# -- the fused optimizer steps, checked directly on the default path -----------------
+# The comparison with the numpy reference above catches a kernel that drifts from the
+# reference; these catch a kernel and a reference that are wrong together. A linear
+# regressor trained full-batch (one step per epoch, rows in order) from zero weights
+# takes steps written out here by hand, with the squared error's gradient
+# X.T @ (X w + b - y) / n.
+_STEP_X = np.random.default_rng(0).standard_normal((40, 3))
+_STEP_Y = _STEP_X @ [2.0, -1.0, 0.5] + 3.0
+
+
+def _gradient(params):
+    """Gradient of the mean half squared error at ``params`` = (w, b)."""
+    w, b = params[:-1], params[-1]
+    residual = _STEP_X @ w + b - _STEP_Y
+    return np.append(_STEP_X.T @ residual, residual.sum()) / len(_STEP_Y)
+
+
+def _fused_steps(monkeypatch, optimizer, learning_rate, steps):
+    """(w, b) after ``steps`` full-batch steps, and the fused updates that ran."""
+    calls = []
+    for name, update in list(_kernels.OPTIMIZERS.items()):
+
+        def spy(*args, _update=update, _name=name):
+            calls.append(_name)
+            return _update(*args)
+
+        monkeypatch.setitem(_kernels.OPTIMIZERS, name, spy)
+    from skweights import LinearRegressor
+
+    model = LinearRegressor(
+        optimizer=optimizer,
+        learning_rate=learning_rate,
+        penalty=None,
+        batch_size=len(_STEP_Y),
+        max_iter=steps,
+        shuffle=False,
+        tol=0.0,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(_STEP_X, _STEP_Y)
+    return np.append(model.coefs_[0][:, 0], model.intercepts_[0]), calls
+
+
+def test_adams_first_fused_step_is_the_learning_rate_against_the_gradients_sign(
+    monkeypatch,
+):
+    # Bias-corrected, Adam's first step is lr * g / (|g| + eps): lr * sign(g) to
+    # 1e-8 relative. Without the corrections it would be lr * (1 - b1) /
+    # sqrt(1 - b2) * sign(g), 3.2 times as long.
+    params, calls = _fused_steps(monkeypatch, optimizers.Adam(), 0.01, 1)
+    assert calls == ["adam"]
+    assert_allclose(params, -0.01 * np.sign(_gradient(np.zeros(4))), rtol=1e-6)
+
+
+def test_adams_fused_steps_follow_the_bias_corrected_formula(monkeypatch):
+    lr, beta_1, beta_2, eps = 0.05, 0.9, 0.999, 1e-7
+    adam = optimizers.Adam(beta_1=beta_1, beta_2=beta_2, epsilon=eps)
+    params, calls = _fused_steps(monkeypatch, adam, lr, 3)
+    assert calls == ["adam"] * 3
+    p, m, v = np.zeros(4), np.zeros(4), np.zeros(4)
+    for t in (1, 2, 3):
+        g = _gradient(p)
+        m = beta_1 * m + (1 - beta_1) * g
+        v = beta_2 * v + (1 - beta_2) * g * g
+        m_hat, v_hat = m / (1 - beta_1**t), v / (1 - beta_2**t)
+        p = p - lr * m_hat / (np.sqrt(v_hat) + eps)
+    assert_allclose(params, p, rtol=1e-10)
+
+
+def test_nesterovs_fused_steps_follow_the_hand_computed_formula(monkeypatch):
+    # PyTorch's form: v <- m v + g; p <- p - lr (m v + g) with Nesterov, p - lr v
+    # without.
+    lr, momentum = 0.05, 0.9
+    expected = {}
+    for nesterov in (True, False):
+        p, v = np.zeros(4), np.zeros(4)
+        for _ in range(3):
+            g = _gradient(p)
+            v = momentum * v + g
+            p = p - lr * (momentum * v + g if nesterov else v)
+        expected[nesterov] = p
+        sgd = optimizers.SGD(momentum=momentum, nesterov=nesterov)
+        params, calls = _fused_steps(monkeypatch, sgd, lr, 3)
+        assert calls == ["sgd"] * 3
+        assert_allclose(params, p, rtol=1e-10)
+    # The two forms differ here by far more than the tolerance.
+    assert not np.allclose(expected[True], expected[False], rtol=1e-3)

@@ -512,8 +512,13 @@ def test_auto_picks_the_program_for_piecewise_linear_losses_with_l1_or_none():
         for penalty in ("l1", "none"):
             model = LinearRegressor(loss=loss, penalty=penalty)
             assert type(model._resolve()["optimizer"]) is optimizers.LinearProgram
-        # An L2 part is quadratic, partial_fit streams: both keep a minibatch rule.
-        assert not LinearRegressor(loss=loss)._resolve()["optimizer"].full_batch
+        # An L2 part makes it a quadratic program ("qp", tests/test_quantile_qp.py).
+        for penalty in ("l2", "elasticnet"):
+            model = LinearRegressor(loss=loss, penalty=penalty)
+            assert type(model._resolve()["optimizer"]) is optimizers.QuadraticProgram
+        # A coupling penalty and partial_fit keep a minibatch rule.
+        model = LinearRegressor(loss=loss, penalty="group_l1")
+        assert not model._resolve()["optimizer"].full_batch
         model = LinearRegressor(loss=loss, penalty="l1")
         assert not model._resolve(incremental=True)["optimizer"].full_batch
     for name in ("lp", "highs", "LP"):
