@@ -25,6 +25,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))  # the private _*.py modules and bench_shap.py
 
+import _alpha_cv  # noqa: E402
 import _compile  # noqa: E402
 import _explain_accuracy  # noqa: E402
 import _explain_data  # noqa: E402
@@ -364,6 +365,25 @@ def feature_selection_section(args) -> str:
     )
 
 
+def alpha_cv_section(args) -> str:
+    """Case 10: the CV estimators against GridSearchCV and LassoCV (issue 26)."""
+    return section(
+        "Case 10: choosing alpha (CV estimators vs GridSearchCV, LassoCV)",
+        _alpha_cv.__doc__.split("\n\n", 1)[1].replace("\n", " ").strip()
+        + f" Data: make_classification ({1_000 if args.quick else 5_000:_} rows, 20 "
+        "features, 3 classes, standardized), MLP (64,) Adam, stratified 5-fold; "
+        "make_regression(200 features) for 10b. Each timed once (10a) or the median "
+        "of alternating repeats (10b).",
+        "### 10a: MLPClassifierCV vs GridSearchCV\n\n"
+        + table(_alpha_cv.mlp_rows(args.quick, log))
+        + "\n\n### 10b: LinearRegressorCV vs LassoCV\n\n"
+        + table(_alpha_cv.lasso_rows(args.quick, log)),
+    )
+
+
+ALL_CASES = (*ALL_CASES, 10)  # case 10: benchmarks/_alpha_cv.py
+
+
 def main(argv: list[str] | None = None) -> str:
     """Run the selected cases; print and (unless --no-write) save the report."""
     args = parse_args(argv)
@@ -410,6 +430,8 @@ def _run(args: argparse.Namespace) -> str:
                         f"{error}_", "")
             ]  # fmt: skip
         parts += explain_parts
+    if 10 in args.cases:
+        parts.append(alpha_cv_section(args))
     footer = _footer(start)
     parts.append(footer)
     report = "\n".join(parts)

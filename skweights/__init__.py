@@ -8,6 +8,12 @@ names: :mod:`~skweights.initializers`, :mod:`~skweights.penalties`,
 :mod:`~skweights.activations` and :mod:`~skweights.losses`.
 """
 
+from ._cv_estimators import (
+    LinearClassifierCV,
+    LinearRegressorCV,
+    MLPClassifierCV,
+    MLPRegressorCV,
+)
 from ._explain import explain
 from ._onnx import to_onnx
 from ._persistence import load, save
@@ -18,9 +24,13 @@ __version__ = "0.1.0"
 
 __all__ = [
     "LinearClassifier",
+    "LinearClassifierCV",
     "LinearRegressor",
+    "LinearRegressorCV",
     "MLPClassifier",
+    "MLPClassifierCV",
     "MLPRegressor",
+    "MLPRegressorCV",
     "__version__",
     "explain",
     "load",

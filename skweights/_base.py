@@ -8,6 +8,8 @@ and which hidden layers they have.
 
 from __future__ import annotations
 
+import contextlib
+import copy
 import inspect
 import numbers
 from typing import Any
@@ -36,6 +38,20 @@ from ._training import (
 from ._validation import check_bool
 from ._validation import check_param as _check_number
 from ._weight_record import DEFAULT_BINS_PER_DECADE
+
+try:  # scikit-learn >= 1.9: the (experimental) callback API
+    from sklearn.callback import CallbackSupportMixin as _CallbackSupport
+    from sklearn.callback._callback_support import (
+        callback_management_context as _callbacks_managed,
+    )
+except ImportError:  # older scikit-learn: fit works as before, no set_callbacks
+
+    class _CallbackSupport:
+        """Stand-in for scikit-learn's ``CallbackSupportMixin`` (absent)."""
+
+    def _callbacks_managed(estimator):
+        return contextlib.nullcontext()
+
 
 _FLOAT_DTYPES = (np.float64, np.float32)
 
@@ -199,7 +215,7 @@ def _background_sample(X, random_state):
     return X[rows]
 
 
-class BaseNetwork(BaseEstimator):
+class BaseNetwork(_CallbackSupport, BaseEstimator):
     """Shared implementation of skweights' estimators; not for direct use.
 
     Subclasses set ``_hidden_sizes()`` (empty for linear models) and mix in an output
@@ -379,7 +395,16 @@ class BaseNetwork(BaseEstimator):
         return tuple(resolve(entry) for entry in self.penalty)
 
     # -- fit / partial_fit --------------------------------------------------------
-    def fit(self, X, y, sample_weight=None):
+    def fit(
+        self,
+        X,
+        y,
+        sample_weight=None,
+        *,
+        X_val=None,
+        y_val=None,
+        sample_weight_val=None,
+    ):
         """Fit the model to data.
 
         Parameters
@@ -390,21 +415,45 @@ class BaseNetwork(BaseEstimator):
             Targets.
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative weights; the loss is their weighted mean.
+        X_val : {array-like, sparse matrix} of shape (n_val, n_features), \
+default=None
+            Your own validation set for early stopping (``early_stopping=True``),
+            instead of holding out ``validation_fraction`` of ``X``: every row of
+            ``X`` is trained on. Its score (``scoring``) each epoch goes to
+            ``validation_scores_`` and ``history_["val_score"]``, its loss (the
+            objective without the penalty) to ``history_["val_loss"]``. In a
+            :class:`~sklearn.pipeline.Pipeline`, route it with metadata routing
+            and ``transform_input=["X_val"]`` so that it reaches this step
+            transformed by the fitted preceding steps (see the user guide).
+        y_val : array-like of shape (n_val,) or (n_val, n_outputs), default=None
+            Targets of ``X_val``; required with it.
+        sample_weight_val : array-like of shape (n_val,), default=None
+            Weights of the validation samples (score and loss).
 
         Returns
         -------
         self : object
             The fitted estimator.
         """
-        return self._fit(X, y, sample_weight, incremental=False)
+        validation = None
+        if X_val is not None or y_val is not None or sample_weight_val is not None:
+            validation = (X_val, y_val, sample_weight_val)
+        # Callbacks' teardown after fit, as scikit-learn's ``with_callbacks`` (a
+        # with block, not a decorator: warnings keep pointing at the caller).
+        with _callbacks_managed(self):
+            return self._fit(
+                X, y, sample_weight, incremental=False, validation=validation
+            )
 
-    def _fit(self, X, y, sample_weight, incremental: bool, classes=None):
+    def _fit(
+        self, X, y, sample_weight, incremental: bool, classes=None, validation=None
+    ):
         resolved = self._resolve(incremental)
         warn_ignored_parameters(self, resolved["optimizer"])
         backup = dict(self.__dict__)
         try:
             return self._fit_resolved(
-                X, y, sample_weight, incremental, classes, resolved
+                X, y, sample_weight, incremental, classes, resolved, validation
             )
         except BaseException:
             # A failed fit leaves the estimator exactly as it was.
@@ -412,7 +461,9 @@ class BaseNetwork(BaseEstimator):
             self.__dict__.update(backup)
             raise
 
-    def _fit_resolved(self, X, y, sample_weight, incremental, classes, resolved):
+    def _fit_resolved(
+        self, X, y, sample_weight, incremental, classes, resolved, validation=None
+    ):
         owner = type(self).__name__
         continuing = (incremental or self.warm_start) and hasattr(self, "coefs_")
         X, y, Y, weights = self._training_data(
@@ -427,9 +478,14 @@ class BaseNetwork(BaseEstimator):
         state.record_weights = _record_weights_bins(owner, self.record_weights)
         objective = self._objective(resolved, len(coefs))
         config = self._training_config(resolved, X.shape[0])
+        callback_ctx = self._start_callbacks(config, coefs, intercepts, X, y)
         # An exact solve has no epochs to stop early: no data is held out for it.
         no_split = incremental or getattr(config.optimizer, "solves_linear", False)
-        data, validation_score = self._split(X, Y, y, weights, state, no_split)
+        if validation is not None:
+            data = TrainData(X, Y, weights)
+            validation_score = self._given_validation(X, validation)
+        else:
+            data, validation_score = self._split(X, Y, y, weights, state, no_split)
         if not continuing:
             _start_output_intercepts(objective, intercepts, data, resolved)
         n_iter_before = state.n_iter
@@ -464,7 +520,41 @@ class BaseNetwork(BaseEstimator):
         # Training samples seen, as scikit-learn's t_ (a full-batch iteration sees
         # every sample once).
         self.t_ = seen_before + (state.n_iter - n_iter_before) * data.Y.shape[0]
+        if callback_ctx is not None:
+            callback_ctx.call_on_fit_task_end(
+                estimator=self, X=X, y=y, reconstruction_attributes={}
+            )
         return self
+
+    def _start_callbacks(self, config, coefs, intercepts, X, y):
+        """scikit-learn's callbacks (>= 1.9), own or propagated by a meta-estimator
+        such as GridSearchCV: the fit is a task with one subtask per epoch, each
+        ending with the network of that epoch (``ScoringMonitor`` scores it,
+        ``ProgressBar`` counts it). None when no callback is set."""
+        own = getattr(self, "_skl_callbacks", None)
+        if not own and not hasattr(self, "_parent_callback_ctx"):
+            return None
+        ctx = self._init_callback_context(max_subtasks=max(config.max_iter, 1))
+        ctx.call_on_fit_task_begin(estimator=self, X=X, y=y)
+        output = self._loss().output_activation
+
+        def on_epoch(record):
+            sub = ctx.subcontext(task_name="epoch")
+            sub.call_on_fit_task_begin(estimator=self, X=X, y=y)
+            sub.call_on_fit_task_end(
+                estimator=self,
+                X=X,
+                y=y,
+                reconstruction_attributes={
+                    "coefs_": [W.copy() for W in coefs],
+                    "intercepts_": [b.copy() for b in intercepts],
+                    "out_activation_": output,
+                    "n_iter_": record["epoch"],
+                },
+            )
+
+        config.on_epoch = on_epoch
+        return ctx
 
     def _training_data(self, X, y, sample_weight, continuing, classes, resolved):
         """Validated ``X`` and ``y``, the encoded 2-D targets ``Y`` and the weights."""
@@ -653,19 +743,72 @@ class BaseNetwork(BaseEstimator):
                 f"samples but validation_fraction={self.validation_fraction} leaves "
                 f"{len(val_idx)}; raise validation_fraction or disable early_stopping."
             )
-        X_val, y_val, w_val = X[val_idx], y[val_idx], weights[val_idx]
+        held_out = (X[val_idx], y[val_idx], Y[val_idx], weights[val_idx])
+        data = TrainData(X[train_idx], Y[train_idx], weights[train_idx])
+        return data, self._validation_score(*held_out)
+
+    def _given_validation(self, X, validation):
+        """The validation callable of ``fit(..., X_val=, y_val=)``, its data checked
+        as the training data (features, dtype, labels, weights)."""
+        owner = type(self).__name__
+        X_val, y_val, sample_weight_val = validation
+        if X_val is None or y_val is None:
+            raise ValueError(
+                f"{owner}: give X_val and y_val together (the validation set and "
+                "its targets); sample_weight_val needs them too."
+            )
+        if not self.early_stopping:
+            raise ValueError(
+                f"{owner}: X_val and y_val are the early-stopping set; set "
+                "early_stopping=True to use them (validation_fraction is then "
+                "ignored: every row of X is trained on)."
+            )
+        X_val, y_val = _validate(
+            self,
+            X_val,
+            y_val,
+            accept_sparse="csr",
+            dtype=X.dtype,
+            multi_output=self._multi_output_targets,
+            y_numeric=not self._is_classifier,
+            reset=False,
+        )
+        y_val = self._check_target_shape(self._column_y(y_val))
+        Y_val = self._encode_targets(y_val, X.dtype, True, None)
+        w_val = self._sample_weight(sample_weight_val, X_val, y_val)
+        return self._validation_score(X_val, y_val, Y_val, w_val)
+
+    def _validation_score(self, X_val, y_val, Y_val, w_val):
+        """``make_score(coefs, intercepts)``: a callable returning the validation
+        ``(score, loss)`` of the live weights. ``scoring=None`` scores the raw
+        output directly (R² or accuracy); a scorer sees a shallow copy of the
+        estimator holding the live weights."""
+        scorer = None
+        if self.scoring is not None:
+            from sklearn.metrics import check_scoring
+
+            scorer = check_scoring(self, scoring=self.scoring)
+        loss = self._loss()  # the training loss (for classifiers, known now)
+        # Plain callables scorer(estimator, X, y) may take no sample_weight.
+        weighted = {} if np.all(w_val == 1) else {"sample_weight": w_val}
 
         def make_score(coefs, intercepts):
+            shell = copy.copy(self)
+            shell.coefs_, shell.intercepts_ = coefs, intercepts
+            shell.out_activation_ = loss.output_activation
+
             def score():
-                raw = forward(coefs, intercepts, X_val, self._activation_for_predict())[
-                    -1
-                ]
-                return self._score_raw(raw, y_val, w_val)
+                activation = self._activation_for_predict()
+                with np.errstate(over="ignore", invalid="ignore"):
+                    raw = forward(coefs, intercepts, X_val, activation)[-1]
+                    value = float(loss.value(Y_val, raw, w_val))
+                if scorer is None:
+                    return self._score_raw(raw, y_val, w_val), value
+                return float(scorer(shell, X_val, y_val, **weighted)), value
 
             return score
 
-        data = TrainData(X[train_idx], Y[train_idx], weights[train_idx])
-        return data, make_score
+        return make_score
 
     def _activation_for_predict(self):
         return activations.get(getattr(self, "activation", "identity"))

@@ -83,6 +83,12 @@ early_stopping : bool, default=False
     improving, and restore the best weights.
 validation_fraction : float in (0, 1), default=0.1
     Share of the data held out for early stopping.
+scoring : str, callable or None, default=None
+    What early stopping watches on the validation set (greater is better), as
+    ``HistGradientBoosting*``'s ``scoring``: a scikit-learn scorer name (e.g.
+    ``"neg_log_loss"``, ``"neg_mean_absolute_error"``) or a callable
+    ``scorer(estimator, X, y)``. None: the estimator's ``score`` (R² or accuracy).
+    The validation set is ``fit``'s ``X_val``/``y_val`` when given.
 shuffle : bool, default=True
     Shuffle the samples every epoch.
 warm_start : bool, default=False

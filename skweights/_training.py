@@ -63,8 +63,9 @@ class History(list):
     """Per-epoch training records: a list of dicts, also readable by column.
 
     Each record has ``epoch`` (0 is the state at initialization, before any update),
-    ``loss`` (the objective, penalty included), ``val_score`` (``None`` without a
-    validation set), ``learning_rate`` (``None`` at epoch 0 and for full-batch
+    ``loss`` (the objective, penalty included), ``val_score`` and ``val_loss``
+    (the validation set's score and its objective without the penalty; ``None``
+    without a validation set), ``learning_rate`` (``None`` at epoch 0 and for full-batch
     solvers), ``weight_norms`` and ``grad_norms`` (Frobenius norm per layer; the
     gradient norm is averaged over the epoch's batches, before clipping, NaN for
     frozen layers), ``clipped`` (how many batches had their gradients clipped by the
@@ -238,6 +239,8 @@ class TrainingConfig:
     verbose: int = 0
     name: str = "model"
     on_divergence: str = "raise"
+    # Called with each completed epoch's record (scikit-learn's callbacks).
+    on_epoch: Callable[[dict], None] | None = None
 
 
 @dataclass
@@ -613,7 +616,9 @@ def _train_linear(
     record = _record(state, coefs, solution.value, grad_norms, None, None, start)
     state.n_iter = record["epoch"] = solution.n_iter
     if validation_score is not None:
-        record["val_score"] = validation_score()
+        _score_into(record, validation_score)
+    if config.on_epoch is not None:  # the solve is the one step
+        config.on_epoch(record)
     solver = type(config.optimizer).__name__
     reason = (
         f"converged: {solver} solved the problem to its tolerance"
@@ -1003,8 +1008,7 @@ def end_epoch(
     """
     loss = record["loss"]
     if validation_score is not None:
-        score = validation_score()
-        record["val_score"] = score
+        score = _score_into(record, validation_score)
         improved = score >= state.best_val_score + config.tol
         if score > state.best_val_score:
             state.best_val_score = score
@@ -1035,6 +1039,15 @@ def _observe_schedule(record, state, config, validating: bool) -> bool:
     return schedule.value(state.schedule_state, epoch) < schedule.value(before, epoch)
 
 
+def _score_into(record: dict, validation_score: Callable) -> float:
+    """Record the validation score (and loss, when the callable returns
+    ``(score, loss)``: the objective without the penalty) of this epoch."""
+    result = validation_score()
+    score, loss = result if isinstance(result, tuple) else (result, None)
+    record["val_score"], record["val_loss"] = score, loss
+    return score
+
+
 def _record(state, coefs, loss, grad_norms, learning_rate, event, start):
     """Append one history record; ``event="initial"`` is epoch 0."""
     if event == "initial":
@@ -1048,6 +1061,7 @@ def _record(state, coefs, loss, grad_norms, learning_rate, event, start):
         "epoch": epoch,
         "loss": float(loss),
         "val_score": None,
+        "val_loss": None,
         "learning_rate": learning_rate,
         "weight_norms": _norms(coefs),
         "grad_norms": [float(g) for g in grad_norms],
@@ -1391,6 +1405,7 @@ class _Progress:
 
     def __init__(self, config: TrainingConfig, total: int) -> None:
         self.verbose, self.name = config.verbose, config.name
+        self.on_epoch = config.on_epoch
         self.bar = None
         if self.verbose == 1:
             try:
@@ -1401,6 +1416,9 @@ class _Progress:
                 self.bar = None
 
     def update(self, record: dict) -> None:
+        if self.on_epoch is not None and record["epoch"] > 0:
+            if record["event"] is None:  # a completed epoch
+                self.on_epoch(record)
         if not self.verbose:
             return
         parts = {"loss": f"{record['loss']:.6g}"}

@@ -43,6 +43,7 @@ except ImportError as error:  # pragma: no cover - depends on the environment
 
 __all__ = [
     "plot_coefficients",
+    "plot_cv_path",
     "plot_learning_rate_range",
     "plot_network",
     "plot_regularization_path",
@@ -834,6 +835,7 @@ def _feature_lines(ax, path: RegularizationPath) -> list:
     return ax.get_lines()
 
 
+from ._cv_plot import plot_cv_path  # noqa: E402
 from ._lr_range import plot_learning_rate_range  # noqa: E402
 from ._network_diagram import plot_network  # noqa: E402
 from ._weight_evolution import plot_weight_evolution  # noqa: E402

@@ -6,7 +6,16 @@ No check is skipped or expected to fail.
 import pytest
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from skweights import LinearClassifier, LinearRegressor, MLPClassifier, MLPRegressor
+from skweights import (
+    LinearClassifier,
+    LinearClassifierCV,
+    LinearRegressor,
+    LinearRegressorCV,
+    MLPClassifier,
+    MLPClassifierCV,
+    MLPRegressor,
+    MLPRegressorCV,
+)
 from skweights.optimizers import sgd
 
 ESTIMATORS = [
@@ -38,6 +47,16 @@ ESTIMATORS = [
         alpha=1e-4,
         learning_rate=1e-2,
         random_state=0,
+    ),
+    # The CV estimators, small: few alphas and folds (LinearRegressorCV's default
+    # L2 with cv=None is RidgeCV's leave-one-out; with L1, one coordinate-descent
+    # path per fold).
+    LinearRegressorCV(n_alphas=5),
+    LinearRegressorCV(penalty="l1", n_alphas=5, cv=3),
+    LinearClassifierCV(n_alphas=3, eps=0.1, cv=3),
+    MLPRegressorCV(hidden_layer_sizes=(16,), alphas=[1e-4, 1e-2], cv=3, random_state=0),
+    MLPClassifierCV(
+        hidden_layer_sizes=(32,), alphas=[1e-4, 1e-2], cv=3, random_state=0
     ),
 ]
 
