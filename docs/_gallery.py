@@ -12,6 +12,7 @@ from pathlib import Path
 ORDER = [
     "plot_quickstart.py",
     "plot_grid_search_alpha.py",
+    "plot_choosing_alpha.py",
     "plot_initializers.py",
     "plot_initializer_symmetry.py",
     "plot_optimizers.py",
