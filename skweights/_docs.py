@@ -176,7 +176,8 @@ loss : str or Loss, default="squared_error"
     The data term, a name from :mod:`skweights.losses` or a loss object:
     ``"squared_error"`` (identity link), ``"poisson"`` and ``"gamma"`` (half
     deviances with the log link: ``predict`` returns ``exp`` of the raw output;
-    targets ``>= 0`` and ``> 0``), ``"huber"`` (``HuberLoss(epsilon=...)`` for
+    targets ``>= 0`` and ``> 0``), ``"tweedie"`` (``TweedieLoss(power=...)``,
+    log link), ``"huber"`` (``HuberLoss(epsilon=...)`` for
     another threshold), ``"absolute_error"`` and ``"quantile"``
     (``QuantileLoss(quantile=...)``). The last two are not smooth: minibatch
     optimizers follow their subgradient, ``"lbfgs"`` and ``"fista"`` refuse them,
