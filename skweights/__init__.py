@@ -10,6 +10,7 @@ names: :mod:`~skweights.initializers`, :mod:`~skweights.penalties`,
 
 from ._explain import explain
 from ._persistence import load, save
+from ._pipeline import column_groups
 from .linear import LinearClassifier, LinearRegressor
 from .mlp import MLPClassifier, MLPRegressor
 
@@ -21,6 +22,7 @@ __all__ = [
     "MLPClassifier",
     "MLPRegressor",
     "__version__",
+    "column_groups",
     "explain",
     "load",
     "save",
