@@ -63,22 +63,18 @@ ax.legend(fontsize=8)
 # Full-batch solvers on a linear model
 # ------------------------------------
 # L-BFGS (smooth penalties) and FISTA (with an L1 part) see the whole data set per
-# iteration; for comparison, Adam's epochs. Each point of a full-batch curve is one
-# solver iteration.
+# iteration and choose their own steps (they take no learning rate); for comparison,
+# Adam's epochs. Each point of a full-batch curve is one solver iteration.
 fig, ax = plt.subplots(layout="constrained")
-for name, optimizer, penalty in [
-    ("lbfgs, l2", "lbfgs", "l2"),
-    ("adam, l2", "adam", "l2"),
-    ("fista, l1", "fista", "l1"),
-    ("adam, l1", "adam", "l1"),
+for name, optimizer, penalty, rate in [
+    ("lbfgs, l2", "lbfgs", "l2", {}),
+    ("adam, l2", "adam", "l2", {"learning_rate": 1e-2}),
+    ("fista, l1", "fista", "l1", {}),
+    ("adam, l1", "adam", "l1", {"learning_rate": 1e-2}),
 ]:
     model = fit(
         LinearClassifier(
-            penalty=penalty,
-            alpha=1e-3,
-            optimizer=optimizer,
-            learning_rate=1e-2,
-            max_iter=100,
+            penalty=penalty, alpha=1e-3, optimizer=optimizer, max_iter=100, **rate
         )
     )
     ax.plot(model.loss_curve_, label=f"{name} ({model.n_iter_} it.)")

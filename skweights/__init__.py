@@ -9,6 +9,7 @@ names: :mod:`~skweights.initializers`, :mod:`~skweights.penalties`,
 """
 
 from ._explain import explain
+from ._onnx import to_onnx
 from ._persistence import load, save
 from ._pipeline import column_groups
 from .linear import LinearClassifier, LinearRegressor
@@ -26,4 +27,5 @@ __all__ = [
     "explain",
     "load",
     "save",
+    "to_onnx",
 ]

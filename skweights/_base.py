@@ -22,6 +22,7 @@ from sklearn.utils.multiclass import check_classification_targets, type_of_targe
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
 from . import activations, initializers, losses, optimizers, penalties, schedules
+from ._ignored import warn_ignored_parameters
 from ._network import Objective, forward, layer_sizes
 from ._registry import store_params  # noqa: F401 (the estimators import it here)
 from ._training import (
@@ -84,6 +85,19 @@ def _check_loss_and_optimizer(owner: str, loss: Any, optimizer: Any) -> None:
             "optimizer such as optimizer='adam' or 'sgd' (optimizer='auto' picks "
             "one), or a smooth loss such as loss='huber'."
         )
+
+
+def _start_output_intercepts(objective, intercepts, data, resolved) -> None:
+    """Start the output intercepts where the loss asks (``initial_intercept``:
+    the weighted quantile of y for quantile and absolute error), unless they are
+    not trained or a whole-network initializer (``Pretrained``) set them."""
+    start = getattr(objective.loss, "initial_intercept", None)
+    if start is None or hasattr(resolved["initializer"], "init_network"):
+        return
+    if objective.intercept_trainable[-1]:
+        value = start(data.Y, data.sample_weight)
+        if value is not None:
+            intercepts[-1][...] = value
 
 
 def _check_on_divergence(owner: str, value: Any) -> None:
@@ -386,6 +400,7 @@ class BaseNetwork(BaseEstimator):
 
     def _fit(self, X, y, sample_weight, incremental: bool, classes=None):
         resolved = self._resolve(incremental)
+        warn_ignored_parameters(self, resolved["optimizer"])
         backup = dict(self.__dict__)
         try:
             return self._fit_resolved(
@@ -412,9 +427,14 @@ class BaseNetwork(BaseEstimator):
         state.record_weights = _record_weights_bins(owner, self.record_weights)
         objective = self._objective(resolved, len(coefs))
         config = self._training_config(resolved, X.shape[0])
-        data, validation_score = self._split(X, Y, y, weights, state, incremental)
+        # An exact solve has no epochs to stop early: no data is held out for it.
+        no_split = incremental or getattr(config.optimizer, "solves_linear", False)
+        data, validation_score = self._split(X, Y, y, weights, state, no_split)
+        if not continuing:
+            _start_output_intercepts(objective, intercepts, data, resolved)
         n_iter_before = state.n_iter
         seen_before = getattr(self, "t_", 0) if continuing else 0
+        curves_before = self._curves() if continuing else ([], [])
         outcome = train(
             objective,
             coefs,
@@ -435,11 +455,11 @@ class BaseNetwork(BaseEstimator):
         ):
             # A solver that stops early for its own reasons (L-BFGS's max_fun)
             # warns itself, naming the reason.
-            warn_not_converged(owner, self.max_iter)
+            warn_not_converged(config, state)
         if not incremental or not hasattr(self, "background_"):
             # After training, so that drawing the rows never changes the fit.
             self.background_ = _background_sample(X, self.random_state)
-        self._store(coefs, intercepts, state)
+        self._store(coefs, intercepts, state, n_iter_before, curves_before)
         self.out_activation_ = objective.loss.output_activation
         # Training samples seen, as scikit-learn's t_ (a full-batch iteration sees
         # every sample once).
@@ -516,7 +536,13 @@ class BaseNetwork(BaseEstimator):
         """Build the initial arrays; biases start at zero."""
         shapes = list(zip(sizes[:-1], sizes[1:]))
         if hasattr(initializer, "init_network"):
-            return initializer.init_network(shapes, rng, dtype)
+            coefs, intercepts = initializer.init_network(shapes, rng, dtype)
+            # A custom init_network may return float64 arrays for float32 data:
+            # the network trains in the data's dtype.
+            return (
+                [np.asarray(W, dtype=dtype) for W in coefs],
+                [np.asarray(b, dtype=dtype) for b in intercepts],
+            )
         owner = type(self).__name__
         coefs = [
             initializers.init_layer(initializer, shape, rng, dtype, owner, layer)
@@ -525,14 +551,27 @@ class BaseNetwork(BaseEstimator):
         intercepts = [np.zeros(n_out, dtype=dtype) for _, n_out in shapes]
         return coefs, intercepts
 
-    def _objective(self, resolved, n_layers: int) -> Objective:
-        frozen = set(self._frozen())
-        bad = [i for i in frozen if not (0 <= i < n_layers)]
+    def _frozen_set(self, n_layers: int) -> set[int]:
+        """``frozen_layers`` as layer indices; negative ones count from the end
+        (-1 is the output layer), as in the plots."""
+        frozen = self._frozen()
+        bad = [
+            i
+            for i in frozen
+            if not isinstance(i, numbers.Integral)
+            or isinstance(i, bool)
+            or not -n_layers <= i < n_layers
+        ]
         if bad:
             raise ValueError(
-                f"{type(self).__name__}: frozen_layers {sorted(bad)} do not exist; "
-                f"the network has layers 0..{n_layers - 1}."
+                f"{type(self).__name__}: frozen_layers {bad} do not exist; the "
+                f"network has layers 0..{n_layers - 1} (or -{n_layers}..-1 counted "
+                "from the output layer)."
             )
+        return {int(i) % n_layers for i in frozen}
+
+    def _objective(self, resolved, n_layers: int) -> Objective:
+        frozen = self._frozen_set(n_layers)
         penalty = resolved["penalty"]
         if isinstance(penalty, tuple):
             if len(penalty) != n_layers:
@@ -631,7 +670,17 @@ class BaseNetwork(BaseEstimator):
     def _activation_for_predict(self):
         return activations.get(getattr(self, "activation", "identity"))
 
-    def _store(self, coefs, intercepts, state) -> None:
+    def _curves(self) -> tuple[list, list]:
+        """The fitted ``loss_curve_`` and ``validation_scores_`` (lists, or empty)."""
+        return (
+            list(getattr(self, "loss_curve_", None) or []),
+            list(getattr(self, "validation_scores_", None) or []),
+        )
+
+    def _store(self, coefs, intercepts, state, n_iter_before=0, before=([], [])):
+        """Set the fitted attributes after a call that ran epochs ``n_iter_before``
+        onwards; ``before`` holds the curves of earlier calls, which warm starts
+        and ``partial_fit`` extend, as scikit-learn's MLP does."""
         self.coefs_ = coefs
         self.intercepts_ = intercepts
         self.n_layers_ = len(coefs) + 1
@@ -640,18 +689,20 @@ class BaseNetwork(BaseEstimator):
         history = state.history
         self.history_ = history
         self.n_iter_ = state.n_iter
+        new = [
+            r
+            for r in history
+            if r["event"] is None and n_iter_before < r["epoch"] <= state.n_iter
+        ]
         # One loss per completed epoch (epoch 0, the initialization, is only in
         # history_), as scikit-learn's loss_curve_.
-        self.loss_curve_ = [
-            r["loss"] for r in history if r["event"] is None and r["epoch"] > 0
-        ]
+        self.loss_curve_ = before[0] + [r["loss"] for r in new]
         self.loss_ = self.loss_curve_[-1] if self.loss_curve_ else history[-1]["loss"]
         self.best_loss_ = min(self.loss_curve_) if self.loss_curve_ else np.nan
-        if self.early_stopping and any(r["val_score"] is not None for r in history):
-            self.validation_scores_ = [
-                r["val_score"] for r in history if r["val_score"] is not None
-            ]
-            self.best_validation_score_ = max(self.validation_scores_)
+        scores = before[1] + [r["val_score"] for r in new if r["val_score"] is not None]
+        if self.early_stopping and scores:
+            self.validation_scores_ = scores
+            self.best_validation_score_ = max(scores)
             self.best_loss_ = None
         else:
             self.validation_scores_ = None

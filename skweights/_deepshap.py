@@ -338,6 +338,7 @@ def deep_shap(
     background: np.ndarray,
     link: str = "identity",
     budget: int = BUDGET,
+    weights: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """DeepSHAP values of a network, in float64.
 
@@ -355,6 +356,9 @@ def deep_shap(
         The output explained: the raw output, or it through the link.
     budget : int, default=BUDGET
         Largest number of floats in one intermediate array.
+    weights : ndarray of shape (n_background,), default=None
+        Weights of the background rows, summing to one (the pairs' attributions
+        and the base value become weighted means); ``None`` weighs them equally.
 
     Returns
     -------
@@ -368,11 +372,16 @@ def deep_shap(
     X = np.asarray(X, dtype=np.float64)
     background = np.asarray(background, dtype=np.float64)
     pre_b, post_b, raw_b = forward_layers(coefs, intercepts, activation, background)
-    base_value = link_output(raw_b, link).mean(axis=0)
+    if weights is None:
+        base_value = link_output(raw_b, link).mean(axis=0)
+        mean_b = background.mean(axis=0)
+    else:
+        base_value = weights @ link_output(raw_b, link)
+        mean_b = weights @ background
     n_outputs = coefs[-1].shape[1]
     if len(coefs) == 1 and link == "identity":
         # Linear in x: the exact interventional values, (x - E[b]) * w.
-        shift = X - background.mean(axis=0)
+        shift = X - mean_b
         return shift[:, :, None] * coefs[0][None, :, :], base_value
     n_background = background.shape[0]
     widest = max(max(W.shape) for W in coefs)
@@ -390,12 +399,13 @@ def deep_shap(
             post_b,
             raw_b,
             link,
+            weights,
         )
     return values, base_value
 
 
 def _chunk_values(
-    coefs, intercepts, activation, X, background, pre_b, post_b, raw_b, link
+    coefs, intercepts, activation, X, background, pre_b, post_b, raw_b, link, weights
 ):
     """DeepSHAP values of a few rows against every background row, (c, f, k)."""
     pre_x, post_x, raw_x = forward_layers(coefs, intercepts, activation, X)
@@ -434,7 +444,9 @@ def _chunk_values(
     multipliers = np.broadcast_to(
         multipliers, (n_rows, n_background, *multipliers.shape[2:])
     )
-    return np.einsum("cbkf,cbf->cfk", multipliers, dx) / n_background
+    if weights is None:
+        return np.einsum("cbkf,cbf->cfk", multipliers, dx) / n_background
+    return np.einsum("cbkf,cbf->cfk", multipliers, dx * weights[:, None])
 
 
 class _Expit:

@@ -55,7 +55,13 @@ optimizer : str or Optimizer, default={optimizer!r}
     until ``fit``, so name one to set them. Every minibatch optimizer takes
     ``clipnorm``/``global_clipnorm`` (gradient clipping).{optimizer_note}
 learning_rate : float, default=1e-3
-    Initial step size of minibatch optimizers (full-batch solvers ignore it).
+    Initial step size of minibatch optimizers. Full-batch solvers (``"lbfgs"``,
+    ``"fista"``, ``"cd"``, ``"direct"``) ignore it, and ``schedule``,
+    ``batch_size`` and ``shuffle`` too (``"cd"``/``"direct"`` also
+    ``early_stopping`` and ``n_iter_no_change``; L-BFGS/FISTA use
+    ``n_iter_no_change`` only with ``early_stopping``): set to anything but its
+    default, such a parameter gets a ``UserWarning`` naming it, as scikit-learn
+    warns about parameters a solver ignores.
 schedule : str or Schedule, default="constant"
     Learning-rate schedule per epoch: ``"constant"``, ``"invscaling"``, ``"step"``,
     ``"exponential"``, ``"cosine"``, ``"adaptive"`` or a schedule object (see
@@ -81,11 +87,16 @@ shuffle : bool, default=True
     Shuffle the samples every epoch.
 warm_start : bool, default=False
     Continue from the current weights, optimizer state and learning-rate schedule
-    on the next ``fit``: ``invscaling`` keeps decaying, ``adaptive`` keeps its
-    reduced rate and ``cosine`` keeps its horizon (as scikit-learn continues its
-    ``invscaling``). The schedule starts again when ``schedule`` or
-    ``learning_rate`` changed since; to restart everything but the weights, fit
-    with ``warm_start=False`` and
+    on the next ``fit``: ``invscaling``, ``step`` and ``exponential`` keep
+    decaying (as scikit-learn continues its ``invscaling``) and ``adaptive`` keeps
+    its reduced rate, until the schedule has run its course: a ``cosine``
+    schedule whose annealing is over, or an ``adaptive`` one under its minimum
+    rate, starts again (cosine anneals again over the new ``max_iter``), so a new
+    ``fit`` always trains. The schedule also starts again when ``schedule`` or
+    ``learning_rate`` changed since. ``loss_curve_`` (and ``validation_scores_``)
+    are extended, as scikit-learn's; ``history_`` and ``n_iter_`` describe the
+    last fit. To restart everything but the weights, fit with
+    ``warm_start=False`` and
     ``initializer=skweights.initializers.Pretrained.from_estimator(model)``.
 random_state : int, RandomState instance or None, default=None
     Seeds initialization, shuffling and the validation split.
@@ -95,11 +106,27 @@ verbose : int, default=0
     epoch k, or diverged). ``2``: one plain line per epoch (loss, validation score,
     learning rate, time), readable in a log file, and the same final line.
 on_divergence : {{"raise", "keep_best"}}, default="raise"
-    What a diverging fit does (the loss or the weights stop being finite, or the
-    loss grows a million-fold). ``"raise"``: a ``ValueError`` like scikit-learn's
-    that says what to change, and the estimator is left exactly as it was.
-    ``"keep_best"``: restore the weights of the best epoch (the initial ones if
-    none was better) and warn with :class:`skweights.exceptions.DivergenceWarning`.
+    What a diverging fit does. With ``L0`` the loss at epoch 0 (the start of this
+    fit; of the first call for ``partial_fit``) and ``S = max(L0, L_const)``,
+    where ``L_const`` is the loss of the best constant prediction (the weighted
+    mean target through the loss's link: half the variance of ``y`` for the
+    squared error, the class entropy for the log-loss), a fit diverges when
+
+    - an epoch's loss or weights stop being finite, or its loss exceeds
+      ``L0 + 1000 * S`` (training stops at once);
+    - its last loss (that of the weights it returns) exceeds ``L0 + S``;
+    - it flattens a hidden layer: every unit gives the same output on every
+      training row while the layer's inputs vary (every ReLU outputs 0,
+      saturated sigmoids), so the network predicts a constant; a layer that was
+      flat at the start, or made constant by zero weights (a strong L1
+      penalty), does not count.
+
+    ``S`` keeps a rise from a tiny loss (fine-tuning weights that already fit)
+    from counting. ``"raise"``: a ``ValueError`` like scikit-learn's that says
+    what happened and what to change, and the estimator is left exactly as it
+    was. ``"keep_best"``: restore the weights of the best epoch (those of the
+    start if none was better, or if the best one flattened a layer too) and warn
+    with :class:`skweights.exceptions.DivergenceWarning`.
 record_weights : bool or int, default=False
     Record each layer's weight distribution (weights only, not biases) in every
     record of ``history_``, from epoch 0: counts in fixed bins (logarithmically
@@ -123,7 +150,8 @@ n_layers_ : int
 n_outputs_ : int
     Number of outputs of the last layer.
 n_iter_ : int
-    Epochs (or solver iterations) run.
+    Epochs (or solver iterations) run by the last ``fit`` (counted on across
+    ``partial_fit`` calls).
 t_ : int
     Training samples seen (summed over epochs, ``partial_fit`` calls and warm
     starts; a full-batch iteration sees every sample once).
@@ -133,12 +161,13 @@ out_activation_ : str
 loss_ : float
     Objective (loss + penalty) of the last completed epoch, as scikit-learn's MLP.
 loss_curve_ : list of float
-    Objective (loss + penalty) of each epoch (``n_iter_`` values; the objective at
-    initialization is epoch 0 of ``history_``).
+    Objective (loss + penalty) of each epoch; warm-started fits and
+    ``partial_fit`` calls append to it, as scikit-learn's (the objective at
+    initialization is epoch 0 of ``history_``, which restarts at each ``fit``).
 best_loss_ : float or None
     Lowest objective reached (None with early stopping).
 validation_scores_ : list of float or None
-    Validation score per epoch with early stopping.
+    Validation score per epoch with early stopping (extended by warm starts).
 best_validation_score_ : float or None
     Best validation score with early stopping.
 history_ : History

@@ -30,11 +30,16 @@ names:
   the data), as a scaler after a PCA.
 
 Anything else raises a ``ValueError`` that names the step. The explanation then
-folds :math:`L` and :math:`c` into the network's first layer and sums the local
-features' attributions back into their input column: the DeepLIFT rules treat the
-local features' differences :math:`U(x) - U(b)` as the carriers of the attribution,
-which for a model additive in the input columns gives exactly the interventional
-Shapley values.
+folds :math:`L` and :math:`c` into the network's first layer. Every input column
+then enters layer 0 additively, through its own local features, which is what the
+exact Shapley values (``explain(method="exact")``, :mod:`skweights._shapley`) build
+on: a coalition of columns moves layer 0's pre-activation by the sum of its
+columns' shares. DeepSHAP (``method="deep"``) sums the local features'
+attributions back into their input column instead: its rules treat the local
+features' differences :math:`U(x) - U(b)` as the carriers of the attribution,
+which gives exactly the interventional Shapley values when the explained output is
+additive in the input columns (a linear model's raw output, not its
+probability).
 """
 
 from __future__ import annotations

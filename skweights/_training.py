@@ -3,10 +3,11 @@
 Reads top to bottom: :func:`train` records the state at initialization (epoch 0) and
 picks the minibatch or the full-batch path; an epoch is :func:`run_epoch` (batches →
 gradients → clipping → optimizer step, with a divergence guard); :func:`end_epoch`
-records history and decides whether to stop. A diverging run raises ``ValueError``
-or, with ``on_divergence="keep_best"``, restores the best epoch's weights and warns
-with ``DivergenceWarning``. Nothing here validates input or knows about
-scikit-learn; the estimators in ``_base.py`` do that.
+records history and decides whether to stop. :class:`_Guard` holds the divergence
+rule (see :data:`DIVERGENCE_RULE`); a diverging run raises ``ValueError`` or, with
+``on_divergence="keep_best"``, restores the best epoch's weights and warns with
+``DivergenceWarning``. Nothing here validates input or knows about scikit-learn;
+the estimators in ``_base.py`` do that.
 """
 
 from __future__ import annotations
@@ -26,7 +27,14 @@ import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
 
 from . import _kernels, _weight_record
-from ._network import Objective, Workspace, interleave, layer_sizes, sample_scale
+from ._network import (
+    Objective,
+    Workspace,
+    forward,
+    interleave,
+    layer_sizes,
+    sample_scale,
+)
 from .exceptions import DivergenceWarning
 from .optimizers import _norm, check_clipping, clip_gradients
 
@@ -34,8 +42,21 @@ from .optimizers import _norm, check_clipping, clip_gradients
 # <- _fit <- fit/partial_fit <- user.
 _USER_FRAME = 7
 
-# An epoch whose loss exceeds the best loss so far by this factor has diverged.
-_BLOW_UP = 1e6
+# The divergence rule (documented in on_divergence and docs/architecture.md): with
+# L0 the loss at epoch 0 and S = max(L0, the loss of the best constant prediction),
+# an epoch whose loss exceeds L0 + _BLOW_UP * S stops the fit at once; a fit whose
+# last loss exceeds L0 + _END_RISE * S has diverged too.
+_BLOW_UP = 1e3
+_END_RISE = 1.0
+
+#: The rule, in words, for messages (the docs say the same).
+DIVERGENCE_RULE = (
+    "its loss or weights stop being finite, an epoch's loss exceeds L0 + 1000 * S, "
+    "its last loss exceeds L0 + S, or it makes every unit of a hidden layer give "
+    "the same output for every training row (e.g. every ReLU outputs 0) where they "
+    "did not at the start; L0 is the loss at epoch 0 and S = max(L0, the loss of "
+    "the best constant prediction)"
+)
 
 
 class History(list):
@@ -224,8 +245,9 @@ class TrainingState:
     """Everything that must survive between ``partial_fit`` calls and warm starts.
 
     ``schedule_epoch`` counts the epochs spent in the current learning-rate schedule
-    (it continues across warm starts); ``schedule_key`` says what that schedule was
-    started from, so a changed ``schedule`` or ``learning_rate`` starts a new one.
+    (it continues across warm starts and ``partial_fit`` calls until the schedule
+    has run its course); ``schedule_key`` says what that schedule was started
+    from, so a changed ``schedule`` or ``learning_rate`` starts a new one.
     Saved (pickled or skops) states hold the history as columns of arrays.
     ``record_weights`` is the estimator's setting for the current fit (bins per
     decade of the weight distributions added to each record; 0: none).
@@ -251,8 +273,9 @@ class TrainingState:
 
         ``fit`` starts counters, history and early stopping afresh; the random
         generator, the optimizer's state and the learning-rate schedule carry over
-        (the schedule continues, as scikit-learn's ``invscaling`` does; ``train``
-        starts a new one if ``schedule`` or ``learning_rate`` changed).
+        (the schedule continues, as scikit-learn's ``invscaling`` does;
+        :func:`_start_schedule` starts a new one if ``schedule`` or
+        ``learning_rate`` changed, or if it has run its course).
         """
         return TrainingState(
             rng=self.rng,
@@ -303,6 +326,8 @@ class Outcome:
     stopped_early: bool = False
     event: str | None = None
     reason: str = ""
+    # Why a fit that completed its epochs still diverged (the end-of-fit rules).
+    why: str = ""
 
 
 class _Checkpoint:
@@ -318,6 +343,161 @@ class _Checkpoint:
             for kept, p in zip(self.params, params):
                 np.copyto(kept, p)
             self.loss, self.epoch = loss, epoch
+
+
+class _Guard:
+    """The divergence rule of one :func:`train` call (see ``DIVERGENCE_RULE``).
+
+    ``start_loss`` is L0, the loss of epoch 0 of the history (this fit's start; the
+    first call's for ``partial_fit``); ``scale`` is S, the larger of L0 and the
+    loss of the best constant prediction (so a rise from a tiny loss is no alarm);
+    ``start`` copies every array at the start of this call: what ``keep_best``
+    falls back to when no kept epoch is better, and what tells a hidden layer this
+    call killed from one that was constant already.
+    """
+
+    def __init__(self, objective, coefs, intercepts, data, state) -> None:
+        self.start_loss = float(state.history[0]["loss"]) if state.history else np.nan
+        self.constant_loss = _constant_loss(objective.loss, data)
+        self.scale = float(np.fmax(abs(self.start_loss), self.constant_loss))
+        self.start = [a.copy() for a in interleave(coefs, intercepts)]
+        self.start_epoch = state.n_iter
+
+    def blown_up(self, loss: float) -> bool:
+        """Whether an epoch's loss stops the fit at once."""
+        return not math.isfinite(loss) or loss > self.start_loss + _BLOW_UP * self.scale
+
+    def end_check(self, objective, coefs, intercepts, data, loss, last_rows=None):
+        """Why a fit that ran its course still diverged (the end rules), or ''.
+
+        ``loss`` is that of the epoch whose weights the fit returns; ``last_rows``,
+        the hidden layers' outputs on the last batch, spares the pass over the data
+        when some unit there still varies.
+        """
+        if loss > self.start_loss + _END_RISE * self.scale:
+            return (
+                f"its loss rose from {self.start_loss:.3g} (epoch 0) to {loss:.3g}, "
+                f"more than S = {self.scale:.3g} above its start (S is the larger of "
+                "the start and the loss of the best constant prediction, "
+                f"{self.constant_loss:.3g})"
+            )
+        killed = self.killed_layers(objective, coefs, intercepts, data.X, last_rows)
+        if not killed:
+            return ""
+        layer, values = next(iter(killed.items()))
+        kind = (
+            f"all {values.size} output 0: dead units, such as ReLUs whose inputs are "
+            "all negative"
+            if not values.any()
+            else "saturated units"
+        )
+        return (
+            f"it made every unit of hidden layer {layer} (the output of coefs_"
+            f"[{layer}]) give the same output for every training row ({kind}), so "
+            "the network predicts one constant"
+        )
+
+    def killed_layers(self, objective, coefs, intercepts, X, last_rows=None) -> dict:
+        """``{layer: values}`` for a hidden layer this fit flattened (see
+        :func:`_flattened_layer`), unless one at or below it was already flat."""
+        if len(coefs) < 2:
+            return {}
+        if last_rows is not None and not any(map(_maybe_constant, last_rows)):
+            return {}
+        activation = objective.activation
+        now = _flattened_layer(activation, coefs, intercepts, X)
+        if now is None:
+            return {}
+        before = _flattened_layer(activation, self.start[0::2], self.start[1::2], X)
+        if before is not None and before[0] <= now[0]:
+            return {}  # flattened already at the start: not this fit's doing
+        return {now[0]: now[1]}
+
+    def restore_start(self, coefs: list, intercepts: list) -> None:
+        _put_back(interleave(coefs, intercepts), self.start)
+
+
+# The output link's inverse per ``loss.output_activation``: the raw output whose
+# prediction is the mean target ``m`` (``tiny`` keeps the logarithms finite).
+_MEAN_TO_RAW = {
+    "identity": lambda m, tiny: m,
+    "exp": lambda m, tiny: np.log(np.maximum(m, tiny)),
+    "logistic": lambda m, tiny: (
+        np.log(np.clip(m, tiny, 1.0)) - np.log(np.clip(1.0 - m, tiny, 1.0))
+    ),
+    "softmax": lambda m, tiny: np.log(np.maximum(m, tiny)),
+}
+
+
+def _constant_loss(loss: Any, data: TrainData) -> float:
+    """The loss of the best constant prediction: the divergence rule's scale.
+
+    The weighted mean target through the loss's link: the exact minimum for the
+    squared error (half the variance), the log-losses (the class entropy) and the
+    log-link deviances, and a bound of the same scale for the others; a raw output
+    of 0 for a loss whose link is unknown. 0 if it is not finite.
+    """
+    Y, w = data.Y, data.sample_weight
+    mean = (w @ Y) / w.sum()
+    to_raw = _MEAN_TO_RAW.get(getattr(loss, "output_activation", None))
+    with np.errstate(all="ignore"):
+        row = to_raw(mean, np.finfo(Y.dtype).tiny) if to_raw else np.zeros_like(mean)
+        raw = np.repeat(np.asarray(row, dtype=Y.dtype)[None, :], Y.shape[0], axis=0)
+        value = float(loss.value(Y, raw, sample_weight=w))
+    return value if math.isfinite(value) else 0.0
+
+
+def _maybe_constant(rows: np.ndarray) -> bool:
+    """Whether every column of ``rows`` may be one value (fewer than 2 rows: yes)."""
+    return rows.shape[0] < 2 or bool((rows.min(axis=0) == rows.max(axis=0)).all())
+
+
+def _flattened_layer(activation, coefs, intercepts, X) -> tuple | None:
+    """The lowest hidden layer whose units the activation flattened, or None.
+
+    That is a layer whose every unit gives one value on every row of ``X`` while
+    its pre-activations vary by more than rounding (:func:`_spread`): dead ReLUs,
+    saturated sigmoids. A layer made constant by its inputs (zero weights under a
+    strong L1 penalty, constant features, a vanishing signal) is not one. Returns
+    ``(layer, the units' values)``; None with fewer than 2 rows. The forward pass
+    runs over row blocks and stops as soon as every hidden layer has a unit that
+    varies (the usual case: after one block).
+    """
+    n_rows, hidden = X.shape[0], len(coefs) - 1
+    if n_rows < 2 or hidden < 1:
+        return None
+    spans: list = [None] * (2 * hidden)  # (min, max) of outputs, then of inputs
+    block = int(max(256, _BlockEvaluator._TARGET_FLOATS // max(layer_sizes(coefs))))
+    with np.errstate(over="ignore", invalid="ignore"):
+        for begin in range(0, n_rows, block):
+            pre: list = []
+            rows = X[begin : begin + block]
+            outputs = forward(coefs, intercepts, rows, activation, None, pre)
+            for i, a in enumerate(outputs[1:-1] + pre):
+                lo, hi = a.min(axis=0), a.max(axis=0)
+                if spans[i] is not None:
+                    lo, hi = np.minimum(spans[i][0], lo), np.maximum(spans[i][1], hi)
+                spans[i] = (lo, hi)
+            if all((lo < hi).any() for lo, hi in spans[:hidden]):
+                return None
+    for layer in range(hidden):
+        low, high = spans[layer]
+        if np.array_equal(low, high):
+            z_low, z_high = spans[hidden + layer]
+            return (layer, low) if _spread(z_low, z_high) else None
+    return None
+
+
+def _spread(low: np.ndarray, high: np.ndarray) -> bool:
+    """Whether some unit's pre-activations vary by more than rounding.
+
+    A dead ReLU's inputs span a real range of negative values; the inputs of a
+    layer deep in a stack of tiny weights (vanishing signal) differ only in their
+    last digits, and that is not the activation's doing.
+    """
+    tolerance = np.sqrt(np.finfo(low.dtype).eps)
+    magnitude = np.maximum(np.abs(low), np.abs(high))
+    return bool((high - low > tolerance * magnitude).any())
 
 
 def train(
@@ -368,38 +548,37 @@ def train(
     if not state.history and not solves_linear:
         progress.update(_record_initial(objective, coefs, intercepts, data, state))
     if not trainable:
+        _warn_nothing_to_train(config)
         outcome = Outcome(converged=True, reason="every layer is frozen")
     elif solves_linear:
         outcome = _train_linear(
             objective, coefs, intercepts, data, config, state, validation_score
         )
-    elif getattr(config.optimizer, "full_batch", False):
-        outcome = _train_full_batch(
-            objective,
-            coefs,
-            intercepts,
-            data,
-            config,
-            state,
-            validation_score,
-            progress,
-        )
     else:
-        outcome = _train_minibatch(
-            objective,
-            coefs,
-            intercepts,
-            data,
-            config,
-            state,
-            (validation_score, epochs, progress),
+        guard = _Guard(objective, coefs, intercepts, data, state)
+        run = (validation_score, epochs, progress, guard)
+        path = (
+            _train_full_batch
+            if getattr(config.optimizer, "full_batch", False)
+            else _train_minibatch
         )
+        outcome = path(objective, coefs, intercepts, data, config, state, run)
     progress.close(_stop_line(config, state, outcome))
     if outcome.event == "diverged" and config.on_divergence == "raise":
-        raise ValueError(_divergence_message(config, state))
+        raise ValueError(_divergence_message(config, state, outcome))
     if outcome.event is not None:
         _warn_event(outcome, config, state)
     return outcome
+
+
+def _warn_nothing_to_train(config: TrainingConfig) -> None:
+    warnings.warn(
+        f"{config.name}: every layer is frozen (frozen_layers) and no intercept is "
+        "trained, so fit left the weights as they were (n_iter_ = 0). Take a layer "
+        "out of frozen_layers, or (linear models) set fit_intercept=True.",
+        UserWarning,
+        stacklevel=_USER_FRAME - 1,
+    )
 
 
 def _record_initial(objective, coefs, intercepts, data, state) -> dict:
@@ -459,7 +638,8 @@ def _trainable(objective: Objective, coefs: list, intercepts: list):
 
 
 def _train_minibatch(objective, coefs, intercepts, data, config, state, run) -> Outcome:
-    validation_score, epochs, progress = run
+    validation_score, epochs, progress, guard = run
+    network = (objective, coefs, intercepts, data)
     params, penalized = _trainable(objective, coefs, intercepts)
     workspace = _workspace(coefs, config.batch_size, data)
     fused = _fusable(objective, config.optimizer)
@@ -478,7 +658,7 @@ def _train_minibatch(objective, coefs, intercepts, data, config, state, run) -> 
         state.optimizer_state = config.optimizer.init(params)
         state.trainable = layout
     _start_schedule(config, state)
-    step = _Step(objective, params, penalized, config, workspace)
+    step = _Step(objective, params, penalized, config, workspace, guard)
     checkpoint = _Checkpoint(
         params,
         state.history[-1]["loss"] if state.n_iter == 0 else np.inf,
@@ -498,8 +678,7 @@ def _train_minibatch(objective, coefs, intercepts, data, config, state, run) -> 
                 validation_score is not None and state.best_params is not None
             )
             if outcome.event == "diverged" and checkpoint.active and not restoring_val:
-                _put_back(params, checkpoint.params)
-                state.best_epoch = checkpoint.epoch
+                _keep_best(checkpoint, params, guard, network, state)
             break
         checkpoint.offer(params, record["loss"], record["epoch"])
         stop = end_epoch(record, state, config, params, validation_score)
@@ -509,8 +688,51 @@ def _train_minibatch(objective, coefs, intercepts, data, config, state, run) -> 
             break
     if epochs is not None and outcome.event is None:
         outcome.reason = f"ran the {epochs} epoch(s) asked for (partial_fit)"
-    _restore_best(state, params, validation_score)
+    restored = _restore_best(state, params, validation_score)
+    if outcome.event is None:
+        outcome.why = _end_of_minibatch_fit(network, step, state, restored)
+        if outcome.why:
+            outcome.event = "diverged"
+            if checkpoint.active:
+                _keep_best(checkpoint, params, guard, network, state)
     return outcome
+
+
+def _end_of_minibatch_fit(network, step, state, restored: bool) -> str:
+    """The end rules (``_Guard.end_check``) after the last epoch; '' if none fired.
+
+    The last batch's hidden outputs (still in the workspace, unless early stopping
+    restored other weights) say whether a pass over the data is needed at all.
+    """
+    objective, coefs, intercepts, data = network
+    n_rows, batch = data.Y.shape[0], step.config.batch_size
+    n_last = n_rows - (n_rows - 1) // batch * batch  # rows in the last batch
+    last_rows = None if restored else step.workspace.activation_buffers(n_last)[:-1]
+    loss = _returned_loss(state)
+    return step.guard.end_check(objective, coefs, intercepts, data, loss, last_rows)
+
+
+def _keep_best(checkpoint, params, guard, network, state) -> None:
+    """``keep_best`` after divergence: the checkpoint's weights, if they are alive."""
+    _put_back(params, checkpoint.params)
+    state.best_epoch = checkpoint.epoch
+    _keep_alive(guard, *network, state)
+
+
+def _returned_loss(state: TrainingState) -> float:
+    """The loss of the epoch whose weights the fit returns (early stopping's best)."""
+    if state.best_params is not None:
+        for record in state.history:
+            if record["epoch"] == state.best_epoch and record["event"] is None:
+                return record["loss"]
+    return state.history[-1]["loss"]
+
+
+def _keep_alive(guard, objective, coefs, intercepts, data, state) -> None:
+    """``keep_best``: if the kept weights killed a hidden layer too, the start's."""
+    if guard.killed_layers(objective, coefs, intercepts, data.X):
+        guard.restore_start(coefs, intercepts)
+        state.best_epoch = guard.start_epoch
 
 
 def _minibatch_epoch(objective, coefs, intercepts, data, state, step) -> dict:
@@ -534,9 +756,20 @@ def _minibatch_epoch(objective, coefs, intercepts, data, state, step) -> dict:
 
 
 def _start_schedule(config: TrainingConfig, state: TrainingState) -> None:
-    """Continue the schedule of a warm start, or start one (its horizon: max_iter)."""
+    """Continue the schedule of a warm start, or start one (its horizon: max_iter).
+
+    A schedule that has run its course (``schedule.finished``: cosine past its
+    horizon, adaptive under its minimum rate) starts again, so a new call always
+    trains at a useful rate (a cosine schedule's warm restart).
+    """
     key = (repr(config.schedule), float(config.learning_rate))
-    if state.schedule_state is not None and state.schedule_key == key:
+    current = state.schedule_state
+    finished = getattr(config.schedule, "finished", None)
+    if (
+        current is not None
+        and state.schedule_key == key
+        and not (finished is not None and finished(current, state.schedule_epoch))
+    ):
         return
     init = config.schedule.init
     if "horizon" in inspect.signature(init).parameters:
@@ -556,8 +789,9 @@ class _Step:
     does not clip again.
     """
 
-    def __init__(self, objective, params, penalized, config, workspace) -> None:
+    def __init__(self, objective, params, penalized, config, workspace, guard) -> None:
         self.objective, self.params, self.penalized = objective, params, penalized
+        self.guard = guard
         # Per array, for the proximal steps; the smooth penalties are in the
         # gradients (and a fused flat array only ever holds smooth ones).
         self.penalties = (
@@ -623,10 +857,10 @@ def run_epoch(
     """One pass over the data in minibatches.
 
     Returns the epoch's mean objective, the per-layer mean gradient norms, and
-    ``"diverged"`` if the loss or the weights stopped being finite, or the loss grew
-    ``_BLOW_UP``-fold over the best one so far (epoch 0 included); the weights are
-    then put back to their values at the start of the epoch (the last finite ones)
-    and the loss returned is the one that blew up.
+    ``"diverged"`` if the loss or the weights stopped being finite, or the loss
+    blew up (``_Guard.blown_up``: above ``L0 + _BLOW_UP * S``); the weights are then
+    put back to their values at the start of the epoch (the last finite ones) and
+    the loss returned is the one that blew up.
     """
     config, workspace, params = step.config, step.workspace, step.params
     n_samples = data.Y.shape[0]
@@ -659,8 +893,7 @@ def run_epoch(
         return _diverged(params, snapshot, coefs, np.inf)
     # The penalty is added once per epoch, at the epoch's final weights.
     loss = total / n_samples + objective.penalty_value(coefs)
-    best = min(state.best_loss, state.history[0]["loss"]) if state.history else np.inf
-    if not np.isfinite(loss) or loss > _BLOW_UP * best:
+    if step.guard.blown_up(loss):
         # Finite batch losses can still add up to inf, or grow by orders of
         # magnitude without overflowing: both are divergence, not progress.
         return _diverged(params, snapshot, coefs, loss)
@@ -838,33 +1071,66 @@ def _put_back(params: Sequence[np.ndarray], values: Sequence[np.ndarray]) -> Non
         np.copyto(param, value)
 
 
-def _restore_best(state, params, validation_score) -> None:
+def _restore_best(state, params, validation_score) -> bool:
+    """Early stopping: put back the best weights by validation score (if any)."""
     if validation_score is not None and state.best_params is not None:
         _put_back(params, state.best_params)
+        return True
+    return False
 
 
-def _divergence_message(config: TrainingConfig, state: TrainingState) -> str:
-    record = state.history[-1]
-    rate = record["learning_rate"]
-    at = f"learning_rate={rate:.3g}" if rate is not None else "the full-batch solver"
+def _what_diverged(state: TrainingState, outcome: Outcome) -> str:
+    """``"diverged in epoch 3"``, or why a fit that ran its course diverged."""
+    if outcome.why:
+        return f"diverged: {outcome.why}"
+    return f"diverged in epoch {state.history[-1]['epoch']}"
+
+
+def _remedy(config: TrainingConfig, state: TrainingState) -> str:
+    """What to change, for the solver at hand (a full-batch one has no rate)."""
+    optimizer = config.optimizer
+    if getattr(optimizer, "full_batch", False):
+        return (
+            "Scale the features (e.g. StandardScaler in a Pipeline) and the targets, "
+            "raise alpha, or start from other weights (random_state, initializer)"
+        )
+    rates = [r["learning_rate"] for r in state.history if r["learning_rate"]]
+    rate = f" (it reached {max(rates):.3g})" if rates else ""
+    name = type(optimizer).__name__
     return (
-        f"{config.name}: training diverged in epoch {record['epoch']} with {at} "
-        f"(loss {record['loss']:.3g}): the solver produced non-finite or exploding "
-        "parameter weights. Lower learning_rate, scale the features (e.g. "
-        "StandardScaler in a Pipeline), or clip the gradients with the optimizer's "
-        "clipnorm or global_clipnorm (e.g. optimizer=skweights.optimizers.sgd("
-        "clipnorm=1.0)). The estimator was left unchanged; pass "
-        "on_divergence='keep_best' to keep the best epoch's weights instead."
+        f"Lower learning_rate{rate}, scale the features (e.g. StandardScaler in a "
+        "Pipeline), or clip the gradients with the optimizer's clipnorm or "
+        f"global_clipnorm (e.g. optimizer=skweights.optimizers.{name}(clipnorm=1.0))"
+    )
+
+
+def _divergence_message(
+    config: TrainingConfig, state: TrainingState, outcome: Outcome
+) -> str:
+    record = state.history[-1]
+    if outcome.why:
+        what = f"training {_what_diverged(state, outcome)}"
+    else:
+        rate = record["learning_rate"]
+        at = "the full-batch solver" if rate is None else f"learning_rate={rate:.3g}"
+        what = (
+            f"training diverged in epoch {record['epoch']} with {at} (loss "
+            f"{record['loss']:.3g}): the solver produced non-finite or exploding "
+            "parameter weights"
+        )
+    return (
+        f"{config.name}: {what}. {_remedy(config, state)}. The estimator was left "
+        "unchanged; pass on_divergence='keep_best' to keep the best epoch's weights "
+        "instead."
     )
 
 
 def _warn_event(outcome: Outcome, config: TrainingConfig, state) -> None:
     if outcome.event == "diverged":
         warnings.warn(
-            f"{config.name}: training diverged in epoch {state.history[-1]['epoch']}"
-            f"; the weights of epoch {state.best_epoch} (the best one) were restored "
-            "(on_divergence='keep_best'). Lower learning_rate, scale the features "
-            "(e.g. StandardScaler) or set the optimizer's clipnorm/global_clipnorm.",
+            f"{config.name}: training {_what_diverged(state, outcome)}; the weights "
+            f"of epoch {state.best_epoch} (the best one) were restored "
+            f"(on_divergence='keep_best'). {_remedy(config, state)}.",
             DivergenceWarning,
             stacklevel=_USER_FRAME - 1,
         )
@@ -880,7 +1146,7 @@ def _warn_event(outcome: Outcome, config: TrainingConfig, state) -> None:
 def _stop_line(config: TrainingConfig, state: TrainingState, outcome: Outcome) -> str:
     """Why training stopped, in one sentence (printed when ``verbose`` is set)."""
     if outcome.event == "diverged":
-        what = f"diverged in epoch {state.history[-1]['epoch']}"
+        what = _what_diverged(state, outcome)
         if config.on_divergence == "raise":
             return f"{what}; raising ValueError, the estimator is left unchanged"
         return f"{what}; restored the weights of epoch {state.best_epoch}"
@@ -906,11 +1172,24 @@ def _stop_line(config: TrainingConfig, state: TrainingState, outcome: Outcome) -
 
 
 def _train_full_batch(
-    objective, coefs, intercepts, data, config, state, validation_score, progress
+    objective, coefs, intercepts, data, config, state, run
 ) -> Outcome:
     """L-BFGS / FISTA on the whole objective; each solver iteration is an epoch."""
+    validation_score, _, progress, guard = run
     network = (objective, coefs, intercepts, data)
-    return _FullBatchRun(network, config, state, validation_score, progress).solve()
+    fit = _FullBatchRun(network, config, state, validation_score, progress)
+    outcome = fit.solve()
+    if outcome.event is None:
+        outcome.why = guard.end_check(
+            objective, coefs, intercepts, data, _returned_loss(state)
+        )
+        if outcome.why:
+            # The solvers only accept decreasing steps: the start is the best
+            # weights known to keep every layer alive.
+            outcome.event = "diverged"
+            guard.restore_start(coefs, intercepts)
+            state.best_epoch = guard.start_epoch
+    return outcome
 
 
 class _FullBatchRun:
@@ -1150,12 +1429,31 @@ def copy_state(state: TrainingState) -> TrainingState:
     return copy.deepcopy(state)
 
 
-def warn_not_converged(name: str, max_iter: int) -> None:
-    """scikit-learn's ConvergenceWarning for a fit that hit ``max_iter``."""
+def warn_not_converged(config: TrainingConfig, state: TrainingState) -> None:
+    """scikit-learn's ConvergenceWarning for a fit that hit ``max_iter``.
+
+    The advice fits the solver and what the loss did: a full-batch solver has no
+    learning rate; a loss that ended above its start needs smaller steps, one that
+    fell may need more epochs or larger steps.
+    """
+    losses = [r["loss"] for r in state.history if r["event"] is None]
+    start, end = (losses[0], losses[-1]) if losses else (np.nan, np.nan)
+    trend = f"the loss went from {start:.3g} at epoch 0 to {end:.3g}"
+    if getattr(config.optimizer, "full_batch", False):
+        advice = (
+            "Increase max_iter, scale the features (e.g. StandardScaler), or raise "
+            "alpha (a better conditioned problem converges in fewer iterations)."
+        )
+    elif end > start:
+        advice = (
+            "The loss rose: the steps are too large. Lower learning_rate, scale the "
+            "features, or clip the gradients (the optimizer's clipnorm)."
+        )
+    else:
+        advice = "Increase max_iter, raise learning_rate or scale the features."
     warnings.warn(
-        f"{name}: maximum iterations ({max_iter}) reached and the optimization has "
-        "not converged yet. Increase max_iter, raise the learning rate or scale the "
-        "features.",
+        f"{config.name}: maximum iterations ({config.max_iter}) reached and the "
+        f"optimization has not converged yet ({trend}). {advice}",
         ConvergenceWarning,
         stacklevel=_USER_FRAME - 2,
     )

@@ -89,6 +89,9 @@ class Activation(Component, ABC):
     fused : str or None
         The name of its fused kernels (see ``skweights._kernels``), or None.
 
+    Subclasses that have an ONNX form also define :meth:`onnx_nodes` (used by
+    :func:`skweights.to_onnx`).
+
     Examples
     --------
     >>> import numpy as np
@@ -104,6 +107,9 @@ class Activation(Component, ABC):
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         forget_fused_form(cls, _RULES)
+        # Other math must not inherit its parent's ONNX graph either.
+        if "onnx_nodes" not in vars(cls) and any(rule in vars(cls) for rule in _RULES):
+            cls.onnx_nodes = Activation.onnx_nodes
 
     def fused_parameter(self) -> float:
         """The number the fused kernels need (LeakyReLU's slope; 0 otherwise).
@@ -201,6 +207,39 @@ class Activation(Component, ABC):
         delta *= self._derivative(a, z)
         return delta
 
+    def onnx_nodes(self, node: Any, z: str) -> str:
+        """Add the ONNX nodes that compute the activation of ``z``.
+
+        Used by :func:`skweights.to_onnx`. This base version raises: an
+        activation without an ONNX form cannot be exported.
+
+        Parameters
+        ----------
+        node : callable
+            ``node(op_type, inputs, **attributes)`` adds one ONNX node and returns
+            its output's name; numbers among ``inputs`` become constants of the
+            model's dtype (``node.dtype``); ``node.erf(x)`` is the error function
+            in that dtype.
+        z : str
+            The name of the pre-activations.
+
+        Returns
+        -------
+        str
+            The name of the activations.
+
+        Raises
+        ------
+        ValueError
+            Always, here: the activation has no ONNX form.
+        """
+        raise ValueError(
+            f"{type(self).__name__} has no ONNX form, so a model using it cannot be "
+            "exported to ONNX. Define its onnx_nodes(node, z) method (see "
+            "skweights.activations.Activation.onnx_nodes), or use one of the "
+            f"registered activations: {', '.join(REGISTRY.names)}."
+        )
+
 
 _RULES = ("forward", "derivative", "backprop", "_forward", "_derivative", "_backprop")
 
@@ -238,6 +277,23 @@ class Identity(Activation):
     ) -> np.ndarray:
         return delta
 
+    def onnx_nodes(self, node: Any, z: str) -> str:
+        """Add the ONNX nodes of the activation (see :meth:`Activation.onnx_nodes`).
+
+        Parameters
+        ----------
+        node : callable
+            Adds one node and returns its output's name.
+        z : str
+            The name of the pre-activations.
+
+        Returns
+        -------
+        str
+            The name of the activations.
+        """
+        return z
+
 
 class ReLU(Activation):
     r"""The rectified linear unit.
@@ -273,6 +329,23 @@ class ReLU(Activation):
     ) -> np.ndarray:
         # Multiplying by the boolean mask is ~8x faster than masked assignment.
         return np.multiply(delta, a > 0, out=delta)
+
+    def onnx_nodes(self, node: Any, z: str) -> str:
+        """Add the ONNX nodes of the activation (see :meth:`Activation.onnx_nodes`).
+
+        Parameters
+        ----------
+        node : callable
+            Adds one node and returns its output's name.
+        z : str
+            The name of the pre-activations.
+
+        Returns
+        -------
+        str
+            The name of the activations.
+        """
+        return node("Relu", [z])
 
 
 class LeakyReLU(Activation):
@@ -345,6 +418,25 @@ class LeakyReLU(Activation):
         np.multiply(delta, slope, out=delta, where=a <= 0)
         return delta
 
+    def onnx_nodes(self, node: Any, z: str) -> str:
+        """Add the ONNX nodes of the activation (see :meth:`Activation.onnx_nodes`).
+
+        Parameters
+        ----------
+        node : callable
+            Adds one node and returns its output's name.
+        z : str
+            The name of the pre-activations.
+
+        Returns
+        -------
+        str
+            The name of the activations.
+        """
+        # Where, not LeakyRelu: its float attribute would round a float64 slope.
+        negative = node("Less", [z, 0.0])
+        return node("Where", [negative, node("Mul", [z, self._slope()]), z])
+
 
 class Tanh(Activation):
     r"""The hyperbolic tangent.
@@ -374,6 +466,23 @@ class Tanh(Activation):
         np.subtract(1, d, out=d)
         return d
 
+    def onnx_nodes(self, node: Any, z: str) -> str:
+        """Add the ONNX nodes of the activation (see :meth:`Activation.onnx_nodes`).
+
+        Parameters
+        ----------
+        node : callable
+            Adds one node and returns its output's name.
+        z : str
+            The name of the pre-activations.
+
+        Returns
+        -------
+        str
+            The name of the activations.
+        """
+        return node("Tanh", [z])
+
 
 class Logistic(Activation):
     r"""The logistic sigmoid, computed stably by :func:`scipy.special.expit`.
@@ -402,6 +511,23 @@ class Logistic(Activation):
         d = np.subtract(1, a)
         d *= a
         return d
+
+    def onnx_nodes(self, node: Any, z: str) -> str:
+        """Add the ONNX nodes of the activation (see :meth:`Activation.onnx_nodes`).
+
+        Parameters
+        ----------
+        node : callable
+            Adds one node and returns its output's name.
+        z : str
+            The name of the pre-activations.
+
+        Returns
+        -------
+        str
+            The name of the activations.
+        """
+        return node("Sigmoid", [z])
 
 
 class Softplus(Activation):
@@ -442,6 +568,26 @@ class Softplus(Activation):
         delta *= d
         np.negative(delta, out=delta)
         return delta
+
+    def onnx_nodes(self, node: Any, z: str) -> str:
+        """Add the ONNX nodes of the activation (see :meth:`Activation.onnx_nodes`).
+
+        Parameters
+        ----------
+        node : callable
+            Adds one node and returns its output's name.
+        z : str
+            The name of the pre-activations.
+
+        Returns
+        -------
+        str
+            The name of the activations.
+        """
+        # max(z, 0) + log(1 + exp(-|z|)), as logaddexp(0, z); onnxruntime has no
+        # float64 Softplus.
+        tail = node("Exp", [node("Neg", [node("Abs", [z])])])
+        return node("Add", [node("Relu", [z]), node("Log", [node("Add", [tail, 1.0])])])
 
 
 class GELU(Activation):
@@ -487,6 +633,25 @@ class GELU(Activation):
         d += ndtr(z)
         return d
 
+    def onnx_nodes(self, node: Any, z: str) -> str:
+        """Add the ONNX nodes of the activation (see :meth:`Activation.onnx_nodes`).
+
+        Parameters
+        ----------
+        node : callable
+            Adds one node and returns its output's name.
+        z : str
+            The name of the pre-activations.
+
+        Returns
+        -------
+        str
+            The name of the activations.
+        """
+        # z * Phi(z) = z / 2 * (1 + erf(z / sqrt(2)))
+        erf = node.erf(node("Mul", [z, float(1.0 / np.sqrt(2.0))]))
+        return node("Mul", [node("Mul", [z, 0.5]), node("Add", [erf, 1.0])])
+
 
 class SiLU(Activation):
     r"""The sigmoid linear unit, also called swish (Elfwing et al., 2018).
@@ -527,6 +692,23 @@ class SiLU(Activation):
         d += 1
         d *= sigma
         return d
+
+    def onnx_nodes(self, node: Any, z: str) -> str:
+        """Add the ONNX nodes of the activation (see :meth:`Activation.onnx_nodes`).
+
+        Parameters
+        ----------
+        node : callable
+            Adds one node and returns its output's name.
+        z : str
+            The name of the pre-activations.
+
+        Returns
+        -------
+        str
+            The name of the activations.
+        """
+        return node("Mul", [z, node("Sigmoid", [z])])
 
 
 REGISTRY = Registry(

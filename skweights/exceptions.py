@@ -14,7 +14,9 @@ class DivergenceWarning(UserWarning):
     """Training diverged and the weights of the best epoch were restored.
 
     Issued by a fit with ``on_divergence="keep_best"`` when the loss or the weights
-    stopped being finite (or grew by orders of magnitude). It is deliberately *not*
+    stopped being finite, the loss ended far above its start, or the fit flattened
+    a hidden layer (every ReLU dead): the rule is in the estimators'
+    ``on_divergence`` parameter. It is deliberately *not*
     a :class:`~sklearn.exceptions.ConvergenceWarning`: code that silences
     convergence warnings (a fit stopped at ``max_iter`` is often harmless) still
     sees that a model blew up. With the default ``on_divergence="raise"`` a

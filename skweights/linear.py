@@ -8,7 +8,7 @@ import numpy as np
 from sklearn.base import ClassifierMixin, RegressorMixin
 from sklearn.utils import check_random_state
 
-from . import penalties
+from . import optimizers, penalties
 from ._base import (
     _FLOAT_DTYPES,
     BaseNetwork,
@@ -59,15 +59,18 @@ def _linear_parameters(optimizer_note: str, tol_doc: str) -> str:
 _REGRESSOR_PARAMETERS = _linear_parameters(
     ' ``"auto"``: ``"direct"`` for penalties without an L1 part (the exact '
     'solution, as ``Ridge``/``LinearRegression``), ``"cd"`` (coordinate descent, '
-    'as ``Lasso``/``ElasticNet``) for ``"l1"`` and ``"elasticnet"``, Adam in '
-    '``partial_fit``. ``"direct"`` and ``"cd"`` solve the squared error only.',
+    'as ``Lasso``/``ElasticNet``) for ``"l1"`` and ``"elasticnet"``; for the '
+    'piecewise-linear losses (``"quantile"``, ``"absolute_error"``) ``"lp"`` (the '
+    'exact linear program, as ``QuantileRegressor``) with ``"l1"`` or ``"none"``, '
+    'else Adam; Adam in ``partial_fit``. ``"direct"`` and ``"cd"`` solve the '
+    'squared error only, ``"lp"`` the piecewise-linear losses.',
     """\
 tol : float, default=1e-4
     Coordinate descent (``"cd"``, the default for ``"l1"``/``"elasticnet"``): as in
     scikit-learn's ``Lasso``, a target is solved when the duality gap is below
     ``tol`` times the weighted sum of squares of its centred targets. ``"direct"``
-    does not iterate. Minibatch optimizers: improvement below which an epoch counts
-    as no progress; L-BFGS/FISTA: the gradient tolerance.
+    and ``"lp"`` do not use it. Minibatch optimizers: improvement below which an
+    epoch counts as no progress; L-BFGS/FISTA: the gradient tolerance.
 """,
 )
 _CLASSIFIER_PARAMETERS = _linear_parameters(
@@ -94,12 +97,33 @@ skweights                                          scikit-learn
 ``LinearRegressor(penalty="l1", alpha=a)``         ``Lasso(alpha=a)``
 ``LinearRegressor(penalty="elasticnet", ...)``     ``ElasticNet(alpha=a, l1_ratio=r)``
 ``LinearClassifier(penalty="l2", alpha=a)``        ``LogisticRegression(C=1/(a*n))``
-``LinearClassifier(penalty="l1", alpha=a)``        ``LogisticRegression(penalty="l1",
+``LinearClassifier(penalty="l1", alpha=a)``        ``LogisticRegression(l1_ratio=1,
                                                    C=1/(a*n), solver="saga")``
 ``LinearRegressor(loss="poisson", alpha=a)``       ``PoissonRegressor(alpha=a)``
 ``LinearRegressor(loss="gamma", alpha=a)``         ``GammaRegressor(alpha=a)``
+``LinearRegressor(loss=QuantileLoss(q), ...)``     ``QuantileRegressor(quantile=q,
+                                                   alpha=a)`` with ``penalty="l1"``
 ================================================  ==================================
+
+The L1 logistic regression is ``penalty="l1"`` before scikit-learn 1.8. Its
+objectives are equal, but at its defaults (``tol=1e-4``, ``max_iter=100``) saga
+stops far from the optimum (coefficients 60% off on 200 standardized rows of
+``load_breast_cancer``), skweights' default FISTA about 1% off: lower ``tol`` on
+both for closer agreement. The other rows agree at both defaults.
 """)
+
+
+def _is_linear_program(penalty, loss) -> bool:
+    """Whether the loss is piecewise linear and the penalty has no L2 part."""
+    if isinstance(penalty, tuple):  # a per-layer list: one layer here
+        penalty = penalty[0]
+    slopes = getattr(loss, "linear_slopes", None)
+    return (
+        slopes is not None
+        and slopes() is not None
+        and getattr(penalty, "separable", True)
+        and penalty.l2_strength == 0
+    )
 
 
 class _LinearMixin:
@@ -119,6 +143,14 @@ class _LinearMixin:
             # Exact or coordinate-descent solutions, as scikit-learn's.
             return "direct" if penalty.l1_strength == 0 else "cd"
         return "lbfgs" if penalty.smooth else "fista"
+
+    def _resolve_optimizer(self, penalty, loss, incremental: bool):
+        """``"auto"`` with a piecewise-linear loss and an L1 penalty (or none) is
+        the exact linear program, as ``QuantileRegressor``; else the base rule."""
+        auto = isinstance(self.optimizer, str) and self.optimizer.lower() == "auto"
+        if auto and not incremental and _is_linear_program(penalty, loss):
+            return optimizers.get("lp")
+        return super()._resolve_optimizer(penalty, loss, incremental)
 
     def _intercept_trainable(self, layer: int, frozen: bool) -> bool:
         # frozen_layers=(0,) keeps coef_ fixed but still fits the intercept.

@@ -23,6 +23,11 @@ Every loss has:
   that rely on exact gradients and line searches (L-BFGS, FISTA) refuse a
   non-smooth loss (absolute error, quantile); minibatch optimizers follow its
   subgradient;
+- ``linear_slopes()``: ``(a, b)`` when the loss is piecewise linear in the residual
+  (absolute error, quantile), else None. A linear model with such a loss and an L1
+  penalty (or none) is a linear program, solved exactly by ``optimizer="lp"``, and
+  ``initial_intercept(Y, sample_weight)`` starts the output intercepts of every
+  other fit at the loss's best constant (the weighted quantile of ``y``);
 - ``check_targets(y)``: raises a ``ValueError`` for targets outside the loss's
   domain (negative counts for Poisson, non-positive values for Gamma);
 - ``fused``: the name of its fused numba kernel in ``skweights._kernels.LOSSES``
@@ -134,6 +139,47 @@ def _normalized_weights(
     return w / total
 
 
+def _weighted_quantile(Y: Any, level: float, sample_weight: Any = None) -> np.ndarray:
+    """The weighted ``level``-quantile of each column of ``Y``.
+
+    The smallest value ``c`` whose weight at or below it reaches ``level`` of the
+    total: a minimizer of the weighted pinball loss of the constant ``c`` (the
+    lower median for ``level=0.5`` and an even split).
+
+    Parameters
+    ----------
+    Y : array-like of shape (n_samples, n_outputs)
+        Values.
+    level : float in (0, 1)
+        The quantile.
+    sample_weight : array-like of shape (n_samples,), optional
+        Non-negative weights with a positive sum; uniform by default.
+
+    Returns
+    -------
+    quantiles : ndarray of shape (n_outputs,)
+        In ``Y``'s floating dtype (float64 for integers).
+
+    Examples
+    --------
+    >>> _weighted_quantile([[1.0], [2.0], [10.0]], 0.5)
+    array([2.])
+    >>> _weighted_quantile([[1.0], [2.0], [10.0]], 0.5, [1.0, 1.0, 5.0])
+    array([10.])
+    """
+    Y = np.asarray(Y)
+    if Y.dtype.kind != "f":
+        Y = Y.astype(np.float64)
+    w = _normalized_weights(sample_weight, Y.shape[0], np.float64)
+    w = np.full(Y.shape[0], 1.0 / Y.shape[0]) if w is None else w
+    out = np.empty(Y.shape[1], dtype=Y.dtype)
+    for k, column in enumerate(Y.T):
+        order = np.argsort(column, kind="stable")
+        reached = np.cumsum(w[order]) >= level * (1 - 1e-12)
+        out[k] = column[order[np.argmax(reached)]]
+    return out
+
+
 class Loss(Component, ABC):
     r"""Base class of losses: the weighted mean and its gradient.
 
@@ -164,17 +210,61 @@ class Loss(Component, ABC):
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        forget_fused_form(
-            cls,
-            (
-                "pointwise",
-                "gradient",
-                "pointwise_and_gradient",
-                "_pointwise",
-                "_gradient",
-                "_pointwise_and_gradient",
-            ),
+        rules = (
+            "pointwise",
+            "gradient",
+            "pointwise_and_gradient",
+            "_pointwise",
+            "_gradient",
+            "_pointwise_and_gradient",
         )
+        forget_fused_form(cls, rules)
+        # Another loss's math is no longer the linear program of its parent.
+        if "linear_slopes" not in vars(cls) and any(r in vars(cls) for r in rules):
+            cls.linear_slopes = Loss.linear_slopes
+
+    def linear_slopes(self) -> tuple[float, float] | None:
+        r"""The two slopes of a piecewise-linear loss, or None.
+
+        A loss that is, for each output, :math:`a \max(r, 0) + b \max(-r, 0)` of
+        the residual :math:`r = y - \text{raw}` (quantile, absolute error) returns
+        ``(a, b)``: a linear model with such a loss and an L1 penalty (or none) is a
+        linear program, which ``optimizer="lp"`` solves exactly. Other losses
+        return None, and so does a subclass that redefines the loss's math without
+        redefining this method.
+
+        Returns
+        -------
+        slopes : tuple of float or None
+            ``(a, b)``, both non-negative, or None.
+        """
+        return None
+
+    def initial_intercept(self, Y: Any, sample_weight: Any = None) -> Any:
+        """The output intercepts training starts from: None for zeros.
+
+        A piecewise-linear loss starts at its best constant, the weighted
+        ``a / (a + b)`` quantile of each target column (see :meth:`linear_slopes`):
+        subgradient steps move each weight by about the learning rate, too little
+        to travel from 0 to the scale of ``y``. The other losses return None.
+
+        Parameters
+        ----------
+        Y : array-like of shape (n_samples, n_outputs)
+            Training targets.
+        sample_weight : array-like of shape (n_samples,), optional
+            Non-negative weights with a positive sum; uniform by default.
+
+        Returns
+        -------
+        intercepts : ndarray of shape (n_outputs,) or None
+            In ``Y``'s floating dtype.
+        """
+        slopes = self.linear_slopes()
+        if slopes is None:
+            return None
+        a, b = slopes
+        return _weighted_quantile(Y, a / (a + b), sample_weight)
 
     def fused_parameter(self) -> float:
         """The number the fused kernel needs (0 for losses without a parameter).
@@ -861,6 +951,9 @@ class QuantileLoss(Loss):
     with the subgradient :math:`-q` or :math:`1 - q`. The loss is not
     differentiable at zero residual (``smooth = False``): minibatch optimizers
     (``"sgd"``, ``"adam"``...) follow its subgradient, L-BFGS and FISTA refuse it.
+    It is piecewise linear (:meth:`linear_slopes`), so a linear model with an L1
+    penalty or none is a linear program: ``LinearRegressor``'s default solver for
+    it, ``optimizer="lp"``, returns ``QuantileRegressor``'s exact solution.
 
     Parameters
     ----------
@@ -895,6 +988,17 @@ class QuantileLoss(Loss):
         """
         return self._q()
 
+    def linear_slopes(self) -> tuple[float, float]:
+        """``(quantile, 1 - quantile)``: the pinball loss is piecewise linear.
+
+        Returns
+        -------
+        slopes : tuple of float
+            The slopes for under- and over-prediction.
+        """
+        q = self._q()
+        return q, 1.0 - q
+
     def _pointwise(self, y: np.ndarray, raw: np.ndarray) -> np.ndarray:
         q = self._q()
         r = np.subtract(y, raw)
@@ -920,7 +1024,9 @@ class AbsoluteError(Loss):
 
     as scikit-learn's ``AbsoluteError`` (twice ``QuantileLoss(0.5)``). Not
     differentiable at zero residual (``smooth = False``): minibatch optimizers
-    follow its subgradient (0 at zero), L-BFGS and FISTA refuse it.
+    follow its subgradient (0 at zero), L-BFGS and FISTA refuse it. Piecewise
+    linear (:meth:`linear_slopes`): ``optimizer="lp"`` solves linear models with
+    an L1 penalty or none exactly (``LinearRegressor``'s default for it).
 
     Examples
     --------
@@ -933,6 +1039,16 @@ class AbsoluteError(Loss):
     fused = "absolute_error"
     output_activation = "identity"
     smooth = False
+
+    def linear_slopes(self) -> tuple[float, float]:
+        """``(1, 1)``: the absolute error is piecewise linear.
+
+        Returns
+        -------
+        slopes : tuple of float
+            The slopes for under- and over-prediction.
+        """
+        return 1.0, 1.0
 
     def _pointwise(self, y: np.ndarray, raw: np.ndarray) -> np.ndarray:
         return _row_sum(np.abs(raw - y))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numbers
 
+import numpy as np
 from sklearn.base import ClassifierMixin, RegressorMixin
 
 from . import activations
@@ -47,8 +48,9 @@ activation : str or Activation, default="relu"
 
 _MLP_TAIL = indent_doc("""\
 frozen_layers : tuple of int, default=()
-    Layers (0 is the first) whose weights and biases ``fit`` leaves untouched, e.g.
-    a pretrained feature extractor.
+    Layers (0 is the first; negative indices count from the output layer, -1)
+    whose weights and biases ``fit`` leaves untouched, e.g. a pretrained feature
+    extractor. Freezing every layer trains nothing and warns.
 """)
 
 
@@ -98,6 +100,22 @@ class _MLPMixin:
     def _resolve(self, incremental: bool = False):
         self._hidden_sizes()
         return super()._resolve(incremental)
+
+    @property
+    def feature_importances_(self) -> np.ndarray:
+        """Each input feature's share of the first layer's weight norms.
+
+        ``input_weight_norms_ / input_weight_norms_.sum()`` (zeros if every norm is
+        0), shape ``(n_features_in_,)``: what
+        :class:`~sklearn.feature_selection.SelectFromModel` reads with its default
+        ``importance_getter="auto"`` (the linear models give it ``coef_``). Like
+        the norms, it depends on the features' scales and ignores the later
+        layers: standardize the features first, and use :func:`skweights.explain`
+        or permutation importance to measure effects on predictions.
+        """
+        norms = self.input_weight_norms_
+        total = norms.sum()
+        return norms / total if total > 0 else np.zeros_like(norms)
 
 
 class MLPRegressor(

@@ -46,6 +46,7 @@ classes themselves.
 
 from __future__ import annotations
 
+import inspect
 import math
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
@@ -55,7 +56,7 @@ import numpy as np
 
 from ._full_batch import FISTA, LBFGS, MinimizeResult
 from ._kernels import forget_fused_form
-from ._linear_solvers import CoordinateDescent, DirectSolve
+from ._linear_solvers import CoordinateDescent, DirectSolve, LinearProgram
 from ._registry import Component, Registry, store_params
 from ._validation import check_bool as _check_bool
 from ._validation import check_real as _check_real
@@ -387,6 +388,21 @@ class LionState(NamedTuple):
     mu: list
 
 
+def _returns_itself(cls: type) -> None:
+    """Give a class the signature of a factory that returns it.
+
+    ``inspect.signature(SGD)`` would show ``__init__``'s ``-> None``; the
+    lowercase factories (the classes) return an instance of the class.
+    """
+    signature = inspect.signature(cls.__init__)
+    parameters = list(signature.parameters.values())[1:]  # without self
+    if cls.__init__ is object.__init__:  # no parameters (DirectSolve)
+        parameters = []
+    cls.__signature__ = signature.replace(
+        parameters=parameters, return_annotation=cls.__name__
+    )
+
+
 def _zeros_like(params: Sequence[np.ndarray], fill: float = 0.0) -> list[np.ndarray]:
     """One slot per array, with the array's shape and (floating) dtype."""
     return [np.full_like(p, fill) for p in params]
@@ -492,6 +508,8 @@ class Optimizer(Component, ABC):
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         forget_fused_form(cls, ("_step", "init", "update", "_initial_slot"))
+        # Each subclass its own factory signature (never its parent's).
+        _returns_itself(cls)
 
     def fused_parameter(self) -> tuple:
         """The validated hyper-parameters the fused step needs.
@@ -1182,13 +1200,29 @@ REGISTRY = Registry(
         "fista": FISTA,
         "cd": CoordinateDescent,
         "direct": DirectSolve,
+        "lp": LinearProgram,
     },
-    aliases={"l-bfgs": "lbfgs", "coordinate_descent": "cd", "exact": "direct"},
+    aliases={
+        "l-bfgs": "lbfgs",
+        "coordinate_descent": "cd",
+        "exact": "direct",
+        "highs": "lp",
+    },
 )
 
 # The lowercase names of 0.1 (``sgd(momentum=0.9)``) are the classes themselves.
 sgd, adam, adamw, rmsprop, adagrad, lion = SGD, Adam, AdamW, RMSprop, Adagrad, Lion
-lbfgs, fista, cd, direct = LBFGS, FISTA, CoordinateDescent, DirectSolve
+lbfgs, fista, cd, direct, lp = (
+    LBFGS,
+    FISTA,
+    CoordinateDescent,
+    DirectSolve,
+    LinearProgram,
+)
+
+
+for _solver in (LBFGS, FISTA, CoordinateDescent, DirectSolve):
+    _returns_itself(_solver)
 
 
 def get(identifier: Any, **kwargs: Any) -> Any:

@@ -7,6 +7,7 @@ hyper-parameters and clones like an estimator::
     lr = schedule.value(state, epoch)       # epoch is 0-based
     state = schedule.observe(state, loss)   # once per epoch, with the training loss
     schedule.exhausted(state)               # True once an adaptive rate ran out
+    schedule.finished(state, epoch)         # run its course: a new fit restarts it
 
 Only :class:`Adaptive` uses ``observe`` and ``exhausted``; the others are functions of
 the epoch, their ``observe`` returns the state unchanged and ``exhausted`` is False.
@@ -16,7 +17,11 @@ their ``max_iter``, and a schedule that needs a length (:class:`Cosine` with its
 default ``t_max=None``) anneals over it. ``epoch`` counts the epochs since the
 schedule started: the estimators keep counting across warm starts and
 ``partial_fit`` calls, as scikit-learn's ``invscaling`` does, and start a new
-schedule when ``schedule`` or ``learning_rate`` changed.
+schedule when ``schedule`` or ``learning_rate`` changed, or when the schedule has run
+its course (``finished``: :class:`Cosine` past its annealing length, :class:`Adaptive`
+under its minimum rate), so a new call always trains at a useful rate (for cosine,
+the warm restart of SGDR, over the new fit's ``max_iter``). A schedule without a
+``finished`` method is continued.
 """
 
 from __future__ import annotations
@@ -183,6 +188,23 @@ class _Schedule(Component, ABC):
         """
         return False
 
+    def finished(self, state: ScheduleState, epoch: int) -> bool:
+        """Return False: this schedule goes on for ever (a new fit continues it).
+
+        Parameters
+        ----------
+        state : ScheduleState
+            The current state.
+        epoch : int
+            The next epoch of the schedule.
+
+        Returns
+        -------
+        finished : bool
+            False.
+        """
+        return False
+
 
 class Constant(_Schedule):
     r"""Constant learning rate.
@@ -330,7 +352,10 @@ class Cosine(_Schedule):
     estimators set to their ``max_iter``: a fit that runs all ``max_iter`` epochs
     anneals over exactly those epochs, its last one (``t = T - 1``) at a rate just
     above :math:`\eta_{\min}`, and the minimum is reached at ``t = T =
-    max_iter``. A warm-started fit continues where the previous one stopped.
+    max_iter``. A warm-started fit (or ``partial_fit`` call) continues where the
+    previous one stopped until :math:`T` epochs are done (:meth:`finished`); the
+    next one starts the annealing again, over its own ``max_iter`` (a warm restart,
+    as in SGDR), instead of training at :math:`\eta_{\min}` for ever.
 
     Parameters
     ----------
@@ -400,6 +425,24 @@ class Cosine(_Schedule):
                 f", got {min_lr!r}."
             )
         return state
+
+    def finished(self, state: ScheduleState, epoch: int) -> bool:
+        """Whether the annealing is over: ``epoch >= T``.
+
+        Parameters
+        ----------
+        state : ScheduleState
+            The current state.
+        epoch : int
+            The next epoch of the schedule.
+
+        Returns
+        -------
+        finished : bool
+            True once the rate has reached ``min_lr`` for good.
+        """
+        t_max, _ = self._parameters(state)
+        return bool(epoch >= t_max)
 
     def _rate(self, lr: float, epoch: int, t_max: int, min_lr: float) -> float:
         progress = min(epoch, t_max) / t_max
@@ -564,6 +607,24 @@ class Adaptive(Component):
         """
         *_, min_lr = self._validated()
         return bool(state.learning_rate < min_lr)
+
+    def finished(self, state: AdaptiveState, epoch: int) -> bool:
+        """Whether the rate ran out (:meth:`exhausted`): a new fit starts again
+        from the initial rate.
+
+        Parameters
+        ----------
+        state : AdaptiveState
+            The current state.
+        epoch : int
+            The next epoch of the schedule (unused).
+
+        Returns
+        -------
+        finished : bool
+            ``exhausted(state)``.
+        """
+        return self.exhausted(state)
 
 
 def constant() -> Constant:

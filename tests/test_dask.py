@@ -1,19 +1,23 @@
 """Scaling out on Dask: the ``skweights[distributed]`` extra.
 
-The tests start their own two-process ``LocalCluster`` on loopback and close it.
+The tests start their own two-process ``LocalCluster`` on loopback and close it
+(``explain``'s row-parallel tests a cheaper one-process cluster with two threads).
 They are skipped only when the extra is not installed.
 """
 
 import warnings
 
 import numpy as np
+import pandas as pd
 import pytest
+from sklearn.compose import make_column_transformer
 from sklearn.datasets import make_classification, make_regression
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV, train_test_split
-from sklearn.preprocessing import StandardScaler
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
-from skweights import LinearClassifier, MLPClassifier, MLPRegressor
+from skweights import LinearClassifier, MLPClassifier, MLPRegressor, explain
 
 da = pytest.importorskip("dask.array")
 distributed = pytest.importorskip("distributed")
@@ -125,3 +129,60 @@ def test_grid_search_on_the_cluster_matches_in_process(client, make):
     )
     for W, W_local in zip(remote.best_estimator_.coefs_, local.best_estimator_.coefs_):
         np.testing.assert_array_equal(W, W_local)
+
+
+@pytest.fixture(scope="module")
+def thread_client():
+    """A one-process cluster (threads): cheap to start, enough for row-parallelism."""
+    with (
+        distributed.LocalCluster(
+            n_workers=2,
+            processes=False,
+            threads_per_worker=1,
+            dashboard_address=None,
+        ) as cluster,
+        distributed.Client(cluster, set_as_default=False) as client,
+    ):
+        yield client
+
+
+@pytest.mark.parametrize("method", ["exact", "sampling", "deep"])
+def test_explain_runs_row_parallel_on_dask_arrays(thread_client, method):
+    X, y = make_regression(n_samples=400, n_features=5, random_state=0)
+    model = MLPRegressor((8,), max_iter=20, random_state=0).fit(X, y / y.std())
+    options = dict(method=method, random_state=0)
+    dX = da.from_array(X[:90], chunks=(30, 5))
+    lazy = explain(model, dX, X[300:330], **options)
+    assert isinstance(lazy, da.Array) and lazy.numblocks[0] == 3
+    with distributed.get_task_stream(thread_client) as tasks:
+        values = thread_client.compute(lazy).result()
+    assert len(tasks.data) >= 3
+    expected = explain(model, X[:90], X[300:330], **options).values
+    np.testing.assert_allclose(values, expected, rtol=0, atol=1e-13)
+
+
+def test_explain_takes_a_dask_dataframe_through_a_pipeline(thread_client):
+    dd = pytest.importorskip("dask.dataframe")
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(
+        {
+            "age": rng.uniform(20, 70, 300),
+            "city": rng.choice(["north", "south", "east"], 300),
+            "score": rng.normal(size=300),
+        }
+    )
+    y = (frame["age"] / 50 + (frame["city"] == "north")).to_numpy() > 1
+    pipe = make_pipeline(
+        make_column_transformer(
+            (StandardScaler(), ["age", "score"]), (OneHotEncoder(), ["city"])
+        ),
+        MLPClassifier((6,), max_iter=20, random_state=0),
+    ).fit(frame, y)
+    background = frame.iloc[200:230]
+    lazy = explain(
+        pipe, dd.from_pandas(frame.iloc[:60], npartitions=3), background,
+        output="probability",
+    )  # fmt: skip
+    values = thread_client.compute(lazy).result()
+    expected = explain(pipe, frame.iloc[:60], background, output="probability")
+    np.testing.assert_allclose(values, expected.values, rtol=0, atol=1e-13)

@@ -188,7 +188,9 @@ def test_float32_models_explain_alike_on_both_paths(estimator, output):
         warnings.simplefilter("ignore", ConvergenceWarning)
         model = estimator.fit(X, y)
     assert model.coefs_[0].dtype == np.float32
-    fused, reference = _both_paths(explain, model, X[:10], X[40:60], output=output)
+    fused, reference = _both_paths(
+        explain, model, X[:10], X[40:60], output=output, method="deep"
+    )
     np.testing.assert_allclose(fused.values, reference.values, rtol=1e-12, atol=1e-13)
     if output == "probability":
         predicted = model.predict_proba(X[:10])

@@ -97,7 +97,7 @@ def test_values_plus_base_equal_the_output_of_every_row(
     model = estimator((6, 5), activation, max_iter=2, random_state=0)
     model.fit(X, _targets(problem, y))
     _randomize(model, np.random.default_rng(1), scale)
-    explanation = explain(model, X[:50], X[60:90], output=output)
+    explanation = explain(model, X[:50], X[60:90], output=output, method="deep")
     expected = _model_output(model, X[:50], output)
     assert explanation.values.shape[:2] == (50, 4)
     assert explanation.base_values.shape == expected.shape
@@ -156,7 +156,7 @@ def test_identity_network_gives_exact_linear_shap_values(n_outputs):
     model = MLPRegressor((7, 3), "identity", max_iter=2, random_state=0).fit(X, targets)
     _randomize(model, np.random.default_rng(2), 1.0)
     background = X[:20]
-    ours = explain(model, X[30:45], background)
+    ours = explain(model, X[30:45], background, method="deep")
     W = np.linalg.multi_dot(model.coefs_)  # the network is x @ W + c
     expected = (X[30:45] - background.mean(axis=0))[:, :, None] * W
     np.testing.assert_allclose(
@@ -178,7 +178,7 @@ def test_additive_network_gives_exact_shapley_values(activation):
     model.coefs_[0] *= feature_of_unit[None, :] == np.arange(5)[:, None]
     model.coefs_[1] *= feature_of_unit[:, None] == np.arange(5)[None, :]
     background = X[:20]
-    ours = explain(model, X[30:50], background)
+    ours = explain(model, X[30:50], background, method="deep")
     exact = _exact(model.predict, X[30:50], background)
     assert np.abs(exact.values).max() > 0.1
     np.testing.assert_allclose(ours.values, exact.values, rtol=0, atol=1e-10)
@@ -194,7 +194,7 @@ def test_nonlinear_network_agrees_with_exact_shapley_values(activation):
         (16,), activation, learning_rate=1e-2, max_iter=200, random_state=0
     ).fit(X, y)
     background = X[:20]
-    ours = explain(model, X[100:160], background)
+    ours = explain(model, X[100:160], background, method="deep")
     exact = _exact(model.predict, X[100:160], background)
     correlation = np.corrcoef(ours.values.ravel(), exact.values.ravel())[0, 1]
     assert correlation >= 0.95

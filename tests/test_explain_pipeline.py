@@ -212,6 +212,7 @@ def _output(pipe, X, output):
     return pipe.predict(X)
 
 
+@pytest.mark.parametrize("method", ["deep", "exact"])
 @pytest.mark.parametrize("name", list(PREPROCESSORS))
 @pytest.mark.parametrize(
     ("problem", "output"),
@@ -223,7 +224,7 @@ def _output(pipe, X, output):
         ("multiclass", "probability"),
     ],
 )
-def test_mlp_pipelines_add_up_to_1e_8(name, problem, output):
+def test_mlp_pipelines_add_up_to_1e_8(name, problem, output, method):
     X = _frame(seed=3)
     y = _target(X)
     if problem == "regression":
@@ -233,7 +234,7 @@ def test_mlp_pipelines_add_up_to_1e_8(name, problem, output):
         y = np.digitize(y, bins)
         model = MLPClassifier((16, 8), max_iter=30, random_state=0)
     pipe = make_pipeline(PREPROCESSORS[name](), model).fit(X, y)
-    explanation = explain(pipe, X.iloc[:30], X.iloc[150:], output=output)
+    explanation = explain(pipe, X.iloc[:30], X.iloc[150:], output=output, method=method)
     total = explanation.values.sum(axis=1) + explanation.base_values
     np.testing.assert_allclose(
         total, _output(pipe, X.iloc[:30], output), rtol=0, atol=1e-8

@@ -1,23 +1,25 @@
-"""Direct and coordinate-descent solvers: scikit-learn's numbers at the defaults."""
+"""Direct, coordinate-descent and LP solvers: scikit-learn's numbers at the defaults."""
 
 import warnings
 
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from scipy.optimize import nnls
+from scipy.optimize import linprog, nnls
 from sklearn.datasets import load_diabetes, load_linnerud, make_regression
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import (
     ElasticNet,
     Lasso,
     LinearRegression,
+    QuantileRegressor,
     Ridge,
     enet_path,
 )
 
 from skweights import LinearClassifier, LinearRegressor, MLPRegressor, optimizers
 from skweights.inspection import regularization_path
+from skweights.losses import QuantileLoss
 
 RTOL = 1e-7
 
@@ -366,3 +368,232 @@ def test_overflowing_targets_raise_and_leave_the_model_unchanged(penalty):
         model.fit(X, [1e300, 1.0])
     np.testing.assert_array_equal(model.coef_, before[0])
     assert float(model.intercept_) == before[1]
+
+
+# -- piecewise-linear losses: the linear program ("lp") -----------------------------
+def _pinball_objective(X, y, coef, intercept, q, alpha, weights=None):
+    """QuantileRegressor's objective: weighted mean pinball loss + alpha ||coef||_1."""
+    r = y - X @ coef - intercept
+    loss = np.where(r >= 0, q * r, (q - 1) * r)
+    return np.average(loss, weights=weights) + alpha * np.abs(coef).sum()
+
+
+def _quantile_data(n=80, p=4, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, p))
+    y = 10.0 + X @ rng.normal(size=p) * 3 + rng.standard_exponential(size=n)
+    return X, y
+
+
+def test_issue_quantile_on_standardized_diabetes_reaches_quantile_regressor():
+    # The issue's case: Adam at 1e-3 left every coefficient at 0 and the
+    # intercept at 3.0 (objective 119); the linear program is QuantileRegressor's.
+    X, y = load_diabetes(return_X_y=True)
+    X = (X - X.mean(axis=0)) / X.std(axis=0)
+    ours = LinearRegressor(loss=QuantileLoss(0.8), penalty="l1", alpha=0.1).fit(X, y)
+    ref = QuantileRegressor(quantile=0.8, alpha=0.1).fit(X, y)
+    assert type(ours._resolve()["optimizer"]) is optimizers.LinearProgram
+    assert _rel(ours.coef_, ref.coef_) < 1e-9
+    assert ours.intercept_ == pytest.approx(ref.intercept_, rel=1e-9)
+    value = _pinball_objective(X, y, ref.coef_, ref.intercept_, 0.8, 0.1)
+    assert value == pytest.approx(21.781106, rel=1e-6)
+    assert ours.history_[-1]["loss"] == pytest.approx(value, rel=1e-12)
+
+
+@pytest.mark.parametrize("sparse", [False, True], ids=["dense", "sparse"])
+@pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
+@pytest.mark.parametrize("fit_intercept", [True, False], ids=["intercept", "origin"])
+@pytest.mark.parametrize("alpha", [0.0, 0.05])
+@pytest.mark.parametrize("q", [0.2, 0.5, 0.8])
+def test_lp_equals_quantile_regressor(q, alpha, fit_intercept, weighted, sparse):
+    # Continuous data: the program's solution is unique, so coefficients agree.
+    X, y = _quantile_data()
+    weights = np.random.default_rng(1).uniform(0.2, 3.0, len(y)) if weighted else None
+    Xs = sp.csr_matrix(X) if sparse else X
+    penalty = "l1" if alpha else "none"
+    ours = LinearRegressor(
+        loss=QuantileLoss(q), penalty=penalty, alpha=alpha, fit_intercept=fit_intercept
+    ).fit(Xs, y, sample_weight=weights)
+    ref = QuantileRegressor(quantile=q, alpha=alpha, fit_intercept=fit_intercept)
+    ref.fit(Xs, y, sample_weight=weights)
+    assert _rel(ours.coef_, ref.coef_) < 1e-9
+    assert ours.intercept_ == pytest.approx(ref.intercept_, abs=1e-9)
+    value = _pinball_objective(X, y, ref.coef_, ref.intercept_, q, alpha, weights)
+    assert ours.history_[-1]["loss"] == pytest.approx(value, rel=1e-12)
+
+
+def test_absolute_error_is_quantile_regressor_at_the_median_with_half_alpha():
+    X, y = _quantile_data(seed=2)
+    ours = LinearRegressor(loss="absolute_error", penalty="l1", alpha=0.1).fit(X, y)
+    ref = QuantileRegressor(quantile=0.5, alpha=0.05).fit(X, y)
+    assert _rel(ours.coef_, ref.coef_) < 1e-9
+    assert ours.intercept_ == pytest.approx(ref.intercept_, rel=1e-9)
+    value = 2 * _pinball_objective(X, y, ref.coef_, ref.intercept_, 0.5, 0.05)
+    assert ours.history_[-1]["loss"] == pytest.approx(value, rel=1e-12)
+
+
+def test_lp_zero_and_integer_weights_are_dropped_and_repeated_rows():
+    X, y = _quantile_data(n=40)
+    weights = np.tile([0, 1, 2, 3], 10)
+    weighted = LinearRegressor(loss=QuantileLoss(0.7), penalty="none")
+    weighted.fit(X, y, sample_weight=weights)
+    rows = np.repeat(np.arange(len(y)), weights)
+    repeated = LinearRegressor(loss=QuantileLoss(0.7), penalty="none")
+    repeated.fit(X[rows], y[rows])
+    assert _rel(weighted.coef_, repeated.coef_) < 1e-9
+    assert weighted.intercept_ == pytest.approx(repeated.intercept_, rel=1e-9)
+
+
+def test_lp_multi_output_solves_each_target():
+    X, y = _quantile_data(seed=3)
+    Y = np.column_stack([y, -2 * y + X[:, 0]])
+    ours = LinearRegressor(loss=QuantileLoss(0.3), penalty="l1", alpha=0.02).fit(X, Y)
+    assert ours.coef_.shape == (2, X.shape[1]) and ours.intercept_.shape == (2,)
+    for k in range(2):
+        ref = QuantileRegressor(quantile=0.3, alpha=0.02).fit(X, Y[:, k])
+        assert _rel(ours.coef_[k], ref.coef_) < 1e-9
+        assert ours.intercept_[k] == pytest.approx(ref.intercept_, rel=1e-9)
+
+
+def test_lp_keeps_float32():
+    X, y = _quantile_data(seed=4)
+    ours = LinearRegressor(loss=QuantileLoss(0.6), penalty="l1", alpha=0.01)
+    ours.fit(X.astype(np.float32), y.astype(np.float32))
+    assert ours.coef_.dtype == np.float32 and ours.intercepts_[0].dtype == np.float32
+    assert ours.predict(X.astype(np.float32)).dtype == np.float32
+    ref = QuantileRegressor(quantile=0.6, alpha=0.01).fit(X, y)
+    assert _rel(ours.coef_, ref.coef_) < 1e-5
+
+
+def test_lp_positive_matches_an_independent_program():
+    # Reference: W >= 0 and a free intercept as bounds (another formulation).
+    X, y = _quantile_data(seed=5)
+    y = y - 6 * X[:, 0]  # the free fit has a negative first weight
+    q, alpha = 0.4, 0.01
+    ours = LinearRegressor(
+        loss=QuantileLoss(q), penalty="l1", alpha=alpha, positive=True
+    ).fit(X, y)
+    n, p = X.shape
+    cost = np.concatenate(
+        [[0.0], np.full(p, alpha), np.full(n, q / n), [(1 - q) / n] * n]
+    )
+    A = np.hstack([np.ones((n, 1)), X, np.eye(n), -np.eye(n)])
+    bounds = [(None, None)] + [(0, None)] * (p + 2 * n)
+    ref = linprog(cost, A_eq=A, b_eq=y, bounds=bounds, method="highs")
+    assert ours.coef_[0] == 0.0 and (ours.coef_ >= 0).all()
+    assert _rel(ours.coef_, ref.x[1 : p + 1]) < 1e-8
+    assert ours.intercept_ == pytest.approx(ref.x[0], rel=1e-8)
+    assert ours.history_[-1]["loss"] == pytest.approx(ref.fun, rel=1e-10)
+
+
+def test_lp_frozen_weights_fit_the_intercept_at_the_quantile():
+    # 61 rows, q = 0.8: the 49th smallest residual is the unique solution.
+    X, y = _quantile_data(n=61, seed=6)
+    ours = LinearRegressor(
+        loss=QuantileLoss(0.8), penalty="none", frozen_layers=(0,)
+    ).fit(X, y)
+    np.testing.assert_array_equal(ours.coef_, 0.0)
+    assert ours.intercept_ == np.sort(y)[48]
+
+
+def test_lp_regularization_path_is_quantile_regressor_at_each_alpha():
+    X, y = _quantile_data(seed=7)
+    alphas = [0.5, 0.1, 0.01]
+    model = LinearRegressor(loss=QuantileLoss(0.8), penalty="l1")
+    path = regularization_path(model, X, y, alphas)
+    for i, alpha in enumerate(alphas):
+        ref = QuantileRegressor(quantile=0.8, alpha=alpha).fit(X, y)
+        assert _rel(path.coefs[:, i], ref.coef_) < 1e-9
+    assert path.converged.all()
+
+
+def test_auto_picks_the_program_for_piecewise_linear_losses_with_l1_or_none():
+    for loss in ("quantile", "absolute_error", QuantileLoss(0.9)):
+        for penalty in ("l1", "none"):
+            model = LinearRegressor(loss=loss, penalty=penalty)
+            assert type(model._resolve()["optimizer"]) is optimizers.LinearProgram
+        # An L2 part is quadratic, partial_fit streams: both keep a minibatch rule.
+        assert not LinearRegressor(loss=loss)._resolve()["optimizer"].full_batch
+        model = LinearRegressor(loss=loss, penalty="l1")
+        assert not model._resolve(incremental=True)["optimizer"].full_batch
+    for name in ("lp", "highs", "LP"):
+        assert type(optimizers.get(name)) is optimizers.LinearProgram
+    solver = optimizers.get("lp")
+    assert solver.solves_linear and solver.full_batch and not solver.needs_smooth_loss
+
+
+class _Cubed(QuantileLoss):
+    """Another loss built on QuantileLoss: no longer piecewise linear."""
+
+    def _pointwise(self, y, raw):
+        return super()._pointwise(y, raw) ** 3
+
+
+def test_a_subclass_with_other_math_is_not_a_linear_program():
+    assert _Cubed(0.5).linear_slopes() is None
+    model = LinearRegressor(loss=_Cubed(0.5), penalty="l1")
+    assert not model._resolve()["optimizer"].full_batch
+
+
+def test_lp_refusals_say_what_to_use_and_leave_the_model_unchanged():
+    X, y = _quantile_data()
+    with pytest.raises(ValueError, match="piecewise-linear loss"):
+        LinearRegressor(optimizer="lp").fit(X, y)
+    with pytest.raises(ValueError, match="piecewise-linear loss"):
+        MLPRegressor((3,), loss="quantile", optimizer="lp").fit(X, y)
+    with pytest.raises(ValueError, match="penalty must be 'l1' or 'none'"):
+        LinearRegressor(loss="quantile", optimizer="lp").fit(X, y)
+    with pytest.raises(ValueError, match="partial_fit needs a minibatch"):
+        LinearRegressor(loss="quantile", optimizer="lp").partial_fit(X, y)
+    model = LinearRegressor(
+        loss="quantile", penalty="l1", optimizer=optimizers.LinearProgram("simplex")
+    )
+    with pytest.raises(ValueError, match="method must be one of"):
+        model.fit(X, y)
+    assert not hasattr(model, "coefs_")
+    fitted = LinearRegressor(loss="quantile", penalty="l1").fit(X, y)
+    before = fitted.coef_.copy()
+    with pytest.raises(ValueError, match="penalty must be 'l1' or 'none'"):
+        fitted.set_params(penalty="l2", optimizer="lp").fit(X, y)
+    np.testing.assert_array_equal(fitted.coef_, before)
+
+
+@pytest.mark.parametrize("method", ["highs-ipm", "highs", "highs-ds"])
+def test_every_highs_method_reaches_quantile_regressor(method):
+    X, y = _quantile_data(seed=8)
+    solver = optimizers.LinearProgram(method=method)
+    ours = LinearRegressor(
+        loss=QuantileLoss(0.3), penalty="l1", alpha=0.02, optimizer=solver
+    ).fit(X, y)
+    ref = QuantileRegressor(quantile=0.3, alpha=0.02, solver=method).fit(X, y)
+    assert _rel(ours.coef_, ref.coef_) < 1e-9
+    assert ours.n_iter_ == ref.n_iter_
+
+
+def test_lp_that_highs_cannot_finish_warns_or_raises(monkeypatch):
+    import skweights._linear_solvers as solvers
+
+    real = solvers.scipy.optimize.linprog
+    X, y = _quantile_data()
+
+    def stopped(*args, **kwargs):  # an iteration limit, with the iterate
+        result = real(*args, **kwargs)
+        result.status, result.message = 1, "Iteration limit reached."
+        return result
+
+    monkeypatch.setattr(solvers.scipy.optimize, "linprog", stopped)
+    model = LinearRegressor(loss="quantile", penalty="l1", alpha=0.01)
+    with pytest.warns(ConvergenceWarning, match="status 1: Iteration limit"):
+        model.fit(X, y)
+    assert model.n_iter_ > 0
+
+    def failed(*args, **kwargs):  # no solution at all
+        result = real(*args, **kwargs)
+        result.x, result.status, result.message = None, 4, "Numerical difficulties."
+        return result
+
+    monkeypatch.setattr(solvers.scipy.optimize, "linprog", failed)
+    before = model.coef_.copy()
+    with pytest.raises(ValueError, match="HiGHS found no solution"):
+        model.fit(X, y)
+    np.testing.assert_array_equal(model.coef_, before)

@@ -188,3 +188,49 @@ def test_migration_guide_maps_every_scikit_learn_mlp_parameter():
     params = set(SkMLPClassifier().get_params()) | set(SkMLPRegressor().get_params())
     missing = [name for name in sorted(params) if f"``{name}``" not in text]
     assert not missing
+
+
+@pytest.mark.parametrize("early_stopping", [False, True])
+def test_warm_starts_extend_loss_curve_as_scikit_learn(early_stopping):
+    """scikit-learn appends to loss_curve_ (and validation_scores_) at each
+    warm-started fit; skweights restarted them (5, 5, 5 instead of 5, 10, 15)."""
+    kwargs = dict(
+        hidden_layer_sizes=(6,),
+        max_iter=5,
+        warm_start=True,
+        random_state=0,
+        early_stopping=early_stopping,
+        n_iter_no_change=np.inf,
+    )
+    ours, sk = MLPClassifier(**kwargs), SkMLPClassifier(**kwargs)
+    lengths = {"ours": [], "sk": []}
+    for _ in range(3):
+        for key, model in (("ours", ours), ("sk", sk)):
+            _quiet(model, X_IRIS, Y_IRIS)
+            lengths[key].append(len(model.loss_curve_))
+            if early_stopping:
+                assert len(model.validation_scores_) == len(model.loss_curve_)
+    assert lengths["ours"] == lengths["sk"] == [5, 10, 15]
+    assert ours.n_iter_ == sk.n_iter_ == 5  # the last fit's epochs, as scikit-learn
+    # the last five are the last fit's history; earlier ones are kept as they were
+    np.testing.assert_array_equal(ours.loss_curve_[10:], ours.history_["loss"][1:])
+    if early_stopping:
+        assert ours.best_validation_score_ == max(ours.validation_scores_)
+    else:
+        assert ours.best_loss_ == min(ours.loss_curve_)
+    cold = _quiet(MLPClassifier(**{**kwargs, "warm_start": False}), X_IRIS, Y_IRIS)
+    _quiet(cold, X_IRIS, Y_IRIS)
+    assert len(cold.loss_curve_) == 5
+
+
+def test_partial_fit_extends_loss_curve_as_scikit_learn():
+    ours = MLPClassifier((6,), random_state=0)
+    sk = SkMLPClassifier((6,), random_state=0)
+    for n in (1, 2, 3):
+        ours.partial_fit(X_IRIS, Y_IRIS, classes=[0, 1, 2])
+        sk.partial_fit(X_IRIS, Y_IRIS, classes=[0, 1, 2])
+        assert len(ours.loss_curve_) == len(sk.loss_curve_) == n
+    # a warm-started fit after partial_fit keeps extending it
+    _quiet(ours.set_params(warm_start=True, max_iter=4), X_IRIS, Y_IRIS)
+    _quiet(sk.set_params(warm_start=True, max_iter=4), X_IRIS, Y_IRIS)
+    assert len(ours.loss_curve_) == len(sk.loss_curve_) == 7

@@ -143,13 +143,16 @@ def test_sample_weight_and_early_stopping_work():
     assert model.best_loss_ is None
 
 
+@pytest.mark.parametrize("method", ["deep", "exact"])
 @pytest.mark.parametrize("output", ["raw", "probability"])
 @pytest.mark.parametrize("hidden", [False, True])
-def test_explain_gives_one_additive_column_per_label(fitted, output, hidden):
+def test_explain_gives_one_additive_column_per_label(fitted, output, hidden, method):
     model, X, Y = fitted
     if not hidden:
         model = LinearClassifier().fit(X, Y)
-    explanation = explain(model, X[:10], background=X[:30], output=output)
+    explanation = explain(
+        model, X[:10], background=X[:30], output=output, method=method
+    )
     assert explanation.values.shape == (10, X.shape[1], Y.shape[1])
     assert explanation.output_names == [str(c) for c in range(Y.shape[1])]
     target = (

@@ -279,7 +279,7 @@ def test_softmax_shap_values_use_the_path_averaged_jacobian():
     W = model.coefs_[0] @ model.coefs_[1]
     background = X[:1]
     rows = np.vstack([X[1:4], background + [[0.2, -0.3, 0.1]]])
-    explanation = explain(model, rows, background, output="probability")
+    explanation = explain(model, rows, background, output="probability", method="deep")
     nodes, weights = np.polynomial.legendre.leggauss(200)
     nodes, weights = (nodes + 1) / 2, weights / 2
     (W1, W2), (b1, b2) = model.coefs_, model.intercepts_
@@ -304,7 +304,7 @@ def test_rows_equal_to_background_rows_get_finite_values_that_add_up():
     y = np.digitize(X[:, 0], [-0.5, 0.5])
     model = MLPClassifier((4,), "tanh", max_iter=3, random_state=0).fit(X, y)
     background = X[:2]
-    explanation = explain(model, X[:2], background, output="probability")
+    explanation = explain(model, X[:2], background, output="probability", method="deep")
     assert np.isfinite(explanation.values).all()
     expected_sum = model.predict_proba(X[:2]) - model.predict_proba(background).mean(0)
     np.testing.assert_allclose(
@@ -370,7 +370,7 @@ def test_explaining_the_background_itself_warns_of_nothing(activation):
     model.fit(X, X[:, 0])
     with warnings.catch_warnings():
         warnings.simplefilter("error", RuntimeWarning)
-        explanation = explain(model, X[:1], X[:1])
+        explanation = explain(model, X[:1], X[:1], method="deep")
     np.testing.assert_array_equal(explanation.values, 0.0)
 
 

@@ -72,9 +72,14 @@ def test_cosine_in_a_fit_anneals_over_max_iter(data, max_iter):
     assert len(rates) == max_iter
     expected = [0.005 * (1 + math.cos(math.pi * t / max_iter)) for t in range(max_iter)]
     np.testing.assert_allclose(rates, expected, rtol=1e-12)
-    # the minimum is reached exactly at max_iter: the next (warm) epoch uses it
-    model.set_params(warm_start=True, max_iter=1).fit(X, y)
-    assert _rates(model) == [0.0]
+    # The minimum (0) is reached exactly at max_iter. A warm-started fit starts the
+    # schedule again (it used to continue at rate 0, so the weights never moved):
+    # it anneals anew over its own max_iter.
+    before = [W.copy() for W in model.coefs_]
+    model.set_params(warm_start=True, max_iter=4).fit(X, y)
+    expected = [0.005 * (1 + math.cos(math.pi * t / 4)) for t in range(4)]
+    np.testing.assert_allclose(_rates(model), expected, rtol=1e-12)
+    assert all(not np.array_equal(W, V) for W, V in zip(model.coefs_, before))
 
 
 # -- warm starts --------------------------------------------------------------------
@@ -93,6 +98,36 @@ def test_warm_start_continues_invscaling_like_one_long_fit(data):
     )
     for W, V in zip(one.coefs_, two.coefs_):
         np.testing.assert_allclose(W, V, rtol=1e-10)
+
+
+def test_the_issues_cosine_warm_start_trains_in_the_second_fit():
+    from sklearn.datasets import load_digits
+
+    X, y = load_digits(return_X_y=True)
+    X = X / 16
+    model = MLPClassifier(
+        (16,),
+        optimizer="sgd",
+        schedule="cosine",
+        learning_rate=0.05,
+        max_iter=20,
+        warm_start=True,
+        random_state=0,
+    ).fit(X, y)
+    before = [W.copy() for W in model.coefs_]
+    model.set_params(max_iter=10).fit(X, y)
+    rates = _rates(model)
+    assert rates[0] == 0.05 and all(r > 0 for r in rates)
+    assert all(np.abs(W - V).max() > 1e-3 for W, V in zip(model.coefs_, before))
+
+
+def test_partial_fit_after_fit_continues_the_fits_schedule(data):
+    X, y = data
+    model = MLPRegressor(
+        (4,), schedule="invscaling", learning_rate=0.04, max_iter=3, **ALL_EPOCHS
+    ).fit(X, y)
+    model.partial_fit(X, y)
+    assert _rates(model)[-1] == pytest.approx(0.04 / math.sqrt(4))
 
 
 def test_warm_start_restarts_the_schedule_when_it_or_the_rate_changed(data):
