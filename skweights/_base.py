@@ -21,7 +21,15 @@ from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
-from . import activations, initializers, losses, optimizers, penalties, schedules
+from . import (
+    activations,
+    constraints,
+    initializers,
+    losses,
+    optimizers,
+    penalties,
+    schedules,
+)
 from ._ignored import warn_ignored_parameters
 from ._network import Objective, forward, layer_sizes
 from ._registry import store_params  # noqa: F401 (the estimators import it here)
@@ -51,6 +59,7 @@ _COMPONENT_MODULES = {
     "initializer": initializers,
     "activation": activations,
     "loss": losses,
+    "constraint": constraints,
 }
 
 
@@ -199,6 +208,27 @@ def _background_sample(X, random_state):
     return X[rows]
 
 
+def _check_constraint_and_optimizer(estimator: Any, optimizer: Any) -> None:
+    """A constraint needs an optimizer that takes steps it can project after."""
+    if not estimator._constrained():
+        return
+    if getattr(optimizer, "full_batch", False) or getattr(
+        optimizer, "solves_linear", False
+    ):
+        positive = (
+            " (for non-negative coefficients solved exactly, positive=True)"
+            if hasattr(estimator, "positive")
+            else ""
+        )
+        raise ValueError(
+            f"{type(estimator).__name__}: constraint={estimator.constraint!r} is "
+            "applied after each step of a minibatch optimizer, and "
+            f"{optimizer!r} does not take such steps. Use a minibatch optimizer "
+            "(optimizer='adam', 'sgd', 'rmsprop'... or 'auto'), or drop the "
+            f"constraint{positive}."
+        )
+
+
 class BaseNetwork(BaseEstimator):
     """Shared implementation of skweights' estimators; not for direct use.
 
@@ -284,6 +314,7 @@ class BaseNetwork(BaseEstimator):
             "schedule": schedules.get(self.schedule),
             "initializer": initializers.get(self.initializer),
             "loss": loss,
+            "constraint": self._resolve_constraint(),
         }
 
     def _check_scalar_parameters(self) -> None:
@@ -329,12 +360,13 @@ class BaseNetwork(BaseEstimator):
         if isinstance(optimizer, str) and optimizer.lower() == "auto":
             # Streaming needs a minibatch optimizer; full-batch solvers need all
             # data and (like L-BFGS and FISTA) a smooth loss.
+            # A constraint projects after minibatch steps only.
             subgradient = not getattr(loss, "smooth", True)
-            optimizer = (
-                "adam" if incremental or subgradient else self._auto_optimizer(penalty)
-            )
+            minibatch = incremental or subgradient or self._constrained()
+            optimizer = "adam" if minibatch else self._auto_optimizer(penalty)
         optimizer = optimizers.get(optimizer)
         _check_loss_and_optimizer(owner, loss, optimizer)
+        _check_constraint_and_optimizer(self, optimizer)
         per_layer = isinstance(penalty, tuple) and len(penalty) > 1
         if per_layer and getattr(optimizer, "full_batch", False):
             if not all(p.smooth for p in penalty):
@@ -354,6 +386,41 @@ class BaseNetwork(BaseEstimator):
 
     def _auto_optimizer(self, penalty) -> str:
         return "adam"
+
+    def _constrained(self) -> bool:
+        """Whether ``constraint`` constrains some layer."""
+        entries = getattr(self, "constraint", None)
+        if not isinstance(entries, (list, tuple)):
+            entries = [entries]
+        return any(entry is not None for entry in entries)
+
+    def _resolve_constraint(self):
+        """The constraint object, a tuple of them (one per layer), or None."""
+        entries = getattr(self, "constraint", None)
+        if not isinstance(entries, (list, tuple)):
+            return None if entries is None else constraints.get(entries)
+        if len(entries) == 0:
+            raise ValueError(
+                f"{type(self).__name__}: constraint is an empty list; give one "
+                "constraint per layer (input layer first, None for none), a single "
+                "constraint for all, or None."
+            )
+        return tuple(None if e is None else constraints.get(e) for e in entries)
+
+    def _layer_constraints(self, resolved, n_layers: int) -> tuple:
+        """One constraint (or None) per layer, for the training loop."""
+        constraint = resolved.get("constraint")
+        if constraint is None:
+            return ()
+        if not isinstance(constraint, tuple):
+            return (constraint,) * n_layers
+        if len(constraint) != n_layers:
+            raise ValueError(
+                f"{type(self).__name__}: constraint has {len(constraint)} entries but "
+                f"the network has {n_layers} layers; give one per layer (input layer "
+                "first, None for none) or a single constraint for all."
+            )
+        return constraint
 
     def _resolve_penalty(self):
         """The penalty object, or a tuple of them when ``penalty`` is a list.
@@ -426,7 +493,7 @@ class BaseNetwork(BaseEstimator):
             state = state.for_new_fit()
         state.record_weights = _record_weights_bins(owner, self.record_weights)
         objective = self._objective(resolved, len(coefs))
-        config = self._training_config(resolved, X.shape[0])
+        config = self._training_config(resolved, X.shape[0], len(coefs))
         # An exact solve has no epochs to stop early: no data is held out for it.
         no_split = incremental or getattr(config.optimizer, "solves_linear", False)
         data, validation_score = self._split(X, Y, y, weights, state, no_split)
@@ -504,7 +571,9 @@ class BaseNetwork(BaseEstimator):
         coefs, intercepts = self._initialize(resolved["initializer"], sizes, rng, dtype)
         return coefs, intercepts, TrainingState(rng=rng)
 
-    def _training_config(self, resolved, n_samples: int) -> TrainingConfig:
+    def _training_config(
+        self, resolved, n_samples: int, n_layers: int = 1
+    ) -> TrainingConfig:
         """The training loop's settings, from the parameters."""
         return TrainingConfig(
             optimizer=resolved["optimizer"],
@@ -518,6 +587,7 @@ class BaseNetwork(BaseEstimator):
             verbose=self.verbose,
             name=type(self).__name__,
             on_divergence=self.on_divergence,
+            constraints=self._layer_constraints(resolved, n_layers),
         )
 
     def _column_y(self, y):

@@ -42,6 +42,13 @@ alpha : float, default={alpha!r}
     minimizes the same objective (see the table in the user guide).
 l1_ratio : float in [0, 1], default=0.5
     Share of L1 in ``penalty="elasticnet"``.
+constraint : str, Constraint, callable or list, default=None
+    A weight constraint from :mod:`skweights.constraints` (``"max_norm"``,
+    ``"unit_norm"``, ``"non_neg"``, ``"min_max_norm"`` or an object such as
+    ``MaxNorm(3.0)``), projected onto every weight matrix after each optimizer
+    step and its proximal step, as Keras' ``kernel_constraint``; a list gives one
+    per layer, input layer first (None for none). Only minibatch optimizers
+    project (``"auto"`` then picks Adam); the full-batch solvers refuse it.
 optimizer : str or Optimizer, default={optimizer!r}
     """
     + _names(False)

@@ -238,6 +238,8 @@ class TrainingConfig:
     verbose: int = 0
     name: str = "model"
     on_divergence: str = "raise"
+    #: One weight constraint (or None) per layer, projected after every step.
+    constraints: tuple = ()
 
 
 @dataclass
@@ -658,7 +660,7 @@ def _train_minibatch(objective, coefs, intercepts, data, config, state, run) -> 
         state.optimizer_state = config.optimizer.init(params)
         state.trainable = layout
     _start_schedule(config, state)
-    step = _Step(objective, params, penalized, config, workspace, guard)
+    step = _Step(objective, params, penalized, config, workspace, guard, coefs)
     checkpoint = _Checkpoint(
         params,
         state.history[-1]["loss"] if state.n_iter == 0 else np.inf,
@@ -789,8 +791,19 @@ class _Step:
     does not clip again.
     """
 
-    def __init__(self, objective, params, penalized, config, workspace, guard) -> None:
+    def __init__(
+        self, objective, params, penalized, config, workspace, guard, coefs=()
+    ) -> None:
         self.objective, self.params, self.penalized = objective, params, penalized
+        # (weights, constraint) of each constrained trainable layer; the weights
+        # are views into the flat array when the parameters are fused.
+        self.constrained = [
+            (W, constraint)
+            for W, constraint, trainable in zip(
+                coefs, config.constraints, objective.coef_trainable
+            )
+            if constraint is not None and trainable
+        ]
         self.guard = guard
         # Per array, for the proximal steps; the smooth penalties are in the
         # gradients (and a fused flat array only ever holds smooth ones).
@@ -829,15 +842,18 @@ class _Step:
             state.optimizer_state = plan.update(
                 self.params[0], grads[0], state.optimizer_state, learning_rate
             )
-            return
-        state.optimizer_state = self.optimizer.update(
-            self.params,
-            grads,
-            state.optimizer_state,
-            learning_rate,
-            penalty=self.penalties,
-            penalized=self.penalized,
-        )
+        else:
+            state.optimizer_state = self.optimizer.update(
+                self.params,
+                grads,
+                state.optimizer_state,
+                learning_rate,
+                penalty=self.penalties,
+                penalized=self.penalized,
+            )
+        # After the step and its proximal step: W <- C(prox(W - s g)).
+        for W, constraint in self.constrained:
+            W[...] = constraint(W)
 
 
 def _present(coef_grads: list, intercept_grads: list) -> list:
