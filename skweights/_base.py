@@ -363,10 +363,18 @@ class BaseNetwork(BaseEstimator):
             # A constraint projects after minibatch steps only.
             subgradient = not getattr(loss, "smooth", True)
             minibatch = incremental or subgradient or self._constrained()
+            minibatch = minibatch or bool(any(self._dropout_rates()))
             optimizer = "adam" if minibatch else self._auto_optimizer(penalty)
         optimizer = optimizers.get(optimizer)
         _check_loss_and_optimizer(owner, loss, optimizer)
         _check_constraint_and_optimizer(self, optimizer)
+        if any(self._dropout_rates()) and getattr(optimizer, "full_batch", False):
+            raise ValueError(
+                f"{owner}: dropout draws new masks for every minibatch step, and "
+                f"{optimizer!r} minimizes one fixed objective over the whole data "
+                "set. Use a minibatch optimizer (optimizer='adam', 'sgd'...) or set "
+                "dropout=0 and input_dropout=0."
+            )
         per_layer = isinstance(penalty, tuple) and len(penalty) > 1
         if per_layer and getattr(optimizer, "full_batch", False):
             if not all(p.smooth for p in penalty):
@@ -386,6 +394,10 @@ class BaseNetwork(BaseEstimator):
 
     def _auto_optimizer(self, penalty) -> str:
         return "adam"
+
+    def _dropout_rates(self) -> tuple:
+        """The dropout rate of each layer's input (the MLPs have them)."""
+        return ()
 
     def _constrained(self) -> bool:
         """Whether ``constraint`` constrains some layer."""
@@ -588,6 +600,7 @@ class BaseNetwork(BaseEstimator):
             name=type(self).__name__,
             on_divergence=self.on_divergence,
             constraints=self._layer_constraints(resolved, n_layers),
+            dropout=self._dropout_rates(),
         )
 
     def _column_y(self, y):

@@ -28,6 +28,7 @@ from sklearn.exceptions import ConvergenceWarning
 
 from . import _kernels, _weight_record
 from ._network import (
+    DropoutMasks,
     Objective,
     Workspace,
     forward,
@@ -240,6 +241,8 @@ class TrainingConfig:
     on_divergence: str = "raise"
     #: One weight constraint (or None) per layer, projected after every step.
     constraints: tuple = ()
+    #: Dropout rate of each layer's input (0: none; empty: no dropout at all).
+    dropout: tuple = ()
 
 
 @dataclass
@@ -896,6 +899,7 @@ def run_epoch(
             data.Y[rows],
             scale,
             workspace,
+            _dropout_masks(config.dropout, coefs, len(rows), state.rng),
         )
         norms = _penalize_and_measure(objective, coefs, coef_grads, workspace)
         if not math.isfinite(value):
@@ -914,6 +918,24 @@ def run_epoch(
         # magnitude without overflowing: both are divergence, not progress.
         return _diverged(params, snapshot, coefs, loss)
     return loss, [g / max(n_batches, 1) for g in grad_sums], None
+
+
+def _dropout_masks(rates, coefs, n_rows: int, rng) -> DropoutMasks | None:
+    """This batch's inverted-dropout masks, drawn from the training state's
+    generator (so ``random_state`` reproduces them); None without dropout."""
+    if not any(rates):
+        return None
+    masks, keeps = [], []
+    for rate, W in zip(rates, coefs):
+        keep = 1.0 - rate
+        keeps.append(keep)
+        if rate == 0:
+            masks.append(None)
+            continue
+        mask = (rng.random((n_rows, W.shape[0])) < keep).astype(W.dtype)
+        mask *= W.dtype.type(1.0 / keep)
+        masks.append(mask)
+    return DropoutMasks(masks, keeps)
 
 
 def _penalize_and_measure(objective, coefs, coef_grads, workspace) -> list[float]:
