@@ -220,8 +220,13 @@ def _check_constraint_and_optimizer(estimator: Any, optimizer: Any) -> None:
             if hasattr(estimator, "positive")
             else ""
         )
+        what = (
+            f"constraint={estimator.constraint!r}"
+            if getattr(estimator, "constraint", None) is not None
+            else "monotonic_cst"
+        )
         raise ValueError(
-            f"{type(estimator).__name__}: constraint={estimator.constraint!r} is "
+            f"{type(estimator).__name__}: {what} is "
             "applied after each step of a minibatch optimizer, and "
             f"{optimizer!r} does not take such steps. Use a minibatch optimizer "
             "(optimizer='adam', 'sgd', 'rmsprop'... or 'auto'), or drop the "
@@ -400,11 +405,79 @@ class BaseNetwork(BaseEstimator):
         return ()
 
     def _constrained(self) -> bool:
-        """Whether ``constraint`` constrains some layer."""
+        """Whether ``constraint`` or ``monotonic_cst`` constrains some layer."""
         entries = getattr(self, "constraint", None)
         if not isinstance(entries, (list, tuple)):
             entries = [entries]
-        return any(entry is not None for entry in entries)
+        monotone = getattr(self, "monotonic_cst", None)
+        signs = np.asarray(monotone if monotone is not None else [], dtype=object)
+        return any(entry is not None for entry in entries) or bool(np.any(signs != 0))
+
+    def _monotone_signs(self, n_features: int) -> np.ndarray | None:
+        """``monotonic_cst`` as -1/0/1 per input column (None: unconstrained)."""
+        cst = getattr(self, "monotonic_cst", None)
+        if cst is None:
+            return None
+        owner = type(self).__name__
+        if isinstance(cst, dict):
+            names = getattr(self, "feature_names_in_", None)
+            unknown = sorted(set(cst) - set([] if names is None else names))
+            if unknown:
+                raise ValueError(
+                    f"{owner}: monotonic_cst names columns {unknown} that are not "
+                    "among the feature names seen in fit (a dict needs X with "
+                    "column names)."
+                )
+            cst = [cst.get(name, 0) for name in names]
+        signs = np.asarray(cst)
+        if (
+            signs.shape != (n_features,)
+            or signs.dtype.kind not in "iuf"
+            or not np.isin(signs, (-1, 0, 1)).all()
+        ):
+            raise ValueError(
+                f"{owner}: monotonic_cst must hold one of -1, 0, 1 per input column "
+                f"({n_features} here), as scikit-learn's; got {cst!r}."
+            )
+        return signs.astype(int) if np.any(signs != 0) else None
+
+    def _add_monotone(self, config, objective, coefs) -> None:
+        """Project each layer on the signs that make the model monotone in the
+        constrained inputs (first layer: the constrained rows' signs; later
+        layers: non-negative), after every step and at the start."""
+        signs = self._monotone_signs(coefs[0].shape[0])
+        if signs is None:
+            return
+        owner = type(self).__name__
+        if len(coefs) > 1 and not getattr(objective.activation, "monotone", False):
+            names = [n for n, c in activations.REGISTRY.entries.items() if c.monotone]
+            raise ValueError(
+                f"{owner}: monotonic_cst needs a non-decreasing activation "
+                f"({', '.join(names)}); {objective.activation!r} is not monotone."
+            )
+        if objective.loss.output_activation == "softmax":
+            raise ValueError(
+                f"{owner}: monotonic_cst is not supported for multiclass targets "
+                "(as in scikit-learn): a softmax output cannot make every class "
+                "probability monotone. Use it for regression, binary or multilabel "
+                "classification."
+            )
+        user = config.constraints or (None,) * len(coefs)
+        layers = [constraints._RowSigns(signs)] + [constraints.NonNeg()] * (
+            len(coefs) - 1
+        )
+        config.constraints = tuple(
+            constraints._monotone(c, p) for c, p in zip(user, layers)
+        )
+        for i, (W, project) in enumerate(zip(coefs, config.constraints)):
+            if objective.coef_trainable[i]:
+                W[...] = project(W)
+            elif not np.array_equal(project(W), W):
+                raise ValueError(
+                    f"{owner}: the frozen layer {i} has weights of the wrong sign "
+                    "for monotonic_cst, and a frozen layer cannot be projected; "
+                    "unfreeze it or drop monotonic_cst."
+                )
 
     def _resolve_constraint(self):
         """The constraint object, a tuple of them (one per layer), or None."""
@@ -506,6 +579,7 @@ class BaseNetwork(BaseEstimator):
         state.record_weights = _record_weights_bins(owner, self.record_weights)
         objective = self._objective(resolved, len(coefs))
         config = self._training_config(resolved, X.shape[0], len(coefs))
+        self._add_monotone(config, objective, coefs)
         # An exact solve has no epochs to stop early: no data is held out for it.
         no_split = incremental or getattr(config.optimizer, "solves_linear", False)
         data, validation_score = self._split(X, Y, y, weights, state, no_split)

@@ -49,6 +49,15 @@ constraint : str, Constraint, callable or list, default=None
     step and its proximal step, as Keras' ``kernel_constraint``; a list gives one
     per layer, input layer first (None for none). Only minibatch optimizers
     project (``"auto"`` then picks Adam); the full-batch solvers refuse it.
+monotonic_cst : array-like of int or dict, default=None
+    One of -1, 0, 1 per input column (scikit-learn's convention; a dict maps
+    column names to them): the prediction is guaranteed non-increasing (-1) or
+    non-decreasing (1) in that column, for every input, by construction: after
+    every step the first layer's weights from a constrained column keep its sign
+    and every later layer's weights are non-negative (so a network needs a
+    non-decreasing activation: tanh or logistic keep the most expressiveness,
+    since with ReLU a one-hidden-layer network becomes convex in the free
+    columns). Minibatch optimizers only; not for multiclass targets.
 optimizer : str or Optimizer, default={optimizer!r}
     """
     + _names(False)

@@ -324,3 +324,32 @@ def get(identifier: Any, **kwargs: Any) -> Any:
     MaxNorm(axis=0, max_value=3.0)
     """
     return REGISTRY.get(identifier, **kwargs)
+
+
+class _RowSigns:
+    """Rows ``j`` with ``signs[j] = 1`` made ``>= 0``, ``-1`` made ``<= 0`` (the
+    first layer of a model with ``monotonic_cst``); rows with 0 are free."""
+
+    def __init__(self, signs: np.ndarray) -> None:
+        self.signs = np.asarray(signs)
+
+    def __call__(self, W: Any) -> np.ndarray:
+        W = _as_float(W)
+        signs = self.signs.astype(W.dtype)[:, None]
+        bound = np.maximum(W * signs, 0) * signs + 0.0
+        return np.where(signs != 0, bound, W)
+
+
+class _Then:
+    """``second(first(W))``: a user constraint, then the monotone signs."""
+
+    def __init__(self, first: Any, second: Any) -> None:
+        self.first, self.second = first, second
+
+    def __call__(self, W: Any) -> np.ndarray:
+        return self.second(self.first(W))
+
+
+def _monotone(constraint: Any, signs: Any) -> Any:
+    """``constraint`` (or None) followed by a sign projection."""
+    return signs if constraint is None else _Then(constraint, signs)
