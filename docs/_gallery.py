@@ -20,6 +20,7 @@ ORDER = [
     "plot_l1_vs_l2.py",
     "plot_regularization_path.py",
     "plot_feature_selection.py",
+    "plot_dropout_max_norm_monotone.py",
     "plot_weight_visualization.py",
     "plot_network_diagram.py",
     "plot_gradient_diagnosis.py",

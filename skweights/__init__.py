@@ -17,6 +17,7 @@ from ._cv_estimators import (
 from ._explain import explain
 from ._onnx import to_onnx
 from ._persistence import load, save
+from ._pipeline import column_groups
 from .linear import LinearClassifier, LinearRegressor
 from .mlp import MLPClassifier, MLPRegressor
 
@@ -32,6 +33,7 @@ __all__ = [
     "MLPRegressor",
     "MLPRegressorCV",
     "__version__",
+    "column_groups",
     "explain",
     "load",
     "save",

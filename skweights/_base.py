@@ -23,7 +23,15 @@ from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
-from . import activations, initializers, losses, optimizers, penalties, schedules
+from . import (
+    activations,
+    constraints,
+    initializers,
+    losses,
+    optimizers,
+    penalties,
+    schedules,
+)
 from ._ignored import warn_ignored_parameters
 from ._network import Objective, forward, layer_sizes
 from ._registry import store_params  # noqa: F401 (the estimators import it here)
@@ -67,6 +75,7 @@ _COMPONENT_MODULES = {
     "initializer": initializers,
     "activation": activations,
     "loss": losses,
+    "constraint": constraints,
 }
 
 
@@ -215,6 +224,32 @@ def _background_sample(X, random_state):
     return X[rows]
 
 
+def _check_constraint_and_optimizer(estimator: Any, optimizer: Any) -> None:
+    """A constraint needs an optimizer that takes steps it can project after."""
+    if not estimator._constrained():
+        return
+    if getattr(optimizer, "full_batch", False) or getattr(
+        optimizer, "solves_linear", False
+    ):
+        positive = (
+            " (for non-negative coefficients solved exactly, positive=True)"
+            if hasattr(estimator, "positive")
+            else ""
+        )
+        what = (
+            f"constraint={estimator.constraint!r}"
+            if getattr(estimator, "constraint", None) is not None
+            else "monotonic_cst"
+        )
+        raise ValueError(
+            f"{type(estimator).__name__}: {what} is "
+            "applied after each step of a minibatch optimizer, and "
+            f"{optimizer!r} does not take such steps. Use a minibatch optimizer "
+            "(optimizer='adam', 'sgd', 'rmsprop'... or 'auto'), or drop the "
+            f"constraint{positive}."
+        )
+
+
 class BaseNetwork(_CallbackSupport, BaseEstimator):
     """Shared implementation of skweights' estimators; not for direct use.
 
@@ -300,6 +335,7 @@ class BaseNetwork(_CallbackSupport, BaseEstimator):
             "schedule": schedules.get(self.schedule),
             "initializer": initializers.get(self.initializer),
             "loss": loss,
+            "constraint": self._resolve_constraint(),
         }
 
     def _check_scalar_parameters(self) -> None:
@@ -345,12 +381,21 @@ class BaseNetwork(_CallbackSupport, BaseEstimator):
         if isinstance(optimizer, str) and optimizer.lower() == "auto":
             # Streaming needs a minibatch optimizer; full-batch solvers need all
             # data and (like L-BFGS and FISTA) a smooth loss.
+            # A constraint projects after minibatch steps only.
             subgradient = not getattr(loss, "smooth", True)
-            optimizer = (
-                "adam" if incremental or subgradient else self._auto_optimizer(penalty)
-            )
+            minibatch = incremental or subgradient or self._constrained()
+            minibatch = minibatch or bool(any(self._dropout_rates()))
+            optimizer = "adam" if minibatch else self._auto_optimizer(penalty)
         optimizer = optimizers.get(optimizer)
         _check_loss_and_optimizer(owner, loss, optimizer)
+        _check_constraint_and_optimizer(self, optimizer)
+        if any(self._dropout_rates()) and getattr(optimizer, "full_batch", False):
+            raise ValueError(
+                f"{owner}: dropout draws new masks for every minibatch step, and "
+                f"{optimizer!r} minimizes one fixed objective over the whole data "
+                "set. Use a minibatch optimizer (optimizer='adam', 'sgd'...) or set "
+                "dropout=0 and input_dropout=0."
+            )
         per_layer = isinstance(penalty, tuple) and len(penalty) > 1
         if per_layer and getattr(optimizer, "full_batch", False):
             if not all(p.smooth for p in penalty):
@@ -370,6 +415,113 @@ class BaseNetwork(_CallbackSupport, BaseEstimator):
 
     def _auto_optimizer(self, penalty) -> str:
         return "adam"
+
+    def _dropout_rates(self) -> tuple:
+        """The dropout rate of each layer's input (the MLPs have them)."""
+        return ()
+
+    def _constrained(self) -> bool:
+        """Whether ``constraint`` or ``monotonic_cst`` constrains some layer."""
+        entries = getattr(self, "constraint", None)
+        if not isinstance(entries, (list, tuple)):
+            entries = [entries]
+        monotone = getattr(self, "monotonic_cst", None)
+        signs = np.asarray(monotone if monotone is not None else [], dtype=object)
+        return any(entry is not None for entry in entries) or bool(np.any(signs != 0))
+
+    def _monotone_signs(self, n_features: int) -> np.ndarray | None:
+        """``monotonic_cst`` as -1/0/1 per input column (None: unconstrained)."""
+        cst = getattr(self, "monotonic_cst", None)
+        if cst is None:
+            return None
+        owner = type(self).__name__
+        if isinstance(cst, dict):
+            names = getattr(self, "feature_names_in_", None)
+            unknown = sorted(set(cst) - set([] if names is None else names))
+            if unknown:
+                raise ValueError(
+                    f"{owner}: monotonic_cst names columns {unknown} that are not "
+                    "among the feature names seen in fit (a dict needs X with "
+                    "column names)."
+                )
+            cst = [cst.get(name, 0) for name in names]
+        signs = np.asarray(cst)
+        if (
+            signs.shape != (n_features,)
+            or signs.dtype.kind not in "iuf"
+            or not np.isin(signs, (-1, 0, 1)).all()
+        ):
+            raise ValueError(
+                f"{owner}: monotonic_cst must hold one of -1, 0, 1 per input column "
+                f"({n_features} here), as scikit-learn's; got {cst!r}."
+            )
+        return signs.astype(int) if np.any(signs != 0) else None
+
+    def _add_monotone(self, config, objective, coefs) -> None:
+        """Project each layer on the signs that make the model monotone in the
+        constrained inputs (first layer: the constrained rows' signs; later
+        layers: non-negative), after every step and at the start."""
+        signs = self._monotone_signs(coefs[0].shape[0])
+        if signs is None:
+            return
+        owner = type(self).__name__
+        if len(coefs) > 1 and not getattr(objective.activation, "monotone", False):
+            names = [n for n, c in activations.REGISTRY.entries.items() if c.monotone]
+            raise ValueError(
+                f"{owner}: monotonic_cst needs a non-decreasing activation "
+                f"({', '.join(names)}); {objective.activation!r} is not monotone."
+            )
+        if objective.loss.output_activation == "softmax":
+            raise ValueError(
+                f"{owner}: monotonic_cst is not supported for multiclass targets "
+                "(as in scikit-learn): a softmax output cannot make every class "
+                "probability monotone. Use it for regression, binary or multilabel "
+                "classification."
+            )
+        user = config.constraints or (None,) * len(coefs)
+        layers = [constraints._RowSigns(signs)] + [constraints.NonNeg()] * (
+            len(coefs) - 1
+        )
+        config.constraints = tuple(
+            constraints._monotone(c, p) for c, p in zip(user, layers)
+        )
+        for i, (W, project) in enumerate(zip(coefs, config.constraints)):
+            if objective.coef_trainable[i]:
+                W[...] = project(W)
+            elif not np.array_equal(project(W), W):
+                raise ValueError(
+                    f"{owner}: the frozen layer {i} has weights of the wrong sign "
+                    "for monotonic_cst, and a frozen layer cannot be projected; "
+                    "unfreeze it or drop monotonic_cst."
+                )
+
+    def _resolve_constraint(self):
+        """The constraint object, a tuple of them (one per layer), or None."""
+        entries = getattr(self, "constraint", None)
+        if not isinstance(entries, (list, tuple)):
+            return None if entries is None else constraints.get(entries)
+        if len(entries) == 0:
+            raise ValueError(
+                f"{type(self).__name__}: constraint is an empty list; give one "
+                "constraint per layer (input layer first, None for none), a single "
+                "constraint for all, or None."
+            )
+        return tuple(None if e is None else constraints.get(e) for e in entries)
+
+    def _layer_constraints(self, resolved, n_layers: int) -> tuple:
+        """One constraint (or None) per layer, for the training loop."""
+        constraint = resolved.get("constraint")
+        if constraint is None:
+            return ()
+        if not isinstance(constraint, tuple):
+            return (constraint,) * n_layers
+        if len(constraint) != n_layers:
+            raise ValueError(
+                f"{type(self).__name__}: constraint has {len(constraint)} entries but "
+                f"the network has {n_layers} layers; give one per layer (input layer "
+                "first, None for none) or a single constraint for all."
+            )
+        return constraint
 
     def _resolve_penalty(self):
         """The penalty object, or a tuple of them when ``penalty`` is a list.
@@ -477,7 +629,8 @@ default=None
             state = state.for_new_fit()
         state.record_weights = _record_weights_bins(owner, self.record_weights)
         objective = self._objective(resolved, len(coefs))
-        config = self._training_config(resolved, X.shape[0])
+        config = self._training_config(resolved, X.shape[0], len(coefs))
+        self._add_monotone(config, objective, coefs)
         callback_ctx = self._start_callbacks(config, coefs, intercepts, X, y)
         # An exact solve has no epochs to stop early: no data is held out for it.
         no_split = incremental or getattr(config.optimizer, "solves_linear", False)
@@ -594,7 +747,9 @@ default=None
         coefs, intercepts = self._initialize(resolved["initializer"], sizes, rng, dtype)
         return coefs, intercepts, TrainingState(rng=rng)
 
-    def _training_config(self, resolved, n_samples: int) -> TrainingConfig:
+    def _training_config(
+        self, resolved, n_samples: int, n_layers: int = 1
+    ) -> TrainingConfig:
         """The training loop's settings, from the parameters."""
         return TrainingConfig(
             optimizer=resolved["optimizer"],
@@ -608,6 +763,8 @@ default=None
             verbose=self.verbose,
             name=type(self).__name__,
             on_divergence=self.on_divergence,
+            constraints=self._layer_constraints(resolved, n_layers),
+            dropout=self._dropout_rates(),
         )
 
     def _column_y(self, y):

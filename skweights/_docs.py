@@ -42,6 +42,22 @@ alpha : float, default={alpha!r}
     minimizes the same objective (see the table in the user guide).
 l1_ratio : float in [0, 1], default=0.5
     Share of L1 in ``penalty="elasticnet"``.
+constraint : str, Constraint, callable or list, default=None
+    A weight constraint from :mod:`skweights.constraints` (``"max_norm"``,
+    ``"unit_norm"``, ``"non_neg"``, ``"min_max_norm"`` or an object such as
+    ``MaxNorm(3.0)``), projected onto every weight matrix after each optimizer
+    step and its proximal step, as Keras' ``kernel_constraint``; a list gives one
+    per layer, input layer first (None for none). Only minibatch optimizers
+    project (``"auto"`` then picks Adam); the full-batch solvers refuse it.
+monotonic_cst : array-like of int or dict, default=None
+    One of -1, 0, 1 per input column (scikit-learn's convention; a dict maps
+    column names to them): the prediction is guaranteed non-increasing (-1) or
+    non-decreasing (1) in that column, for every input, by construction: after
+    every step the first layer's weights from a constrained column keep its sign
+    and every later layer's weights are non-negative (so a network needs a
+    non-decreasing activation: tanh or logistic keep the most expressiveness,
+    since with ReLU a one-hidden-layer network becomes convex in the free
+    columns). Minibatch optimizers only; not for multiclass targets.
 optimizer : str or Optimizer, default={optimizer!r}
     """
     + _names(False)
@@ -211,7 +227,8 @@ loss : str or Loss, default="squared_error"
     The data term, a name from :mod:`skweights.losses` or a loss object:
     ``"squared_error"`` (identity link), ``"poisson"`` and ``"gamma"`` (half
     deviances with the log link: ``predict`` returns ``exp`` of the raw output;
-    targets ``>= 0`` and ``> 0``), ``"huber"`` (``HuberLoss(epsilon=...)`` for
+    targets ``>= 0`` and ``> 0``), ``"tweedie"`` (``TweedieLoss(power=...)``,
+    log link), ``"huber"`` (``HuberLoss(epsilon=...)`` for
     another threshold), ``"absolute_error"`` and ``"quantile"``
     (``QuantileLoss(quantile=...)``). The last two are not smooth: minibatch
     optimizers follow their subgradient, ``"lbfgs"`` and ``"fista"`` refuse them,

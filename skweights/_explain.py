@@ -184,8 +184,8 @@ def explain(
         ``"sampling"``'s budget: the number of random orders of the players, an
         even number >= 4 (each order is walked with its reverse). ``None`` takes
         ``max(32, 2 * d)`` for ``d`` players (with fewer orders the standard
-        error, estimated from the pairs' spread, is itself unreliable). The standard error falls as
-        ``1 / sqrt(n_permutations)``.
+        error, estimated from the pairs' spread, is itself unreliable). The
+        standard error falls as ``1 / sqrt(n_permutations)``.
     random_state : int, RandomState instance or None, default=None
         Seeds ``"sampling"``: the same seed gives the same values, row by row
         (each row's stream comes from this seed and the row's own values).

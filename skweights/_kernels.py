@@ -327,6 +327,36 @@ def _gamma(raw, b, Y, scale, p, bias_grad):  # pragma: no cover - compiled
 
 
 @_jit.kernel(**_FAST)
+def _tweedie(raw, b, Y, scale, p, bias_grad):  # pragma: no cover - compiled
+    # Half Tweedie deviance of power p (0, or >= 1) with the log link, as
+    # losses.TweedieLoss: the integer powers are its limits.
+    bias_grad[:] = 0
+    total = 0.0
+    for i in range(raw.shape[0]):
+        row, y, s = raw[i], Y[i], scale[i]
+        loss = 0.0
+        for j in range(row.shape[0]):
+            r = row[j] + b[j]
+            mu = np.exp(r)
+            if p == 0:
+                loss += 0.5 * (mu - y[j]) * (mu - y[j])
+            elif p == 1:
+                entropy = y[j] * np.log(y[j]) if y[j] != 0 else 0.0
+                loss += mu - y[j] * r + entropy - y[j]
+            elif p == 2:
+                loss += y[j] * np.exp(-r) + r - np.log(y[j]) - 1
+            else:
+                top = max(y[j], 0.0) ** (2 - p) / ((1 - p) * (2 - p))
+                low = np.exp((1 - p) * r)
+                loss += np.exp((2 - p) * r) / (2 - p) - y[j] * low / (1 - p) + top
+            d = np.exp((1 - p) * r) * (mu - y[j]) * s
+            row[j] = d
+            bias_grad[j] += d
+        total += s * loss
+    return total
+
+
+@_jit.kernel(**_FAST)
 def _huber(raw, b, Y, scale, p, bias_grad):  # pragma: no cover - compiled
     bias_grad[:] = 0
     total = 0.0
@@ -385,6 +415,7 @@ LOSSES = {
     "multinomial_log_loss": _multinomial_log_loss,
     "poisson": _poisson,
     "gamma": _gamma,
+    "tweedie": _tweedie,
     "huber": _huber,
     "quantile": _quantile,
     "absolute_error": _absolute_error,

@@ -41,6 +41,7 @@ def forward(
     activation: Any,
     out: Sequence[np.ndarray] | None = None,
     pre_activations: list[np.ndarray] | None = None,
+    dropout: DropoutMasks | None = None,
 ) -> list[np.ndarray]:
     """Run the network on ``X`` and return the output of every layer.
 
@@ -58,13 +59,16 @@ def forward(
     pre_activations : list, optional
         When given, each hidden layer's pre-activation ``z`` is appended to it (a
         copy), for activations whose derivative needs ``z``.
+    dropout : DropoutMasks, optional
+        Training only: the inputs of each layer are multiplied by its mask.
 
     Returns
     -------
     activations : list of ndarray
-        ``[X, hidden_1, ..., raw_output]``; ``raw_output`` is pre-link.
+        ``[X, hidden_1, ..., raw_output]``; ``raw_output`` is pre-link (the
+        inputs and hidden outputs as masked by ``dropout``).
     """
-    activations = [X]
+    activations = [X if dropout is None else dropout.mask_input(X)]
     last = len(coefs) - 1
     for i, (W, b) in enumerate(zip(coefs, intercepts)):
         z = _dot(activations[-1], W, None if out is None else out[i])
@@ -73,8 +77,47 @@ def forward(
             if pre_activations is not None:
                 pre_activations.append(z.copy())
             activation.forward(z, out=z)
+            if dropout is not None:
+                dropout.mask_hidden(i + 1, z)
         activations.append(z)
     return activations
+
+
+@dataclass
+class DropoutMasks:
+    """Inverted dropout for one batch: one mask per layer input, drawn by the loop.
+
+    ``masks[i]`` multiplies the input of layer ``i`` (``i = 0``: the features,
+    ``i >= 1``: hidden layer ``i``'s output), an array of 0 and ``1 / keeps[i]``
+    (None: no dropout there), so the expected input is unchanged and predictions
+    need no rescaling. The backward pass multiplies the same masks into the
+    deltas, and divides a hidden output back by its scale before the activation's
+    derivative reads it.
+    """
+
+    masks: list
+    keeps: list
+
+    def mask_input(self, X: Any) -> Any:
+        """The masked features (a new array; CSR stays CSR)."""
+        mask = self.masks[0]
+        if mask is None:
+            return X
+        if sp.issparse(X):
+            return sp.csr_matrix(X.multiply(mask))
+        return X * mask
+
+    def mask_hidden(self, layer: int, h: np.ndarray) -> None:
+        """Mask hidden layer ``layer``'s output in place."""
+        if self.masks[layer] is not None:
+            h *= self.masks[layer]
+
+    def through(self, layer: int, delta: np.ndarray, h: np.ndarray) -> None:
+        """Mask the delta at layer ``layer``'s input, and unscale its output ``h``
+        (in place) for the activation's derivative; dropped units have delta 0."""
+        if layer < len(self.masks) and self.masks[layer] is not None:
+            delta *= self.masks[layer]
+            h *= self.keeps[layer]
 
 
 def backward(
@@ -86,6 +129,7 @@ def backward(
     intercept_needed: Sequence[bool],
     workspace: Workspace | None = None,
     pre_activations: Sequence[np.ndarray] | None = None,
+    dropout: DropoutMasks | None = None,
 ) -> tuple[list[np.ndarray | None], list[np.ndarray | None]]:
     """Back-propagate ``delta`` (the gradient w.r.t. the raw output) through the net.
 
@@ -107,6 +151,9 @@ def backward(
     pre_activations : list of ndarray, optional
         The hidden layers' pre-activations (see :func:`forward`), needed when the
         activation's derivative is computed from its input.
+    dropout : DropoutMasks, optional
+        The masks :func:`forward` used (the hidden outputs in ``activations`` are
+        unscaled in place on the way down).
 
     Returns
     -------
@@ -133,6 +180,8 @@ def backward(
         if i > lowest:
             buffer = None if workspace is None else workspace.deltas[i - 1][:n_rows]
             delta = np.matmul(delta, coefs[i].T, out=buffer)
+            if dropout is not None:
+                dropout.through(i, delta, activations[i])
             z = None if pre_activations is None else pre_activations[i - 1]
             activation.backprop(delta, activations[i], z)
     return coef_grads, intercept_grads
@@ -150,6 +199,7 @@ def fused_forward(
     intercepts: Sequence[np.ndarray],
     X: Any,
     workspace: Workspace,
+    dropout: DropoutMasks | None = None,
 ) -> list[np.ndarray]:
     """:func:`forward` through the workspace's kernels, up to the raw output.
 
@@ -158,11 +208,13 @@ def fused_forward(
     raw output is ``h @ W`` without it.
     """
     plan, n_rows = workspace.kernels, X.shape[0]
-    activations = [X]
+    activations = [X if dropout is None else dropout.mask_input(X)]
     for i, W in enumerate(coefs):
         z = _dot(activations[-1], W, workspace.activations[i][:n_rows])
         if i < len(coefs) - 1:
             plan.forward(z, intercepts[i], workspace.pre[i][:n_rows])
+            if dropout is not None:
+                dropout.mask_hidden(i + 1, z)
         activations.append(z)
     return activations
 
@@ -173,6 +225,7 @@ def fused_backward(
     delta: np.ndarray,
     objective: Objective,
     workspace: Workspace,
+    dropout: DropoutMasks | None = None,
 ) -> tuple[list[np.ndarray | None], list[np.ndarray | None]]:
     """:func:`backward` through the workspace's kernels.
 
@@ -198,6 +251,8 @@ def fused_backward(
             intercept_grads[i] = workspace.intercept_grads[i]
         if i > lowest:
             below = np.matmul(delta, coefs[i].T, out=workspace.deltas[i - 1][:n_rows])
+            if dropout is not None:
+                dropout.through(i, below, activations[i])
             workspace.kernels.backward(
                 below,
                 activations[i],
@@ -371,6 +426,7 @@ class Objective:
         Y: np.ndarray,
         scale: np.ndarray,
         workspace: Workspace | None = None,
+        dropout: DropoutMasks | None = None,
     ) -> tuple[float, list[np.ndarray | None], list[np.ndarray | None]]:
         """The data term ``sum_i s_i loss_i`` of a batch and its gradients.
 
@@ -384,6 +440,8 @@ class Objective:
             Per-sample scales of the loss (see :func:`sample_scale`).
         workspace : Workspace, optional
             Reused buffers; the returned gradients then live in it.
+        dropout : DropoutMasks, optional
+            This batch's dropout masks (training only).
 
         Returns
         -------
@@ -394,14 +452,16 @@ class Objective:
         """
         if workspace is not None and workspace.kernels is not None:
             return self._fused_data_value_and_grads(
-                coefs, intercepts, X, Y, scale, workspace
+                coefs, intercepts, X, Y, scale, workspace, dropout
             )
         n_rows = X.shape[0]
         buffers = None if workspace is None else workspace.activation_buffers(n_rows)
         # Activations like GELU need each hidden layer's z to back-propagate.
         needs_z = getattr(self.activation, "derivative_from", "output") == "input"
         pre = [] if needs_z else None
-        activations = forward(coefs, intercepts, X, self.activation, buffers, pre)
+        activations = forward(
+            coefs, intercepts, X, self.activation, buffers, pre, dropout
+        )
         pointwise, delta = self.loss.pointwise_and_gradient(Y, activations[-1])
         value = float(np.dot(scale, pointwise))
         delta *= scale[:, None]
@@ -414,12 +474,15 @@ class Objective:
             self.intercept_trainable,
             workspace,
             pre,
+            dropout,
         )
         return value, coef_grads, intercept_grads
 
-    def _fused_data_value_and_grads(self, coefs, intercepts, X, Y, scale, workspace):
+    def _fused_data_value_and_grads(
+        self, coefs, intercepts, X, Y, scale, workspace, dropout=None
+    ):
         """:meth:`data_value_and_grads` through the workspace's fused kernels."""
-        activations = fused_forward(coefs, intercepts, X, workspace)
+        activations = fused_forward(coefs, intercepts, X, workspace, dropout)
         raw = activations[-1]
         # The kernels take arrays of one dtype, C-contiguous (no copy when they are).
         Y = np.ascontiguousarray(Y, dtype=raw.dtype)
@@ -428,7 +491,7 @@ class Objective:
             raw, intercepts[-1], Y, scale, workspace.intercept_grads[-1]
         )
         coef_grads, intercept_grads = fused_backward(
-            coefs, activations, raw, self, workspace
+            coefs, activations, raw, self, workspace, dropout
         )
         return float(value), coef_grads, intercept_grads
 

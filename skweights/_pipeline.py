@@ -261,6 +261,77 @@ def group_by_input(model: Any, scores: pd.Series, X: Any = None) -> pd.Series:
     return pd.Series(grouped, index=input_names(model), name=scores.name)
 
 
+def column_groups(preprocessor: Any, X: Any = None) -> list[list[int]]:
+    """Groups of transformed columns, one per original input column.
+
+    Every output column of a fitted preprocessor (a ``ColumnTransformer``, a
+    ``Pipeline`` of transformers, or a pipeline ending in an estimator, whose
+    preprocessing ``pipe[:-1]`` is used) comes from one input column; this
+    returns, for each input column in order, the indices of its output columns:
+    all the dummies of a one-hot encoded categorical together, a scaled numeric
+    column alone. Input columns that produce no output (dropped) have no group.
+    The result is what :class:`~skweights.penalties.GroupL1`'s ``groups`` takes,
+    so that the group lasso keeps or drops each original column whole.
+
+    Parameters
+    ----------
+    preprocessor : fitted transformer or Pipeline
+        The preprocessing, traced from its fitted attributes as
+        :func:`skweights.explain` traces a pipeline (the same transformers are
+        supported).
+    X : array-like, default=None
+        A few raw rows, for steps that need data to be traced (a
+        ``"passthrough"`` step, a column-wise ``FunctionTransformer``).
+
+    Returns
+    -------
+    groups : list of list of int
+        Indices of the transformed columns, one list per input column that has
+        outputs, in input-column order.
+
+    Raises
+    ------
+    ValueError
+        If a step cannot be traced, or mixes input columns (a linear map such
+        as PCA): then no transformed column belongs to one input column.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from sklearn.compose import make_column_transformer
+    >>> from sklearn.preprocessing import OneHotEncoder, StandardScaler
+    >>> from skweights import column_groups
+    >>> X = pd.DataFrame({"age": [30.0, 40.0, 50.0], "city": ["a", "b", "c"]})
+    >>> ct = make_column_transformer(
+    ...     (StandardScaler(), ["age"]), (OneHotEncoder(), ["city"])
+    ... ).fit(X)
+    >>> column_groups(ct)
+    [[0], [1, 2, 3]]
+    """
+    step = preprocessor
+    if is_pipeline(step) and not hasattr(step[-1], "transform"):
+        step = preprocessing(step)
+        if step is None:
+            raise ValueError("column_groups: the pipeline has no preprocessing step.")
+    mapping = column_map(step, _head(X), "column_groups")
+    owner = mapping.groups
+    if mapping.linear is not None:
+        # An output column belongs to an input column when only that column's
+        # local features feed it.
+        feeds = mapping.full_linear() != 0
+        owner = np.array(
+            [np.unique(mapping.groups[column]) for column in feeds.T], dtype=object
+        )
+        if any(len(inputs) != 1 for inputs in owner):
+            raise ValueError(
+                "column_groups: the preprocessing mixes input columns (a linear map "
+                "such as PCA), so its output columns do not belong to single input "
+                "columns."
+            )
+        owner = np.array([int(inputs[0]) for inputs in owner], dtype=int)
+    return [[int(k) for k in np.flatnonzero(owner == j)] for j in np.unique(owner)]
+
+
 # -- the column map ------------------------------------------------------------------
 def column_map(step: Any, sample: Any, path: str) -> ColumnMap:
     """The :class:`ColumnMap` of a fitted transformer (``path`` names it in errors).

@@ -28,6 +28,7 @@ from sklearn.exceptions import ConvergenceWarning
 
 from . import _kernels, _weight_record
 from ._network import (
+    DropoutMasks,
     Objective,
     Workspace,
     forward,
@@ -241,6 +242,10 @@ class TrainingConfig:
     on_divergence: str = "raise"
     # Called with each completed epoch's record (scikit-learn's callbacks).
     on_epoch: Callable[[dict], None] | None = None
+    #: One weight constraint (or None) per layer, projected after every step.
+    constraints: tuple = ()
+    #: Dropout rate of each layer's input (0: none; empty: no dropout at all).
+    dropout: tuple = ()
 
 
 @dataclass
@@ -663,7 +668,7 @@ def _train_minibatch(objective, coefs, intercepts, data, config, state, run) -> 
         state.optimizer_state = config.optimizer.init(params)
         state.trainable = layout
     _start_schedule(config, state)
-    step = _Step(objective, params, penalized, config, workspace, guard)
+    step = _Step(objective, params, penalized, config, workspace, guard, coefs)
     checkpoint = _Checkpoint(
         params,
         state.history[-1]["loss"] if state.n_iter == 0 else np.inf,
@@ -794,8 +799,19 @@ class _Step:
     does not clip again.
     """
 
-    def __init__(self, objective, params, penalized, config, workspace, guard) -> None:
+    def __init__(
+        self, objective, params, penalized, config, workspace, guard, coefs=()
+    ) -> None:
         self.objective, self.params, self.penalized = objective, params, penalized
+        # (weights, constraint) of each constrained trainable layer; the weights
+        # are views into the flat array when the parameters are fused.
+        self.constrained = [
+            (W, constraint)
+            for W, constraint, trainable in zip(
+                coefs, config.constraints, objective.coef_trainable
+            )
+            if constraint is not None and trainable
+        ]
         self.guard = guard
         # Per array, for the proximal steps; the smooth penalties are in the
         # gradients (and a fused flat array only ever holds smooth ones).
@@ -834,15 +850,18 @@ class _Step:
             state.optimizer_state = plan.update(
                 self.params[0], grads[0], state.optimizer_state, learning_rate
             )
-            return
-        state.optimizer_state = self.optimizer.update(
-            self.params,
-            grads,
-            state.optimizer_state,
-            learning_rate,
-            penalty=self.penalties,
-            penalized=self.penalized,
-        )
+        else:
+            state.optimizer_state = self.optimizer.update(
+                self.params,
+                grads,
+                state.optimizer_state,
+                learning_rate,
+                penalty=self.penalties,
+                penalized=self.penalized,
+            )
+        # After the step and its proximal step: W <- C(prox(W - s g)).
+        for W, constraint in self.constrained:
+            W[...] = constraint(W)
 
 
 def _present(coef_grads: list, intercept_grads: list) -> list:
@@ -885,6 +904,7 @@ def run_epoch(
             data.Y[rows],
             scale,
             workspace,
+            _dropout_masks(config.dropout, coefs, len(rows), state.rng),
         )
         norms = _penalize_and_measure(objective, coefs, coef_grads, workspace)
         if not math.isfinite(value):
@@ -903,6 +923,24 @@ def run_epoch(
         # magnitude without overflowing: both are divergence, not progress.
         return _diverged(params, snapshot, coefs, loss)
     return loss, [g / max(n_batches, 1) for g in grad_sums], None
+
+
+def _dropout_masks(rates, coefs, n_rows: int, rng) -> DropoutMasks | None:
+    """This batch's inverted-dropout masks, drawn from the training state's
+    generator (so ``random_state`` reproduces them); None without dropout."""
+    if not any(rates):
+        return None
+    masks, keeps = [], []
+    for rate, W in zip(rates, coefs):
+        keep = 1.0 - rate
+        keeps.append(keep)
+        if rate == 0:
+            masks.append(None)
+            continue
+        mask = (rng.random((n_rows, W.shape[0])) < keep).astype(W.dtype)
+        mask *= W.dtype.type(1.0 / keep)
+        masks.append(mask)
+    return DropoutMasks(masks, keeps)
 
 
 def _penalize_and_measure(objective, coefs, coef_grads, workspace) -> list[float]:

@@ -86,6 +86,8 @@ class Activation(Component, ABC):
         activations) or the pre-activation ``z``.
     piecewise_linear : bool
         Whether the activation is linear between finitely many kinks.
+    monotone : bool
+        Whether it is non-decreasing (``monotonic_cst`` needs it).
     fused : str or None
         The name of its fused kernels (see ``skweights._kernels``), or None.
 
@@ -102,6 +104,7 @@ class Activation(Component, ABC):
 
     derivative_from = "output"
     piecewise_linear = False
+    monotone = False
     fused: str | None = None
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
@@ -261,6 +264,7 @@ class Identity(Activation):
     array([1., 1.])
     """
 
+    monotone = True
     fused = "identity"
     piecewise_linear = True
 
@@ -301,6 +305,7 @@ class ReLU(Activation):
     array([0., 0., 1.])
     """
 
+    monotone = True
     fused = "relu"
     piecewise_linear = True
 
@@ -350,6 +355,7 @@ class LeakyReLU(Activation):
     array([0.1, 1. ])
     """
 
+    monotone = True
     fused = "leaky_relu"
     piecewise_linear = True
 
@@ -414,6 +420,7 @@ class Tanh(Activation):
     array([1.  , 0.42])
     """
 
+    monotone = True
     fused = "tanh"
 
     def _forward(self, z: np.ndarray, out: np.ndarray) -> np.ndarray:
@@ -446,6 +453,7 @@ class Logistic(Activation):
     array([0.  , 0.25, 0.  ])
     """
 
+    monotone = True
     fused = "logistic"
 
     def _forward(self, z: np.ndarray, out: np.ndarray) -> np.ndarray:
@@ -479,6 +487,7 @@ class Softplus(Activation):
     array([0. , 0.5, 1. ])
     """
 
+    monotone = True
     fused = "softplus"
 
     def _forward(self, z: np.ndarray, out: np.ndarray) -> np.ndarray:

@@ -78,6 +78,7 @@ __all__ = [
     "PoissonLoss",
     "QuantileLoss",
     "SquaredError",
+    "TweedieLoss",
     "get",
 ]
 
@@ -746,6 +747,126 @@ class GammaLoss(Loss):
         return np.exp(raw)
 
 
+def _check_power(power: Any) -> float:
+    """The validated Tweedie power: 0 or a real number >= 1."""
+    ok = isinstance(power, (int, float, np.number)) and not isinstance(power, bool)
+    ok = ok and np.isfinite(power) and (power == 0 or power >= 1)
+    if not ok:
+        raise ValueError(
+            f"TweedieLoss: power must be 0 or a real number >= 1 (1 is Poisson, "
+            f"2 is Gamma); got {power!r}."
+        )
+    return float(power)
+
+
+class TweedieLoss(Loss):
+    r"""Half the Tweedie deviance of power ``p``, with the log link.
+
+    As scikit-learn's ``HalfTweedieLoss`` with its constant, so the loss is zero
+    at a perfect fit; :math:`\mu = e^{\text{raw}}` is the predicted mean and
+    ``predict`` returns it. For :math:`p \notin \{0, 1, 2\}`:
+
+    .. math::
+
+        \ell_i = \sum_k \frac{\max(y_{ik}, 0)^{2-p}}{(1-p)(2-p)}
+        - \frac{y_{ik}\, \mu_{ik}^{1-p}}{1-p} + \frac{\mu_{ik}^{2-p}}{2-p},
+        \qquad
+        \frac{\partial \ell_i}{\partial \text{raw}_{ik}}
+        = \mu_{ik}^{2-p} - y_{ik}\, \mu_{ik}^{1-p}.
+
+    The limits are taken at the integers: :math:`p = 0` is half the squared
+    error :math:`(\mu - y)^2 / 2` with a log link (any real targets), :math:`p = 1`
+    is :class:`PoissonLoss` (targets ``>= 0``), :math:`p = 2` is
+    :class:`GammaLoss` (targets ``> 0``); :math:`1 < p < 2` (compound
+    Poisson-Gamma: claims with exact zeros) needs ``y >= 0``, :math:`p > 2`
+    needs ``y > 0``. ``LinearRegressor(loss=TweedieLoss(power=p), alpha=a)``
+    minimizes the objective of scikit-learn's ``TweedieRegressor(power=p,
+    alpha=a, link="log")``.
+
+    Parameters
+    ----------
+    power : float, default=0.0
+        The power :math:`p` of the variance function
+        :math:`\operatorname{Var}(y) \propto \mu^p`: 0 or a real number ``>= 1``
+        (scikit-learn's default, 0, is the normal distribution).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skweights.losses import TweedieLoss
+    >>> y, raw = np.array([[2.0], [0.0]]), np.log(np.array([[2.0], [1.0]]))
+    >>> loss = TweedieLoss(power=1.5).pointwise(y, raw)
+    >>> bool(abs(loss[0]) < 1e-12), float(loss[1])  # zero at a perfect fit
+    (True, 2.0)
+    >>> TweedieLoss(power=1.5).predict(raw)
+    array([[2.],
+           [1.]])
+    """
+
+    fused = "tweedie"
+    output_activation = "exp"
+
+    def __init__(self, power: float = 0.0) -> None:
+        self.power = power
+
+    def fused_parameter(self) -> float:
+        """The validated ``power``, for the fused kernel.
+
+        Returns
+        -------
+        float
+            The power.
+        """
+        return _check_power(self.power)
+
+    def check_targets(self, y: Any) -> None:
+        p = _check_power(self.power)
+        if p >= 1:
+            _check_domain(f"TweedieLoss(power={self.power!r})", y, strict=p >= 2)
+
+    def _pointwise(self, y: np.ndarray, raw: np.ndarray) -> np.ndarray:
+        p = _check_power(self.power)
+        if p == 0:
+            out = np.exp(raw)
+            out -= y
+            out *= out
+            out *= 0.5
+        elif p == 1:
+            out = np.exp(raw)
+            out -= np.multiply(y, raw)
+            out += xlogy(y, y).astype(raw.dtype, copy=False)
+            out -= y
+        elif p == 2:
+            out = np.exp(-raw)
+            out *= y
+            out += raw
+            out -= np.log(y)
+            out -= 1
+        else:
+            out = np.exp((2 - p) * raw)
+            out /= 2 - p
+            out -= y * np.exp((1 - p) * raw) / (1 - p)
+            top = np.maximum(y, 0) ** (2 - p) / ((1 - p) * (2 - p))
+            out += top.astype(raw.dtype, copy=False)
+        return _row_sum(out)
+
+    def _gradient(self, y: np.ndarray, raw: np.ndarray) -> np.ndarray:
+        p = _check_power(self.power)
+        if p == 1:
+            grad = np.exp(raw)
+            grad -= y
+            return grad
+        # mu^(1-p) (mu - y), one exponential for both powers of mu
+        low = np.exp((1 - p) * raw)
+        grad = np.exp(raw)
+        grad -= y
+        grad *= low
+        return grad
+
+    def _predict(self, raw: np.ndarray) -> np.ndarray:
+        return np.exp(raw)
+
+
 class HuberLoss(Loss):
     r"""Huber loss with a fixed threshold ``epsilon``, identity link.
 
@@ -947,6 +1068,7 @@ REGISTRY = Registry(
         "multinomial_log_loss": MultinomialLogLoss,
         "poisson": PoissonLoss,
         "gamma": GammaLoss,
+        "tweedie": TweedieLoss,
         "huber": HuberLoss,
         "absolute_error": AbsoluteError,
         "quantile": QuantileLoss,
@@ -969,12 +1091,14 @@ def get(identifier: Any, **kwargs: Any) -> Any:
         A registered name (case-insensitive; see ``REGISTRY.names``):
         ``"squared_error"``, ``"log_loss"`` (alias ``"binary_log_loss"``),
         ``"multinomial_log_loss"`` (alias ``"categorical_crossentropy"``),
-        ``"poisson"``, ``"gamma"``, ``"huber"``, ``"absolute_error"``,
-        ``"quantile"`` (alias ``"pinball"``); a :class:`Loss` subclass (built
-        with ``kwargs``); or an instance, returned unchanged.
+        ``"poisson"``, ``"gamma"``, ``"tweedie"``, ``"huber"``,
+        ``"absolute_error"``, ``"quantile"`` (alias ``"pinball"``); a
+        :class:`Loss` subclass (built with ``kwargs``); or an instance, returned
+        unchanged.
     **kwargs : dict
-        Constructor arguments: ``epsilon`` for ``"huber"``, ``quantile`` for
-        ``"quantile"`` (the other built-in losses take none).
+        Constructor arguments: ``power`` for ``"tweedie"``, ``epsilon`` for
+        ``"huber"``, ``quantile`` for ``"quantile"`` (the other built-in losses
+        take none).
 
     Returns
     -------

@@ -22,6 +22,7 @@ from ._docs import (
     TRAINING_PARAMETERS,
     indent_doc,
 )
+from ._validation import check_param as _check_number
 
 _MLP_PARAMETERS = indent_doc(TRAINING_PARAMETERS).format(
     initializer="glorot_uniform",
@@ -47,6 +48,15 @@ activation : str or Activation, default="relu"
 """)
 
 _MLP_TAIL = indent_doc("""\
+dropout : float in [0, 1) or list of float, default=0.0
+    Inverted dropout on the hidden layers: during training each hidden unit's
+    output is zeroed with this probability (drawn anew for every minibatch,
+    from ``random_state``) and the others are scaled by ``1 / (1 - rate)``, so
+    ``predict`` and :func:`skweights.explain` use the network as it is, with no
+    dropout and no rescaling. A list gives one rate per hidden layer. Needs a
+    minibatch optimizer (the full-batch solvers refuse it).
+input_dropout : float in [0, 1), default=0.0
+    The same on the input features.
 frozen_layers : tuple of int, default=()
     Layers (0 is the first; negative indices count from the output layer, -1)
     whose weights and biases ``fit`` leaves untouched, e.g. a pretrained feature
@@ -99,7 +109,26 @@ class _MLPMixin:
 
     def _resolve(self, incremental: bool = False):
         self._hidden_sizes()
+        self._dropout_rates()
         return super()._resolve(incremental)
+
+    def _dropout_rates(self) -> tuple:
+        """``(input_dropout, rate of hidden layer 1, ...)``, validated."""
+        owner, n_hidden = type(self).__name__, len(self._hidden_sizes())
+        rates = self.dropout
+        if not isinstance(rates, (list, tuple)):
+            rates = [rates] * n_hidden
+        elif len(rates) != n_hidden:
+            raise ValueError(
+                f"{owner}: dropout has {len(rates)} rates but the network has "
+                f"{n_hidden} hidden layers; give one rate per hidden layer or a "
+                "single rate for all."
+            )
+        for name, rate in [("input_dropout", self.input_dropout)] + [
+            ("dropout", r) for r in rates
+        ]:
+            _check_number(owner, name, rate, low=0, high=1, high_open=True)
+        return (float(self.input_dropout), *(float(r) for r in rates))
 
     @property
     def feature_importances_(self) -> np.ndarray:
@@ -170,6 +199,10 @@ class MLPRegressor(
         penalty="l2",
         alpha=1e-4,
         l1_ratio=0.5,
+        constraint=None,
+        monotonic_cst=None,
+        dropout=0.0,
+        input_dropout=0.0,
         optimizer="adam",
         learning_rate=1e-3,
         schedule="constant",
@@ -237,6 +270,10 @@ class MLPClassifier(ClassifierOutputMixin, ClassifierMixin, _MLPMixin, BaseNetwo
         penalty="l2",
         alpha=1e-4,
         l1_ratio=0.5,
+        constraint=None,
+        monotonic_cst=None,
+        dropout=0.0,
+        input_dropout=0.0,
         optimizer="adam",
         learning_rate=1e-3,
         schedule="constant",

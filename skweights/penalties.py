@@ -727,8 +727,64 @@ def _weighted_block_prox(W: np.ndarray, t: np.ndarray) -> np.ndarray:
     return X
 
 
+def _group_labels(groups: Any, n_rows: int) -> tuple[np.ndarray, np.ndarray]:
+    """The group of each row and each group's size, from explicit ``groups``.
+
+    Rows in no group are groups of their own (after the given ones, in row order).
+    """
+    if isinstance(groups, (str, bytes)) or not hasattr(groups, "__iter__"):
+        raise ValueError(
+            "GroupL1: groups must be a list of lists of row indices (e.g. "
+            f"[[0, 1, 2], [5, 6]]); got {groups!r}."
+        )
+    label = np.full(n_rows, -1, dtype=np.intp)
+    for g, members in enumerate(groups):
+        rows = np.asarray(members)
+        if rows.ndim != 1 or rows.size == 0 or rows.dtype.kind not in "iu":
+            raise ValueError(
+                f"GroupL1: group {g} must be a non-empty list of integer row "
+                f"indices; got {members!r}."
+            )
+        if rows.min() < 0 or rows.max() >= n_rows:
+            raise ValueError(
+                f"GroupL1: group {g} holds row {int(rows.max())} or "
+                f"{int(rows.min())}, outside the {n_rows} rows (inputs) of the "
+                "weight matrix. Give the grouped penalty to the layer whose inputs "
+                "the groups index, e.g. penalty=[GroupL1(alpha, groups=...), "
+                "'l2'] for the first layer of an MLP."
+            )
+        taken = label[rows] >= 0
+        if taken.any() or len(np.unique(rows)) != rows.size:
+            raise ValueError(
+                f"GroupL1: row {int(rows[taken][0] if taken.any() else rows[0])} "
+                f"appears twice in groups (group {g}); every row belongs to at most "
+                "one group."
+            )
+        label[rows] = g
+    alone = label < 0
+    label[alone] = np.arange(len(groups), len(groups) + int(alone.sum()))
+    return label, np.bincount(label)
+
+
+def _grouped_norms(W: np.ndarray, label: np.ndarray, n_groups: int) -> np.ndarray:
+    """The Euclidean norm of each group of rows of the 2-D ``W``, in float64."""
+    squares = np.einsum("ij,ij->i", W, W, dtype=np.float64)
+    return np.sqrt(np.bincount(label, weights=squares, minlength=n_groups))
+
+
+def _padded_groups(label: np.ndarray, sizes: np.ndarray, n_cols: int) -> np.ndarray:
+    """Flat indices of each group's block (one row per group), -1 as padding."""
+    order = np.argsort(label, kind="stable")
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    position = np.arange(len(order)) - starts[label[order]]
+    index = np.full((len(sizes), int(sizes.max()) * n_cols), -1, dtype=np.intp)
+    columns = position[:, None] * n_cols + np.arange(n_cols)
+    index[label[order][:, None], columns] = order[:, None] * n_cols + np.arange(n_cols)
+    return index
+
+
 class GroupL1(Penalty):
-    r"""The group lasso over rows: :math:`R(W) = \alpha \sum_j \lVert W_j \rVert_2`.
+    r"""The group lasso over rows, or over explicit groups of rows.
 
     Each row :math:`W_j` of a weight matrix (layout ``(n_in, n_out)``) holds every
     weight leaving input :math:`j`, so on a network's input layer (``penalty=
@@ -738,22 +794,36 @@ class GroupL1(Penalty):
     used by every target or none); with one output it is the lasso. Used on a
     hidden layer, it prunes hidden units' outgoing weights.
 
+    With ``groups``, rows are penalized together: a group :math:`g` of
+    :math:`p_g` rows (say, every one-hot column of one categorical input, from
+    :func:`skweights.column_groups`) is kept or zeroed as a whole. Every row in no
+    group is a group of its own, so ``groups=None`` is the per-row penalty:
+
     .. math::
 
-        R(W) = \alpha \sum_j \lVert W_j \rVert_2, \qquad
-        \operatorname{prox}_{s R}(W)_j = W_j \max\Bigl(0,
-        1 - \frac{s \alpha}{\lVert W_j \rVert_2}\Bigr),
+        R(W) = \alpha \sum_g \sqrt{p_g}\, \lVert W_g \rVert_2, \qquad
+        \operatorname{prox}_{s R}(W)_g = W_g \max\Bigl(0,
+        1 - \frac{s \alpha \sqrt{p_g}}{\lVert W_g \rVert_2}\Bigr),
 
-    (block soft-thresholding, :func:`block_soft_threshold`; with per-coordinate
-    steps such as Adam's, the exact prox in the metric of the steps). Not smooth
-    and not separable: coordinate descent and L-BFGS refuse it, FISTA and every
-    minibatch optimizer apply it by proximal steps. ``l1_ratio`` is 1 (no L2 part),
-    so ``l1_strength`` is ``alpha``.
+    with :math:`\lVert W_g \rVert_2` the Euclidean norm of the group's rows
+    together and :math:`\sqrt{p_g}` Yuan & Lin's weight, so that a categorical
+    with many levels is not favoured over one numeric column (block
+    soft-thresholding, :func:`block_soft_threshold`; with per-coordinate steps
+    such as Adam's, the exact prox in the metric of the steps). Not smooth and
+    not separable: coordinate descent and L-BFGS refuse it, FISTA and every
+    minibatch optimizer apply it by proximal steps. ``l1_ratio`` is 1 (no L2
+    part), so ``l1_strength`` is ``alpha``.
 
     Parameters
     ----------
     alpha : float, default=1.0
         Strength, :math:`\ge 0`. Validated when used.
+    groups : list of lists of int, default=None
+        Groups of row indices (inputs of the layer), each row in at most one
+        group; rows in none are groups of one. ``None``: every row is its own
+        group. A grouped penalty needs a 2-D weight matrix with more rows than
+        its largest index (give it to the first layer only: ``penalty=
+        [GroupL1(alpha, groups=...), "l2"]``). Validated when used.
 
     References
     ----------
@@ -770,25 +840,42 @@ class GroupL1(Penalty):
     >>> GroupL1(alpha=0.5).prox(W, step=2.0)
     array([[2.4, 3.2],
            [0. , 0. ]])
+    >>> W = np.array([[3.0], [4.0], [0.2]])
+    >>> GroupL1(alpha=0.5, groups=[[0, 1]]).prox(W, step=2.0).round(4)
+    array([[2.1515],
+           [2.8686],
+           [0.    ]])
     """
 
     separable = False
 
-    def __init__(self, alpha: float = 1.0) -> None:
+    def __init__(self, alpha: float = 1.0, groups: Any = None) -> None:
         self.alpha = alpha
+        self.groups = groups
 
     @property
     def l1_ratio(self) -> float:
         """Always 1."""
         return 1.0
 
+    def _labels(self, W: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+        """Each row's group and the group sizes; None without ``groups``."""
+        if self.groups is None:
+            return None
+        if W.ndim != 2:
+            raise ValueError(
+                "GroupL1 with groups needs a 2-D weight matrix (n_in, n_out); got "
+                f"an array of shape {W.shape}."
+            )
+        return _group_labels(self.groups, W.shape[0])
+
     def value(self, W: Any) -> float:
-        r"""The penalty :math:`\alpha \sum_j \lVert W_j \rVert_2` (rows: last axis).
+        r"""The penalty :math:`\alpha \sum_g \sqrt{p_g} \lVert W_g \rVert_2`.
 
         Parameters
         ----------
         W : array-like
-            A weight array; a 1-D array is one row.
+            A weight array; a 1-D array is one row (without ``groups``).
 
         Returns
         -------
@@ -797,10 +884,16 @@ class GroupL1(Penalty):
         """
         W = _as_float(W)
         alpha = _check_alpha("GroupL1", self.alpha)
-        return alpha * float(_row_norms(W).sum()) if alpha else 0.0
+        grouping = self._labels(W)
+        if grouping is None:
+            return alpha * float(_row_norms(W).sum()) if alpha else 0.0
+        label, sizes = grouping
+        norms = _grouped_norms(W, label, len(sizes))
+        return alpha * float(np.dot(np.sqrt(sizes), norms)) if alpha else 0.0
 
     def grad(self, W: Any) -> np.ndarray:
-        r"""A subgradient: :math:`\alpha W_j / \lVert W_j \rVert_2`, 0 on a zero row.
+        r"""A subgradient: :math:`\alpha \sqrt{p_g} W_g / \lVert W_g \rVert_2`,
+        0 on a zero group.
 
         Parameters
         ----------
@@ -814,9 +907,16 @@ class GroupL1(Penalty):
         """
         W = _as_float(W)
         alpha = _check_alpha("GroupL1", self.alpha)
-        norms = _row_norms(W)
-        scale = np.divide(alpha, norms, out=np.zeros_like(norms), where=norms > 0)
-        return np.multiply(W, scale)
+        grouping = self._labels(W)
+        if grouping is None:
+            norms = _row_norms(W)
+            scale = np.divide(alpha, norms, out=np.zeros_like(norms), where=norms > 0)
+            return np.multiply(W, scale)
+        label, sizes = grouping
+        norms = _grouped_norms(W, label, len(sizes))
+        weight = alpha * np.sqrt(sizes)
+        scale = np.divide(weight, norms, out=np.zeros_like(norms), where=norms > 0)
+        return np.multiply(W, scale[label][:, None].astype(W.dtype))
 
     def linear_grad_scale(self) -> None:
         """None: the (sub)gradient is not a constant times ``W``.
@@ -829,7 +929,8 @@ class GroupL1(Penalty):
         return None
 
     def prox(self, W: Any, step: Any, out: np.ndarray | None = None) -> np.ndarray:
-        r"""Block soft-thresholding with threshold ``step * alpha``.
+        r"""Block soft-thresholding of each group with threshold
+        ``step * alpha * sqrt(p_g)``.
 
         Parameters
         ----------
@@ -849,23 +950,51 @@ class GroupL1(Penalty):
         Raises
         ------
         ValueError
-            If ``step`` is negative or ``alpha`` invalid.
+            If ``step`` is negative, ``alpha`` invalid or ``groups`` malformed.
         """
         W = _as_float(W)
         alpha = _check_alpha("GroupL1", self.alpha)
         s = _as_scale(step, W.dtype)
         if not np.all(np.asarray(s) >= 0):
             raise ValueError(f"step must be non-negative, got {step!r}.")
-        return block_soft_threshold(W, np.multiply(s, alpha), out=out)
+        grouping = self._labels(W)
+        if grouping is None:
+            return block_soft_threshold(W, np.multiply(s, alpha), out=out)
+        label, sizes = grouping
+        if out is None:
+            out = np.empty_like(W)
+        if isinstance(s, float):
+            norms = _grouped_norms(W, label, len(sizes))
+            threshold = s * alpha * np.sqrt(sizes)
+            scale = np.divide(
+                threshold, norms, out=np.ones_like(norms), where=norms > 0
+            )
+            scale = np.maximum(1 - scale, 0)[label][:, None].astype(W.dtype)
+            np.multiply(W, scale, out=out)
+            return np.add(out, 0.0, out=out)  # a zeroed group's -0.0 become 0.0
+        # Per-coordinate steps: each group's block as one padded row of the
+        # row-wise exact prox (zero padding adds nothing to a norm).
+        t = np.broadcast_to(np.multiply(s, alpha), W.shape).astype(np.float64)
+        t = t * np.sqrt(sizes)[label][:, None]
+        index = _padded_groups(label, sizes, W.shape[1])
+        real = index >= 0
+        blocks = np.where(real, W.ravel()[index], 0.0)
+        X = _weighted_block_prox(blocks, np.where(real, t.ravel()[index], 0.0))
+        flat = np.empty(W.size, dtype=np.float64)
+        flat[index[real]] = X[real]
+        np.copyto(out, flat.reshape(W.shape))
+        return out
 
 
-def group_l1(alpha: float = 1.0) -> GroupL1:
+def group_l1(alpha: float = 1.0, groups: Any = None) -> GroupL1:
     r"""The group lasso over rows :math:`\alpha \sum_j \lVert W_j \rVert_2`.
 
     Parameters
     ----------
     alpha : float, default=1.0
         Strength, :math:`\ge 0`.
+    groups : list of lists of int, default=None
+        Groups of rows penalized together; see :class:`GroupL1`.
 
     Returns
     -------
@@ -876,9 +1005,9 @@ def group_l1(alpha: float = 1.0) -> GroupL1:
     --------
     >>> from skweights.penalties import group_l1
     >>> group_l1(0.1)
-    GroupL1(alpha=0.1)
+    GroupL1(alpha=0.1, groups=None)
     """
-    return GroupL1(alpha=alpha)
+    return GroupL1(alpha=alpha, groups=groups)
 
 
 REGISTRY = Registry(

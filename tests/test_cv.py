@@ -30,6 +30,7 @@ from skweights import (  # noqa: E402
     LinearClassifierCV,
     LinearRegressor,
     LinearRegressorCV,
+    MLPClassifier,
     MLPClassifierCV,
     MLPRegressor,
     MLPRegressorCV,
@@ -292,3 +293,23 @@ def test_l1_path_with_a_scorer_scores_each_lasso(diabetes):
         scored.cv_results_["mean_test_score"],
         rtol=1e-12,
     )
+
+
+@pytest.mark.parametrize(
+    "cv_class, base",
+    [
+        (LinearRegressorCV, LinearRegressor),
+        (LinearClassifierCV, LinearClassifier),
+        (MLPRegressorCV, MLPRegressor),
+        (MLPClassifierCV, MLPClassifier),
+    ],
+)
+def test_a_cv_estimator_takes_every_parameter_of_its_base(cv_class, base):
+    # A parameter added to a base estimator must reach its CV form too (the
+    # signatures are written out, as scikit-learn's contract needs).
+    import inspect
+
+    ours = set(inspect.signature(cv_class).parameters)
+    theirs = set(inspect.signature(base).parameters) - {"alpha"}
+    assert theirs <= ours, sorted(theirs - ours)
+    assert ours - theirs == {"alphas", "n_alphas", "eps", "cv", "n_jobs"}

@@ -30,7 +30,7 @@ from sklearn.utils.fixes import parse_version
 from skweights import LinearClassifier, LinearRegressor, MLPClassifier, MLPRegressor
 from skweights.initializers import Pretrained
 from skweights.linear import _EQUIVALENCES
-from skweights.losses import HuberLoss, QuantileLoss
+from skweights.losses import HuberLoss, QuantileLoss, TweedieLoss
 
 A = 0.05  # the rows' alpha
 _SKLEARN_1_8 = parse_version(sklearn.__version__) >= parse_version("1.8")
@@ -167,6 +167,13 @@ ROWS = {
         lambda n, sw: linear_model.GammaRegressor(alpha=A),
         lambda ref, n: LinearRegressor(loss="gamma", alpha=A),
         1e-3,  # 2.1e-4 apart
+    ),
+    'LinearRegressor(loss=TweedieLoss(1.5)) ~ TweedieRegressor(link="log")': Row(
+        "``LinearRegressor(loss=TweedieLoss(power=p), alpha=a)``",
+        lambda: _regression("positive"),
+        lambda n, sw: linear_model.TweedieRegressor(power=1.5, alpha=A, link="log"),
+        lambda ref, n: LinearRegressor(loss=TweedieLoss(power=1.5), alpha=A),
+        1e-3,
     ),
     "LinearRegressor(loss=HuberLoss(e*s), alpha=a*s/n) ~ HuberRegressor": Row(
         "``LinearRegressor(loss=HuberLoss(epsilon=e * s), alpha=a * s / n)``",

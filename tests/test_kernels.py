@@ -34,6 +34,7 @@ from skweights import (
 )
 from skweights._network import Objective
 from skweights._training import TrainData, TrainingConfig, TrainingState, train
+from skweights.exceptions import DivergenceWarning
 
 ROOT = Path(__file__).resolve().parents[1]
 N_ROWS, N_FEATURES, HIDDEN = 48, 4, (5, 3)
@@ -105,11 +106,15 @@ def _fit(activation, loss, optimizer, penalty, dtype=np.float64, epochs=3):
         tol=0.0,
         n_iter_no_change=10**6,
         shuffle=True,
+        # A pairing that diverges (gamma through identity units with SGD's
+        # momentum) must do so the same way on both paths.
+        on_divergence="keep_best",
     )
     state = TrainingState(rng=np.random.default_rng(1))
     weights = np.ones(N_ROWS, dtype)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
+        warnings.simplefilter("ignore", DivergenceWarning)
         train(objective, coefs, intercepts, TrainData(X, Y, weights), config, state)
     return coefs + intercepts, state.history, objective
 

@@ -95,9 +95,10 @@ def _max_rel_err(actual, expected):
 
 def test_cases_cover_the_registry():
     # The regression losses, whose gradient is not predict - y, have their own
-    # table in test_regression_losses.py.
+    # table in test_regression_losses.py; Tweedie's powers have TWEEDIE_POWERS.
     regression = {"poisson", "gamma", "huber", "absolute_error", "quantile"}
-    assert {case.name for case in CASES} | regression == set(REGISTRY.entries)
+    names = {case.name for case in CASES} | regression | {"tweedie"}
+    assert names == set(REGISTRY.entries)
 
 
 @pytest.mark.parametrize("case", CASES, ids=IDS)
@@ -316,3 +317,74 @@ def test_pointwise_and_gradient_equals_the_separate_methods(name, dtype):
     assert values.dtype == grads.dtype == dtype
     np.testing.assert_allclose(values, loss.pointwise(y, raw), rtol=1e-6, atol=1e-6)
     np.testing.assert_allclose(grads, loss.gradient(y, raw), rtol=1e-6, atol=1e-7)
+
+
+# -- Tweedie: one loss per power, against the half deviance in float64 ------------
+
+TWEEDIE_POWERS = [0, 1, 1.2, 1.5, 2, 2.5, 3]
+
+
+def _tweedie_reference(y, r, p):
+    mu = np.exp(r)
+    if p == 0:
+        d = 0.5 * (y - mu) ** 2
+    elif p == 1:
+        d = mu - y * r + np.where(y > 0, y * np.log(np.where(y > 0, y, 1)), 0) - y
+    elif p == 2:
+        d = r + y / mu - np.log(y) - 1
+    else:
+        d = (
+            y ** (2 - p) / ((1 - p) * (2 - p))
+            - y * mu ** (1 - p) / (1 - p)
+            + mu ** (2 - p) / (2 - p)
+        )
+    return d.sum(axis=1)
+
+
+def _tweedie_problem(seed, dtype=np.float64):
+    rng = np.random.default_rng(seed)
+    y = rng.gamma(2.0, size=(7, 2))
+    y[0, 0] = 0.0  # the exact zeros of 1 <= p < 2
+    raw = rng.normal(size=(7, 2)).astype(dtype)
+    return y, raw, rng.uniform(0.1, 3.0, size=7)
+
+
+@pytest.mark.parametrize("power", TWEEDIE_POWERS)
+def test_tweedie_matches_the_half_deviance(power):
+    y, raw, w = _tweedie_problem(0)
+    if power >= 2:
+        y[0, 0] = 0.5
+    loss = get("tweedie", power=power)
+    expected = _tweedie_reference(y, raw, power)
+    assert_allclose(loss.pointwise(y, raw), expected, rtol=1e-12, atol=1e-14)
+    weighted = np.sum(w * expected) / np.sum(w)
+    assert loss.value(y, raw, w) == pytest.approx(weighted, rel=1e-12)
+    assert_allclose(loss.predict(raw), np.exp(raw), rtol=1e-15)
+    assert loss.output_activation == "exp" and loss.smooth
+
+
+@pytest.mark.parametrize("power", TWEEDIE_POWERS)
+@pytest.mark.parametrize("weighted", [False, True])
+def test_tweedie_gradient_matches_finite_differences(power, weighted):
+    y, raw, w = _tweedie_problem(1)
+    if power >= 2:
+        y[0, 0] = 0.5
+    loss = get("tweedie", power=power)
+    w = w if weighted else None
+    analytic = loss.weighted_gradient(y, raw, w)
+    assert _max_rel_err(analytic, _numeric_gradient(loss, y, raw, w)) < 1e-6
+    values, grads = loss.pointwise_and_gradient(y, raw)
+    assert_allclose(grads, loss.gradient(y, raw), rtol=1e-15)
+
+
+@pytest.mark.parametrize("power", TWEEDIE_POWERS)
+def test_tweedie_float32_stays_float32(power):
+    y, raw32, w = _tweedie_problem(2, dtype=np.float32)
+    y += 0.1
+    loss = get("tweedie", power=power)
+    assert loss.pointwise(y, raw32).dtype == np.float32
+    assert loss.weighted_gradient(y, raw32, w).dtype == np.float32
+    assert loss.predict(raw32).dtype == np.float32
+    numeric = _numeric_gradient(loss, y, raw32.astype(np.float64), w)
+    analytic = loss.weighted_gradient(y, raw32, w).astype(np.float64)
+    assert _max_rel_err(analytic, numeric) < 1e-3
