@@ -1081,7 +1081,14 @@ def _alpha_param(model) -> str:
 
 
 def _fit_each(
-    model, X, y, alphas, warm_start: bool, fit_params: dict, extend: bool = False
+    model,
+    X,
+    y,
+    alphas,
+    warm_start: bool,
+    fit_params: dict,
+    extend: bool = False,
+    later_max_iter: int | None = None,
 ) -> _Fits:
     """Fit once per alpha (warm-started unless told otherwise).
 
@@ -1090,15 +1097,21 @@ def _fit_each(
     (no gradient reaches a layer whose successor is zero), so warm starts down from
     it would stay at zero; from a trained network, a stronger penalty prunes it.
     With ``extend``, they go on past the grid's top until no feature is left.
+    ``later_max_iter`` (warm starts only) caps the epochs of every fit after the
+    first, which starts from its neighbour's solution.
     """
     final = final_estimator(model)
     alpha_param = _alpha_param(model)
     weak_first = warm_start and hasattr(final, "hidden_layer_sizes")
     order = alphas[::-1] if weak_first else alphas
     fits = _Fits()
-    for alpha in order:
+    for step, alpha in enumerate(order):
         fitted = model if warm_start else clone(model)
         fitted.set_params(**{alpha_param: float(alpha)})
+        if warm_start and step == 1 and later_max_iter is not None:
+            fitted.set_params(
+                **{alpha_param[: -len("alpha")] + "max_iter": later_max_iter}
+            )
         converged = _fit_converged(fitted, X, y, fit_params)
         fits.add(final_estimator(fitted), converged)
     if weak_first and extend:

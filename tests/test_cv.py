@@ -152,19 +152,25 @@ def test_group_penalty_cv_selects_features():
 
 # -- the fold paths -----------------------------------------------------------------
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
-def test_mlp_fold_walks_weak_to_strong_warm_started():
+@pytest.mark.parametrize("path_max_iter, later", [(None, 30), (7, 7), ("auto", 11)])
+def test_mlp_fold_walks_weak_to_strong_warm_started(path_max_iter, later):
     """A fold's scores are those of one warm-started network fitted from the
-    weakest alpha to the strongest, each scored with the estimator's score."""
+    weakest alpha to the strongest, each scored with the estimator's score; the
+    fits after the first get path_max_iter epochs ("auto": max(n_iter_no_change +
+    1, max_iter // 8) = 11 here)."""
     X, y = make_regression(n_samples=90, n_features=4, noise=5.0, random_state=0)
     alphas = [1e-3, 1e-1, 1.0]
     params = dict(hidden_layer_sizes=(8,), max_iter=30, random_state=0)
     cv = KFold(3)
-    model = MLPRegressorCV(alphas=alphas, cv=cv, **params).fit(X, y)
+    model = MLPRegressorCV(
+        alphas=alphas, cv=cv, path_max_iter=path_max_iter, **params
+    ).fit(X, y)
     for k, (train, test) in enumerate(cv.split(X)):
         net = MLPRegressor(warm_start=True, **params)
         expected = []
-        for alpha in sorted(alphas):
-            net.set_params(alpha=alpha).fit(X[train], y[train])
+        for step, alpha in enumerate(sorted(alphas)):
+            budget = params["max_iter"] if step == 0 else later
+            net.set_params(alpha=alpha, max_iter=budget).fit(X[train], y[train])
             expected.append(net.score(X[test], y[test]))
         np.testing.assert_allclose(
             model.cv_results_[f"split{k}_test_score"], expected[::-1], rtol=1e-10
@@ -228,10 +234,15 @@ def test_parameters_are_the_base_ones_without_alpha():
         (LinearRegressorCV, LinearRegressor),
         (LinearClassifierCV, LinearClassifier),
         (MLPRegressorCV, MLPRegressor),
+        (MLPClassifierCV, MLPClassifier),
     ]:
+        # A parameter added to a base estimator must reach its CV form too.
         names = set(cv_cls().get_params())
         base = set(base_cls().get_params()) - {"alpha"}
-        assert names == base | {"alphas", "n_alphas", "eps", "cv", "scoring", "n_jobs"}
+        own = {"alphas", "n_alphas", "eps", "cv", "scoring", "n_jobs"}
+        if "hidden_layer_sizes" in base:
+            own.add("path_max_iter")
+        assert names == base | own
         assert not hasattr(cv_cls(), "partial_fit")
 
 
@@ -295,21 +306,10 @@ def test_l1_path_with_a_scorer_scores_each_lasso(diabetes):
     )
 
 
-@pytest.mark.parametrize(
-    "cv_class, base",
-    [
-        (LinearRegressorCV, LinearRegressor),
-        (LinearClassifierCV, LinearClassifier),
-        (MLPRegressorCV, MLPRegressor),
-        (MLPClassifierCV, MLPClassifier),
-    ],
-)
-def test_a_cv_estimator_takes_every_parameter_of_its_base(cv_class, base):
-    # A parameter added to a base estimator must reach its CV form too (the
-    # signatures are written out, as scikit-learn's contract needs).
-    import inspect
-
-    ours = set(inspect.signature(cv_class).parameters)
-    theirs = set(inspect.signature(base).parameters) - {"alpha"}
-    assert theirs <= ours, sorted(theirs - ours)
-    assert ours - theirs == {"alphas", "n_alphas", "eps", "cv", "n_jobs"}
+@pytest.mark.parametrize("bad", [0, -3, 2.5, "all"])
+def test_a_bad_path_budget_is_refused(bad):
+    X, y = make_regression(n_samples=40, n_features=3, random_state=0)
+    model = MLPRegressorCV((4,), alphas=[1e-3, 1.0], cv=2, path_max_iter=bad)
+    with pytest.raises(ValueError, match="path_max_iter"):
+        model.fit(X, y)
+    assert not hasattr(model, "coefs_")
