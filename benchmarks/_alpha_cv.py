@@ -5,9 +5,9 @@ the first fit gets ``max_iter`` epochs, each later one its default ``path_max_it
 ``max_iter // 8``) against ``GridSearchCV(MLPClassifier)`` over the same 8 alphas and
 5 folds (one fit from scratch per alpha and fold), the same network, optimizer,
 ``max_iter``, ``tol`` and ``n_iter_no_change``, both refitting at the chosen alpha
-with ``max_iter``. Targets: at least 3x faster, best mean CV score no more than 0.01 below
-the grid's. 10b: ``LinearRegressorCV(penalty="l1")`` against ``LassoCV`` (same folds,
-same 100-alpha grid): within 1.2x of its time.
+with ``max_iter``. Targets: at least 3x faster, best mean CV score no more than 0.01
+below the grid's. 10b: ``LinearRegressorCV(penalty="l1")`` against ``LassoCV`` (same
+folds, same 100-alpha grid): within 1.2x of its time.
 """
 
 from __future__ import annotations
