@@ -500,6 +500,24 @@ def _lsqr(problem: _Problem, max_iter: int):
     return np.column_stack(columns), n_iter, converged
 
 
+def _int32_indices(X: sp.csc_matrix) -> sp.csc_matrix:
+    """``X`` with 32-bit index arrays, which scikit-learn's sparse coordinate
+    descent requires (it is called with ``check_input=False``, which would
+    otherwise crash on the int64 indices of e.g. a ``csr_array``)."""
+    if X.indices.dtype == np.int32 and X.indptr.dtype == np.int32:
+        return X
+    if X.nnz >= np.iinfo(np.int32).max:
+        raise ValueError(
+            "optimizer='cd' on sparse X needs 32-bit indices (fewer than 2**31 "
+            f"non-zeros, as scikit-learn's Lasso); X has {X.nnz}. Use "
+            "optimizer='fista' or 'adam'."
+        )
+    X = X.copy()
+    X.indices = X.indices.astype(np.int32)
+    X.indptr = X.indptr.astype(np.int32)
+    return X
+
+
 class CoordinateDescent(_LinearSolver):
     r"""Cyclic coordinate descent with a duality-gap stop: scikit-learn's ``Lasso``.
 
@@ -619,7 +637,7 @@ class CoordinateDescent(_LinearSolver):
                 X_scale=np.ones(p, dtype=dtype),
                 sample_weight=weights,
             )
-            Xcsc = sp.csc_matrix(X)
+            Xcsc = _int32_indices(sp.csc_matrix(X))
             Yc = np.asfortranarray(Yc, dtype=dtype)
             return [(Xcsc, Yc[:, k], extra) for k in range(Yc.shape[1])]
         d = np.sqrt(problem.w * scale)

@@ -602,3 +602,20 @@ def test_lp_that_highs_cannot_finish_warns_or_raises(monkeypatch):
     with pytest.raises(ValueError, match="HiGHS found no solution"):
         model.fit(X, y)
     np.testing.assert_array_equal(model.coef_, before)
+
+
+@pytest.mark.parametrize("shape", [(2, 5), (30, 6)])
+def test_cd_takes_sparse_input_with_64_bit_indices(shape):
+    # scikit-learn's sparse coordinate descent needs int32 indices; a csr_array
+    # with int64 ones (fewer rows than columns: no Gram matrix) once crashed with
+    # "Buffer dtype mismatch". It must give the dense answer.
+    rng = np.random.default_rng(0)
+    A = rng.normal(size=shape)
+    A[A < 0.3] = 0.0
+    X = sp.csr_array(A)
+    X.indices, X.indptr = X.indices.astype(np.int64), X.indptr.astype(np.int64)
+    y = rng.normal(size=shape[0])
+    sparse = LinearRegressor(penalty="l1", alpha=0.01, optimizer="cd").fit(X, y)
+    dense = LinearRegressor(penalty="l1", alpha=0.01, optimizer="cd").fit(A, y)
+    np.testing.assert_allclose(sparse.coef_, dense.coef_, rtol=0, atol=1e-10)
+    assert X.indices.dtype == np.int64  # the user's matrix is left alone
