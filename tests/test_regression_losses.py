@@ -422,22 +422,7 @@ def test_explain_is_additive_in_margin_and_response_space(loss, hidden):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         model.fit(X, y)
-    rows = X[:20]
-    margin = explain(model, rows, background=X[:40], output="raw")
-    assert_allclose(
-        margin.values.sum(axis=1) + margin.base_values,
-        np.log(model.predict(rows)),
-        rtol=0,
-        atol=1e-8,
-    )
-    response = explain(model, rows, background=X[:40], output="response")
-    assert_allclose(
-        response.values.sum(axis=1) + response.base_values,
-        model.predict(rows),
-        rtol=0,
-        atol=1e-8,
-    )
-    assert response.base_values[0] == pytest.approx(model.predict(X[:40]).mean())
+    assert_log_link_explanations_add_up(model, X)
 
 
 def test_explain_response_of_an_identity_link_is_the_raw_output():
@@ -529,3 +514,25 @@ def test_intercept_start_leaves_fixed_and_given_intercepts_alone():
         mlp.set_params(learning_rate=1e-12).fit(X, y)
     assert mlp.intercepts_[-1][0] == pytest.approx(-7.0)
     assert mlp.history_[0]["loss"] == pytest.approx(np.mean(0.5 * np.abs(y + 7)))
+
+
+def assert_log_link_explanations_add_up(model, X):
+    """explain adds up to log(predict) in margin space and to predict in response
+    space, and the response base value is the background's mean prediction (shared
+    by every log-link loss's test)."""
+    rows = X[:20]
+    margin = explain(model, rows, background=X[:40], output="raw")
+    assert_allclose(
+        margin.values.sum(axis=1) + margin.base_values,
+        np.log(model.predict(rows)),
+        rtol=0,
+        atol=1e-8,
+    )
+    response = explain(model, rows, background=X[:40], output="response")
+    assert_allclose(
+        response.values.sum(axis=1) + response.base_values,
+        model.predict(rows),
+        rtol=0,
+        atol=1e-8,
+    )
+    assert response.base_values[0] == pytest.approx(model.predict(X[:40]).mean())

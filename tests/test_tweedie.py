@@ -10,8 +10,9 @@ import pytest
 from numpy.testing import assert_allclose
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import TweedieRegressor
+from test_regression_losses import assert_log_link_explanations_add_up
 
-from skweights import LinearRegressor, MLPRegressor, _jit, explain, losses
+from skweights import LinearRegressor, MLPRegressor, _jit, losses
 from skweights.losses import GammaLoss, PoissonLoss, SquaredError, TweedieLoss
 
 POWERS = [0, 1.5, 2, 3]
@@ -199,22 +200,7 @@ def test_explain_is_additive_in_margin_and_response_space(power, hidden):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         model.fit(X, y)
-    rows = X[:20]
-    margin = explain(model, rows, background=X[:40], output="raw")
-    assert_allclose(
-        margin.values.sum(axis=1) + margin.base_values,
-        np.log(model.predict(rows)),
-        rtol=0,
-        atol=1e-8,
-    )
-    response = explain(model, rows, background=X[:40], output="response")
-    assert_allclose(
-        response.values.sum(axis=1) + response.base_values,
-        model.predict(rows),
-        rtol=0,
-        atol=1e-8,
-    )
-    assert response.base_values[0] == pytest.approx(model.predict(X[:40]).mean())
+    assert_log_link_explanations_add_up(model, X)
 
 
 def test_registry_name_and_power_parameter():
