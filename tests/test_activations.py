@@ -250,3 +250,25 @@ def test_gelu_and_silu_known_values():
     assert_allclose(
         SiLU().derivative(None, np.array([-1.278464542761074])), 0.0, atol=1e-12
     )
+
+
+# -- backprop at zero, leaky ReLU's zero slope -----------------------------------------
+@pytest.mark.parametrize(
+    "name", ["identity", "relu", "leaky_relu", "tanh", "logistic", "softplus"]
+)
+def test_backprop_is_delta_times_the_derivative_at_zero_too(name):
+    # LeakyReLU._backprop mutant 10: backprop multiplies by the same derivative as
+    # derivative(), also where the output is exactly 0.
+    act = activations.get(name)
+    z = np.array([[-2.0, 0.0, 1.5], [0.0, -0.5, 3.0]])
+    a = act.forward(z)
+    delta = np.array([[1.0, 2.0, -3.0], [4.0, -5.0, 6.0]])
+    expected = delta * act.derivative(a)
+    np.testing.assert_allclose(act.backprop(delta.copy(), a), expected, rtol=1e-15)
+
+
+def test_leaky_relu_with_slope_zero_is_relu():
+    # LeakyReLU._slope mutant 8: negative_slope >= 0, 0 included.
+    z = np.array([-2.0, 0.0, 3.0])
+    leaky = activations.get("leaky_relu", negative_slope=0.0)
+    np.testing.assert_array_equal(leaky.forward(z), [0.0, 0.0, 3.0])

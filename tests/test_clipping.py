@@ -148,3 +148,40 @@ def test_fused_fast_path_clips_each_array_like_the_separate_path(
         fused.history_["clipped"], separate.history_["clipped"]
     )
     assert fused.history_["clipped"][1:].sum() > 0
+
+
+# -- norms below one, no scaling up, zero and huge gradients ---------------------------
+def test_clipnorm_applies_to_norms_below_one():
+    # clip_gradients mutant 23: only norms above 1 were clipped.
+    clipped, hit = optimizers.clip_gradients([np.array([0.3, 0.4])], clipnorm=0.1)
+    assert hit
+    np.testing.assert_allclose(clipped[0], [0.06, 0.08], rtol=1e-12)
+
+
+def test_global_clipnorm_never_scales_gradients_up_and_accepts_zero_gradients():
+    # clip_gradients mutants 43 (factor capped at 2, not 1), 38/45 (a zero total
+    # divided by), 50 (no clipping asked reported as clipped).
+    small = [np.array([0.3, 0.0]), np.array([0.0, 0.4])]
+    assert optimizers.clip_gradients(small, global_clipnorm=10.0) == (small, False)
+    zeros = [np.zeros(2), np.zeros(3)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert optimizers.clip_gradients(zeros, global_clipnorm=1.0) == (zeros, False)
+    assert optimizers.clip_gradients(small) == (small, False)
+
+
+@pytest.mark.parametrize("kind", ["clipnorm", "global_clipnorm"])
+def test_clipping_huge_finite_gradients_keeps_their_direction(kind):
+    # optimizers._norm mutants 3, 5, 19, 20: past 1e154 a plain dot product (and
+    # np.linalg.norm of a vector) overflows to inf, and clipping by an infinite norm
+    # zeroed the gradient; the norm is rescaled instead, without a warning.
+    grads = [np.array([1e200, -1e200]), np.array([3.0, 4.0])]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        clipped, hit = optimizers.clip_gradients(grads, **{kind: 1.0})
+    assert hit
+    np.testing.assert_allclose(clipped[0], [2**-0.5, -(2**-0.5)], rtol=1e-12)
+    if kind == "clipnorm":  # each array on its own: the second one is clipped too
+        np.testing.assert_allclose(clipped[1], [0.6, 0.8], rtol=1e-12)
+    else:  # one factor for all: the second array becomes negligible, not NaN
+        np.testing.assert_allclose(clipped[1], np.array([3.0, 4.0]) / (2**0.5 * 1e200))

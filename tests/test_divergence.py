@@ -5,9 +5,11 @@ import warnings
 
 import numpy as np
 import pytest
+from sklearn.base import clone
 from sklearn.datasets import load_diabetes, make_classification
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.preprocessing import StandardScaler
+from test_training_loop import sgd_linear, standard_data
 
 from skweights import LinearClassifier, LinearRegressor, MLPClassifier, MLPRegressor
 from skweights.exceptions import DivergenceWarning
@@ -582,3 +584,34 @@ def test_layers_made_constant_by_their_inputs_are_not_flattened(diabetes):
     for W, b in zip(vanishing.coefs_[1:-1], vanishing.intercepts_[1:-1]):
         hidden = 1 / (1 + np.exp(-(hidden @ W + b)))
     assert np.ptp(hidden, axis=0).max() < 1e-12  # constant to rounding
+
+
+# -- the weights a diverging fit keeps -------------------------------------------------
+def _fit_allowing_divergence(model, X, y):
+    """Fit a model that diverges, whatever the divergence policy of this version."""
+    if "on_divergence" in model.get_params():
+        model.set_params(on_divergence="keep_best")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return model.fit(X, y)
+
+
+@pytest.mark.parametrize(
+    "batch_size, learning_rate", [(4, 1e30), (60, 1e308), (60, 3.0)]
+)
+def test_a_diverging_fit_keeps_the_weights_of_a_finite_epoch(batch_size, learning_rate):
+    # Batches whose loss overflows mid-epoch (1e30), a step that overflows the
+    # weights while every batch loss was finite (1e308), or losses that grow by
+    # orders of magnitude epoch after epoch (3.0): the weights kept must be finite
+    # and be exactly those after some completed epoch, as a fit stopped there shows.
+    X, y = standard_data(n=60)
+    X = 10 * X
+    model = sgd_linear(batch_size=batch_size, learning_rate=learning_rate, max_iter=50)
+    model = _fit_allowing_divergence(model, X, y)
+    assert np.isfinite(model.coef_).all() and np.isfinite(model.intercept_)
+    assert model.n_iter_ < 50  # it did diverge
+    candidates = [np.zeros(3)]  # epoch 0: the zero initial weights
+    for epochs in range(1, model.n_iter_ + 1):
+        stopped = clone(model).set_params(max_iter=epochs)
+        candidates.append(_fit_allowing_divergence(stopped, X, y).coef_)
+    assert any(np.array_equal(model.coef_, c) for c in candidates)

@@ -6,16 +6,20 @@ import matplotlib
 
 matplotlib.use("Agg")  # before pyplot: the plot tests draw off-screen
 
+import contextlib
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
 import scipy.sparse as sp
 import shap
+from scipy.special import softmax
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.linear_model import Ridge
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
+from test_training_loop import standard_data
 
 from skweights import (
     LinearClassifier,
@@ -412,3 +416,95 @@ def test_shap_plots_draw_the_explanation(plot, kind):
         assert plt.gcf().axes
     finally:
         plt.close("all")
+
+
+# -- DeepSHAP's multipliers: softmax Jacobian, zero steps, near-equal rows -------------
+def test_softmax_shap_values_use_the_path_averaged_jacobian():
+    # _softmax_multipliers mutants 16, 18-21, 31, 32, 87: for a network that is
+    # linear up to the softmax, the probability SHAP value of feature f for class k
+    # is sum_j C[k, j] * (x_f - b_f) * W[f, j], with C the softmax Jacobian averaged
+    # along the straight path from b's logits to x's. C is integrated here with
+    # 200 Gauss-Legendre nodes; 1e-9 is far below any change of the path, the sign
+    # or the diagonal (> 1e-3 here), and the residual correction when the logit
+    # step is small (norm < 1, about 1e-7 here).
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 3))
+    y = np.digitize(X[:, 0] + X[:, 1], [-0.5, 0.5])
+    model = MLPClassifier((3,), "identity", max_iter=3, random_state=0).fit(X, y)
+    W = model.coefs_[0] @ model.coefs_[1]
+    background = X[:1]
+    rows = np.vstack([X[1:4], background + [[0.2, -0.3, 0.1]]])
+    explanation = explain(model, rows, background, output="probability", method="deep")
+    nodes, weights = np.polynomial.legendre.leggauss(200)
+    nodes, weights = (nodes + 1) / 2, weights / 2
+    (W1, W2), (b1, b2) = model.coefs_, model.intercepts_
+    z_b = (background[0] @ W1 + b1) @ W2 + b2
+    for i, x in enumerate(rows):
+        z_x = (x @ W1 + b1) @ W2 + b2
+        C = np.zeros((3, 3))
+        for t, w in zip(nodes, weights):
+            p = softmax(z_b + t * (z_x - z_b))
+            C += w * (np.diag(p) - np.outer(p, p))
+        contributions = (x - background[0])[:, None] * W  # (features, classes)
+        expected = contributions @ C.T  # (features, classes)
+        np.testing.assert_allclose(explanation.values[i], expected, atol=1e-9)
+
+
+def test_rows_equal_to_background_rows_get_finite_values_that_add_up():
+    # _softmax_multipliers mutants 79, 83 (an uninitialised output where the logit
+    # step has no component but a shift, e.g. zero): each row is also a background
+    # row, so one of its steps is zero; its values must be finite and add up.
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(40, 3))
+    y = np.digitize(X[:, 0], [-0.5, 0.5])
+    model = MLPClassifier((4,), "tanh", max_iter=3, random_state=0).fit(X, y)
+    background = X[:2]
+    explanation = explain(model, X[:2], background, output="probability", method="deep")
+    assert np.isfinite(explanation.values).all()
+    expected_sum = model.predict_proba(X[:2]) - model.predict_proba(background).mean(0)
+    np.testing.assert_allclose(
+        explanation.values.sum(axis=1), expected_sum, rtol=0, atol=1e-12
+    )
+
+
+@pytest.mark.parametrize("numba", [True, False], ids=["fused", "numpy"])
+@pytest.mark.parametrize("activation", ["tanh", "relu"])
+def test_explaining_the_background_itself_warns_of_nothing(activation, numba):
+    # rescale mutant 26 (dividing where the step is zero), and on the numpy path
+    # (numba disabled or missing) _rescale_numpy mutant 35 (the secant computed
+    # everywhere, then overwritten inside the band): a row equal to the background
+    # has zero steps; no 0/0 may reach the user as a RuntimeWarning, and its values
+    # are exactly zero.
+    from skweights import _jit
+
+    rng = np.random.default_rng(2)
+    X = rng.normal(size=(30, 3))
+    model = MLPRegressor((4,), activation, max_iter=3, random_state=0)
+    model.fit(X, X[:, 0])
+    with warnings.catch_warnings(), contextlib.ExitStack() as stack:
+        if not numba:
+            stack.enter_context(_jit.disabled())
+        warnings.simplefilter("error", RuntimeWarning)
+        explanation = explain(model, X[:1], X[:1], method="deep")
+    np.testing.assert_array_equal(explanation.values, 0.0)
+
+
+def test_deepshap_adds_up_when_a_row_is_within_rounding_of_the_background():
+    # When a unit's input barely differs between x and the background (|dz| below
+    # 1e-6 of its size), the multiplier (tanh(z_x) - tanh(z_b)) / dz is taken as the
+    # mean of the two derivatives (error ~ dz^3). One derivative alone is off by
+    # tanh''(z) dz / 2 ~ 1e-6 per unit, so the values miss f(x) - f(b) by ~1e-12;
+    # the tolerance, 1e-14, sees that with a margin of 100.
+    X, y = standard_data(n=30)
+    model = MLPRegressor((4,), "tanh", max_iter=2, random_state=0).fit(X, y)
+    model.coefs_ = [
+        np.array([[0.9, -0.8, 0.7, 0.6], [0.5, 0.4, -0.9, 0.3], [0.2, 0.6, 0.1, -0.7]]),
+        np.array([[1.0], [-2.0], [1.5], [0.8]]),
+    ]
+    model.intercepts_ = [np.array([0.8, -0.9, 1.0, 0.7]), np.array([0.1])]
+    background = np.array([[0.4, 0.3, 0.2]])
+    rows = background + np.array([[1e-6, 1e-6, 1e-6], [2e-6, -1e-6, 1.5e-6]])
+    explanation = explain(model, rows, background)
+    gap = model.predict(rows) - model.predict(background)
+    assert np.abs(gap).min() > 1e-7
+    np.testing.assert_allclose(explanation.values.sum(axis=1), gap, rtol=0, atol=1e-14)

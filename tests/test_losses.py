@@ -388,3 +388,42 @@ def test_tweedie_float32_stays_float32(power):
     numeric = _numeric_gradient(loss, y, raw32.astype(np.float64), w)
     analytic = loss.weighted_gradient(y, raw32, w).astype(np.float64)
     assert _max_rel_err(analytic, numeric) < 1e-3
+
+
+# -- the multinomial loss's shift, weights summing below one ---------------------------
+def test_multinomial_loss_for_targets_that_do_not_sum_to_one():
+    # MultinomialLogLoss _pointwise mutants 30 and 33: the loss is
+    # logsumexp(raw) - y . raw for any target row (the max-shift must cancel), not
+    # only for one-hot rows. The shift here is 3, so a wrong sign or a division
+    # moves the loss by at least 1.5; the tolerance sees 1e-12.
+    raw = np.array([[3.0, 1.0, -2.0], [0.5, 2.5, 1.0]])
+    y = np.array([[0.5, 0.0, 0.0], [0.2, 0.3, 0.1]])
+    expected = logsumexp(raw, axis=1) - (y * raw).sum(axis=1)
+    multinomial = losses.MultinomialLogLoss()
+    np.testing.assert_allclose(multinomial.pointwise(y, raw), expected, rtol=1e-12)
+    both, _ = multinomial.pointwise_and_gradient(y, raw)
+    np.testing.assert_allclose(both, expected, rtol=1e-12)
+
+
+@pytest.mark.parametrize("n_classes", [3, 40])
+def test_multinomial_loss_is_stable_row_by_row(n_classes):
+    # _row_max mutant 4 (one shift for the whole batch instead of each row's max):
+    # rows whose logits are 1000 apart each keep a finite, exact loss.
+    rng = np.random.default_rng(0)
+    raw = rng.normal(size=(2, n_classes))
+    raw[0] += 1000.0
+    y = np.eye(n_classes)[[0, n_classes - 1]]
+    expected = logsumexp(raw, axis=1) - (y * raw).sum(axis=1)
+    loss = losses.MultinomialLogLoss()
+    np.testing.assert_allclose(loss.pointwise(y, raw), expected, rtol=1e-12)
+    both, grad = loss.pointwise_and_gradient(y, raw)
+    np.testing.assert_allclose(both, expected, rtol=1e-12)
+    np.testing.assert_allclose(grad, softmax(raw, axis=1) - y, atol=1e-15)
+
+
+def test_sample_weights_with_a_sum_below_one_are_valid():
+    # _normalized_weights mutant 11: any positive sum is valid, 0.5 included.
+    y, raw = np.array([[1.0], [2.0]]), np.array([[0.0], [0.0]])
+    loss = losses.SquaredError()
+    # 0.5 * (0.2 * 1 + 0.3 * 4) / 0.5 = 1.4
+    assert loss.value(y, raw, sample_weight=[0.2, 0.3]) == pytest.approx(1.4, rel=1e-12)

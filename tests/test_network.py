@@ -115,3 +115,120 @@ def test_forward_accepts_sparse_input_and_matches_dense():
     np.testing.assert_allclose(
         forward(coefs, intercepts, sparse.csr_matrix(X), act)[-1], dense
     )
+
+
+# -- Workspace and backward dtypes, Objective's penalty parts and entries --------------
+def test_fused_gradients_keep_the_training_dtype():
+    # Workspace.fuse_gradients mutants 8, 10: the flat gradient buffer is in the
+    # training dtype (float32 stays float32; no float64 copy of every gradient).
+    from skweights._network import Workspace
+
+    workspace = Workspace([3, 4, 2], 5, np.float32)
+    workspace.fuse_gradients()
+    assert workspace.flat_grads[0].dtype == np.float32
+    assert all(g.dtype == np.float32 for g in workspace.coef_grads)
+    assert workspace.flat_grads[0].size == 3 * 4 + 4 + 4 * 2 + 2
+
+
+def test_smooth_objective_leaves_out_a_nonsmooth_penalty_entirely():
+    # Objective.smooth_value_and_grads mutant 19: the whole penalty value was added.
+    # An elastic net is applied by the proximal step, its L2 part included.
+    from skweights._network import Objective
+
+    rng = np.random.default_rng(0)
+    X, Y = rng.normal(size=(20, 3)), rng.normal(size=(20, 1))
+    coefs, intercepts = [rng.normal(size=(3, 1))], [np.zeros(1)]
+    penalty = penalties.elasticnet(alpha=0.5, l1_ratio=0.25)
+    scale = np.full(20, 1 / 20)
+
+    def objective(pen):
+        return Objective(
+            activation=activations.get("identity"),
+            loss=losses.get("squared_error"),
+            penalty=pen,
+            coef_trainable=(True,),
+            intercept_trainable=(True,),
+        )
+
+    data_only, smooth = objective(penalties.none()), objective(penalty)
+    data_value = data_only.smooth_value_and_grads(coefs, intercepts, X, Y, scale)[0]
+    value = smooth.smooth_value_and_grads(coefs, intercepts, X, Y, scale)[0]
+    assert value == data_value
+    l2 = objective(penalties.l2(alpha=0.5))
+    value = l2.smooth_value_and_grads(coefs, intercepts, X, Y, scale)[0]
+    l2_part = 0.5 * 0.5 * float(np.sum(coefs[0] ** 2))
+    assert value == pytest.approx(data_value + l2_part, rel=1e-12)
+
+
+def test_frozen_arrays_get_no_penalty_entry():
+    # Objective.array_penalties mutants 11, 15: a frozen weight or intercept got an
+    # entry, which shifts every later array's penalty (the optimizer zips them).
+    from skweights._network import Objective
+
+    l1, l2 = penalties.l1(alpha=0.1), penalties.l2(alpha=0.2)
+    objective = Objective(
+        activation=activations.get("relu"),
+        loss=losses.get("squared_error"),
+        penalty=(l1, l2),
+        coef_trainable=(False, True),
+        intercept_trainable=(False, True),
+    )
+    assert objective.array_penalties() == [l2, None]
+    objective = Objective(
+        activation=activations.get("relu"),
+        loss=losses.get("squared_error"),
+        penalty=(l1, l2),
+        coef_trainable=(True, True),
+        intercept_trainable=(False, True),
+    )
+    assert objective.array_penalties() == [l1, l2, None]
+
+
+def _objective(penalty, coef_trainable=(True, True), intercept_trainable=(True, True)):
+    from skweights._network import Objective
+
+    return Objective(
+        activation=activations.get("tanh"),
+        loss=losses.get("squared_error"),
+        penalty=penalty,
+        coef_trainable=coef_trainable,
+        intercept_trainable=intercept_trainable,
+    )
+
+
+def test_penalty_value_defaults_to_every_layer():
+    # Objective.penalty_value mutants 1, 2, 15, 16: "all" is the default part.
+    rng = np.random.default_rng(0)
+    coefs = [rng.normal(size=(3, 4)), rng.normal(size=(4, 1))]
+    l1, l2 = penalties.l1(alpha=0.3), penalties.l2(alpha=0.7)
+    objective = _objective((l1, l2))
+    expected = l1.value(coefs[0]) + l2.value(coefs[1])
+    assert objective.penalty_value(coefs) == pytest.approx(expected, rel=1e-12)
+    assert objective.penalty_value(coefs, "smooth") == pytest.approx(l2.value(coefs[1]))
+    assert objective.penalty_value(coefs, "nonsmooth") == pytest.approx(
+        l1.value(coefs[0])
+    )
+
+
+def test_reference_backward_keeps_float32_and_frozen_intercepts_need_no_stop():
+    # backward mutants 51, 53 (float64 ones for the bias gradient without a
+    # workspace) and 7 (a layer counted as needed only if both of its arrays train:
+    # a frozen intercept would stop back-propagation before a trained weight).
+    rng = np.random.default_rng(0)
+    coefs = [rng.normal(size=(3, 4)).astype(np.float32), rng.normal(size=(4, 1))]
+    coefs[1] = coefs[1].astype(np.float32)
+    intercepts = [np.zeros(4, np.float32), np.zeros(1, np.float32)]
+    X = rng.normal(size=(10, 3)).astype(np.float32)
+    Y = rng.normal(size=(10, 1)).astype(np.float32)
+    scale = np.full(10, 0.1, np.float32)
+    objective = _objective(penalties.none())
+    _, coef_grads, intercept_grads = objective.data_value_and_grads(
+        coefs, intercepts, X, Y, scale
+    )
+    assert all(g.dtype == np.float32 for g in coef_grads + intercept_grads)
+    frozen_bias = _objective(penalties.none(), (True, True), (False, True))
+    _, frozen_coef_grads, frozen_intercept_grads = frozen_bias.data_value_and_grads(
+        coefs, intercepts, X, Y, scale
+    )
+    assert frozen_intercept_grads[0] is None
+    np.testing.assert_allclose(frozen_coef_grads[0], coef_grads[0], rtol=1e-6)

@@ -10,8 +10,11 @@ parameters by more than 1e-6 relative).
 
 import numpy as np
 import pytest
+from test_training_loop import standard_data
 
-from skweights import optimizers, penalties
+import skweights
+from skweights import LinearRegressor, optimizers, penalties
+from skweights.optimizers import adam
 
 N_STEPS = 5
 L1 = 0.3
@@ -173,3 +176,52 @@ def test_one_flat_array_steps_like_the_separate_arrays(case):
     np.testing.assert_allclose(
         fused, np.concatenate([p.ravel() for p in separate]), rtol=1e-13
     )
+
+
+# -- Adam's epsilon after the square root ----------------------------------------------
+def _adam_reference(grads, lr, beta_1=0.9, beta_2=0.999, epsilon=1e-8):
+    """Kingma & Ba's Adam, step by step: lr * m_hat / (sqrt(v_hat) + epsilon)."""
+    p, m, v = np.zeros_like(grads[0]), np.zeros_like(grads[0]), np.zeros_like(grads[0])
+    for t, g in enumerate(grads, start=1):
+        m = beta_1 * m + (1 - beta_1) * g
+        v = beta_2 * v + (1 - beta_2) * g * g
+        m_hat, v_hat = m / (1 - beta_1**t), v / (1 - beta_2**t)
+        p = p - lr * m_hat / (np.sqrt(v_hat) + epsilon)
+    return p
+
+
+@pytest.mark.parametrize("penalty", [None, "l1"])
+def test_adam_epsilon_is_added_after_the_square_root(penalty):
+    # With gradients ~1e-6, sqrt(v_hat) + eps = 1.01e-6 but sqrt(v_hat + eps) = 1e-4:
+    # the wrong placement takes steps 100 times smaller. The tolerance (rtol 1e-9)
+    # also sees eps moved inside the bias correction (a 1e-5 relative change here).
+    rng = np.random.default_rng(0)
+    grads = [1e-6 * rng.normal(size=5) for _ in range(6)]
+    opt, params = adam(), [np.zeros(5)]
+    pen = None if penalty is None else skweights.penalties.l1(alpha=0.0)
+    state = opt.init(params)
+    for g in grads:
+        state = opt.update(params, [g.copy()], state, 0.01, penalty=pen)
+    expected = _adam_reference(grads, 0.01)
+    np.testing.assert_allclose(params[0], expected, rtol=1e-9, atol=0)
+    assert np.abs(expected).min() > 1e-3  # steps of ~lr each, not ~lr / 100
+
+
+def test_adam_trains_on_tiny_gradients():
+    # Targets of size 1e-6 make every gradient ~1e-6: Adam's steps are still about
+    # lr each, so 1000 of 1e-8 fit them to 5%; sqrt(v_hat + eps) would take steps
+    # of lr / 100 and get no further than 1e-7 (less than a tenth of the way).
+    X, y = standard_data(n=40)
+    y = 1e-6 * y
+    model = LinearRegressor(
+        optimizer="adam",
+        penalty="none",
+        learning_rate=1e-8,
+        batch_size=40,
+        max_iter=1000,
+        tol=0.0,
+        n_iter_no_change=1000,
+        random_state=0,
+    ).fit(X, y)
+    least_squares = np.linalg.lstsq(np.c_[X, np.ones(40)], y, rcond=None)[0]
+    np.testing.assert_allclose(model.coef_, least_squares[:3], rtol=0.05)

@@ -1,12 +1,15 @@
 """Tests of skweights.optimizers: convergence, exact formulas, prox, dtype, registry."""
 
+import warnings
+
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 from sklearn.base import clone
 from sklearn.linear_model import ElasticNet, Lasso
+from test_training_loop import standard_data
 
-from skweights import optimizers
+from skweights import LinearRegressor, optimizers, penalties
 from skweights.optimizers import (
     FISTA,
     LBFGS,
@@ -16,6 +19,7 @@ from skweights.optimizers import (
     MinimizeResult,
     RMSpropState,
     SGDState,
+    adamw,
 )
 
 
@@ -614,3 +618,144 @@ def test_a_file_saved_with_lbfgs_under_its_old_path_still_loads():
     y = (X[:, 0] > 0).astype(int)
     model.set_params(warm_start=True, max_iter=5).fit(X, y)
     assert model.n_iter_ >= 1
+
+
+# -- update's checks, L-BFGS's elastic-net forms, AdamW's decay, Lion ------------------
+MINIBATCH = ["sgd", "adam", "adamw", "rmsprop", "adagrad"]
+OWNER = {"sgd": "SGD", "adam": "Adam", "adamw": "AdamW", "rmsprop": "RMSprop"}
+
+
+@pytest.mark.parametrize("name", MINIBATCH)
+def test_update_errors_name_the_optimizer(name):
+    # AdamW.update mutants 2, 24-26 (and the other owners): the message names the
+    # optimizer the user configured.
+    opt = optimizers.get(name)
+    params = [np.zeros(2), np.zeros(1)]
+    state = opt.init(params)
+    owner = OWNER.get(name, "Adagrad")
+    with pytest.raises(ValueError, match=f"^{owner}: got 1 gradient arrays for 2"):
+        opt.update(params, [np.zeros(2)], state, 0.1)
+    with pytest.raises(ValueError, match=f"^{owner}: penalized has 1 entries"):
+        opt.update(params, [np.zeros(2), np.zeros(1)], state, 0.1, penalized=[True])
+
+
+@pytest.mark.parametrize("name", MINIBATCH)
+def test_update_refuses_a_state_of_other_arrays(name):
+    # Adagrad.update mutants 8, 13, 14 (zip without strict=True): a state built for
+    # fewer arrays must not silently leave the extra arrays untrained.
+    opt = optimizers.get(name)
+    state = opt.init([np.zeros(2)])
+    params = [np.zeros(2), np.zeros(1)]
+    with pytest.raises(ValueError, match="zip"):
+        opt.update(params, [np.ones(2), np.ones(1)], state, 0.1)
+
+
+class _StrengthsOnly:
+    """A non-smooth penalty that gives only l1_strength and l2_strength."""
+
+    smooth = False
+    l1_strength, l2_strength = 0.1, 0.05
+
+    def value(self, W):
+        return float(0.1 * np.abs(W).sum() + 0.025 * np.sum(W * W))
+
+    def prox(self, W, step):
+        shrunk = np.sign(W) * np.maximum(np.abs(W) - 0.1 * step, 0.0)
+        return shrunk / (1.0 + 0.05 * step)
+
+
+class _AlphaOnly(_StrengthsOnly):
+    """The same penalty, given as alpha and l1_ratio only."""
+
+    l1_strength = l2_strength = None
+    alpha, l1_ratio = 0.15, 2.0 / 3.0
+
+
+class _L1AlphaOnly:
+    """A lasso penalty given by alpha alone: l1_ratio defaults to 1."""
+
+    smooth = False
+    alpha = 0.1
+
+    def value(self, W):
+        return float(0.1 * np.abs(W).sum())
+
+    def prox(self, W, step):
+        return np.sign(W) * np.maximum(np.abs(W) - 0.1 * step, 0.0)
+
+
+def test_lbfgs_reads_either_form_of_an_elastic_net_penalty():
+    # _l1_l2_strengths mutants 1-33: a penalty may give its strengths
+    # (l1_strength, l2_strength) or alpha and l1_ratio, which defaults to 1
+    # (LBFGS.minimize's docstring); all give skweights' solution.
+    rng = np.random.default_rng(0)
+    A, b = rng.normal(size=(30, 6)), rng.normal(size=30)
+
+    def fun(params):
+        residual = A @ params[0] - b
+        return 0.5 * residual @ residual / 30, [A.T @ residual / 30]
+
+    results = [
+        optimizers.lbfgs()
+        .minimize(fun, [np.zeros(6)], penalty=penalty, tol=1e-12, max_iter=500)
+        .params[0]
+        for penalty in (
+            _StrengthsOnly(),
+            _AlphaOnly(),
+            penalties.elasticnet(alpha=0.15, l1_ratio=2.0 / 3.0),
+            _L1AlphaOnly(),
+            penalties.l1(alpha=0.1),
+        )
+    ]
+    assert (results[2] == 0).sum() >= 1 and np.abs(results[2]).max() > 0.05
+    np.testing.assert_allclose(results[0], results[2], rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(results[1], results[2], rtol=1e-9, atol=1e-12)
+    # The lasso solution differs from the elastic net one by more than 1e-3.
+    assert np.abs(results[4] - results[2]).max() > 1e-3
+    np.testing.assert_allclose(results[3], results[4], rtol=1e-9, atol=1e-12)
+
+
+def test_adamw_decay_rate_of_one_is_not_special():
+    # _adam_update mutant 61: weight_decay=1 decays like any other rate,
+    # p <- p (1 - lr * 1) with a zero gradient.
+    opt = optimizers.adamw(weight_decay=1.0)
+    params = [np.array([2.0])]
+    state = opt.init(params)
+    opt.update(params, [np.array([0.0])], state, 0.1)
+    np.testing.assert_allclose(params[0], [1.8], rtol=1e-15)
+
+
+def test_adamw_weight_decay_leaves_the_intercept_alone():
+    # y = 20 + X w: decaying the intercept too (the fused flat-parameter path, which
+    # cannot tell weights from biases) pulls it to about 9.75 instead of 20.
+    X, _ = standard_data(n=200)
+    y = 20.0 + X @ np.array([1.0, -1.0, 0.5])
+    model = LinearRegressor(
+        optimizer=adamw(weight_decay=0.1),
+        penalty="none",
+        learning_rate=0.05,
+        batch_size=20,
+        max_iter=150,
+        tol=0.0,
+        n_iter_no_change=1000,
+        random_state=0,
+    ).fit(X, y)
+    # Smallest difference seen: 0.05 (the wrong intercept is 10 away).
+    assert abs(model.intercept_ - 20.0) < 0.05
+    # The weights do decay: their norm is below the least-squares one.
+    assert np.linalg.norm(model.coef_) < np.linalg.norm([1.0, -1.0, 0.5])
+
+
+def test_lion_with_l1_leaves_a_weight_with_no_gradient_and_no_momentum_alone():
+    # Lion._step mutant 28: a zero update direction (|c| = 0) gave an infinite
+    # proximal step, which zeroed the weight; its step is 0: it does not move.
+    optimizer = optimizers.lion()
+    params = [np.array([0.7, -0.4])]
+    state = optimizer.init(params)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        optimizer.update(
+            params, [np.array([0.0, 1.0])], state, 0.1, penalties.l1(alpha=1.0)
+        )
+    # the second weight moves by -lr and its step lr / |c| = 1 thresholds it to 0
+    np.testing.assert_array_equal(params[0], [0.7, 0.0])

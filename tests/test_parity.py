@@ -7,6 +7,7 @@ import pytest
 from sklearn.datasets import load_breast_cancer, load_diabetes, load_wine
 from sklearn.linear_model import ElasticNet, Lasso, LogisticRegression, Ridge
 from sklearn.preprocessing import StandardScaler
+from test_training_loop import sgd_linear, standard_data
 
 from skweights import LinearClassifier, LinearRegressor
 
@@ -97,3 +98,26 @@ def test_logistic_l1_matches_sklearn():
     assert _relative_error(model.coef_, reference.coef_) < 1e-4
     np.testing.assert_array_equal(model.coef_ == 0, reference.coef_ == 0)
     assert (model.coef_ == 0).sum() > 5
+
+
+# -- full-batch SGD with L2 is Ridge ---------------------------------------------------
+@pytest.mark.parametrize("n_features", [1, 3])
+def test_full_batch_sgd_with_l2_equals_ridge(n_features):
+    # J = mean(0.5 r^2) + alpha/2 ||w||^2, so 2 n J is Ridge's objective with
+    # alpha_ridge = alpha * n. A halved (or doubled) L2 gradient is Ridge with
+    # alpha * n / 2: its coefficients differ by more than 0.1 here, the tolerance
+    # sees 1e-8.
+    X, y = standard_data(n=50, n_features=n_features)
+    alpha = 1.0
+    model = sgd_linear(
+        penalty="l2",
+        alpha=alpha,
+        batch_size=len(X),
+        learning_rate=0.3,
+        max_iter=400,
+    ).fit(X, y)
+    ridge = Ridge(alpha=alpha * len(X)).fit(X, y)
+    np.testing.assert_allclose(model.coef_, ridge.coef_, rtol=0, atol=1e-8)
+    np.testing.assert_allclose(model.intercept_, ridge.intercept_, rtol=0, atol=1e-8)
+    halved = Ridge(alpha=alpha * len(X) / 2).fit(X, y)
+    assert np.abs(halved.coef_ - ridge.coef_).max() > 0.1

@@ -11,6 +11,7 @@ from numpy.testing import assert_allclose, assert_array_equal
 from scipy.optimize import minimize_scalar
 from sklearn.base import clone
 
+from skweights import penalties
 from skweights.penalties import (
     L1,
     L2,
@@ -372,3 +373,42 @@ def test_set_params_changes_strength():
     assert pen.smooth
     assert pen.l2_strength == 2.0
     assert get("elasticnet").get_params() == {"alpha": 1.0, "l1_ratio": 0.5}
+
+
+# -- zero thresholds and steps, float32, unit strengths --------------------------------
+def test_a_zero_threshold_or_step_changes_nothing():
+    # soft_threshold mutant 9, Penalty.prox mutant 10: 0 is a valid
+    # ("non-negative") threshold and step.
+    W = np.array([-1.5, 0.0, 0.25])
+    np.testing.assert_array_equal(penalties.soft_threshold(W, 0.0), W)
+    np.testing.assert_array_equal(penalties.elasticnet(alpha=1.0).prox(W, 0.0), W)
+
+
+def test_array_thresholds_and_steps_keep_a_float32_array_float32():
+    # soft_threshold mutant 5, Penalty.prox mutant 5: an array-like threshold or
+    # step is taken in W's dtype, so the result keeps it.
+    W = np.array([-1.5, 0.0, 0.25], dtype=np.float32)
+    assert penalties.soft_threshold(W, [0.1, 0.2, 0.3]).dtype == np.float32
+    step = np.array([0.1, 0.2, 0.3])
+    assert penalties.elasticnet(alpha=1.0).prox(W, step).dtype == np.float32
+
+
+def test_elastic_net_with_unit_strengths():
+    # Penalty.grad mutants 5, 15 and Penalty.prox mutant 31: strengths of exactly
+    # 1 (alpha=2, l1_ratio=0.5) are not special: grad = sign(W) + W and
+    # prox_s(W) = S_s(W) / (1 + s).
+    W = np.array([-1.5, 0.0, 0.25, 2.0])
+    penalty = penalties.elasticnet(alpha=2.0, l1_ratio=0.5)
+    np.testing.assert_allclose(penalty.grad(W), np.sign(W) + W, rtol=1e-15)
+    np.testing.assert_allclose(
+        penalty.prox(W, 0.5), penalties.soft_threshold(W, 0.5) / 1.5, rtol=1e-15
+    )
+    np.testing.assert_allclose(penalties.l1(alpha=1.0).grad(W), np.sign(W))
+
+
+@pytest.mark.parametrize("name", ["l1", "l2"])
+def test_penalty_value_with_unit_strength(name):
+    # Penalty.value mutants 7, 14: a strength of exactly 1 was skipped.
+    W = np.array([[1.0, -2.0], [3.0, 0.5]])
+    expected = np.abs(W).sum() if name == "l1" else 0.5 * np.sum(W**2)
+    assert penalties.get(name, alpha=1.0).value(W) == expected

@@ -9,9 +9,11 @@ import pytest
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
+from test_training_loop import standard_data
 
 import skweights
 from skweights import LinearClassifier, LinearRegressor, MLPClassifier, MLPRegressor
+from skweights.optimizers import adam
 
 pytest.importorskip("skops")
 
@@ -172,3 +174,77 @@ def test_saved_files_hold_the_background_rows_unless_dropped(round_trip, tmp_pat
         restored.predict(X[:3]),
         atol=1e-8,
     )
+
+
+# -- the trust check: which names load takes as skweights' own -------------------------
+@pytest.mark.parametrize(
+    "name, own",
+    [
+        ("skweights._training.History", True),
+        # functions are never trusted (a file could hand skweights.save to a
+        # FunctionTransformer); test_names_resolve_to_what_they_denote resolves them
+        ("skweights._network.forward", False),
+        ("skweights._training.History.to_frame", False),  # a nested qualified name
+        ("skweights.linear.LinearRegressor", True),
+        ("skweights", False),  # a package, no object
+        ("skweights.nowhere.Thing", False),
+        ("skweights._training.History.nothing", False),
+        ("skweights._network.np", False),  # a foreign module
+        ("skweights._base.Objective", False),  # defined in _network, not _base
+        # a classmethod resolves to a bound method (neither class nor function):
+        # _is_own_type mutant 10 ("and" -> "or") would trust any resolved object
+        ("skweights._training.History.from_columns", False),
+    ],
+)
+def test_own_types_are_the_classes_defined_in_skweights(name, own):
+    # _is_own_type mutants 17, 23, 26, 37, 40: the name is resolved (module, then
+    # attributes) and must be a class defined under exactly that name.
+    from skweights._persistence import _is_own_type
+
+    assert _is_own_type(name) is own
+
+
+def test_names_resolve_to_what_they_denote():
+    # _resolve: a module, then attributes, nested qualified names included.
+    from skweights._network import forward
+    from skweights._persistence import _resolve
+    from skweights._training import History
+
+    assert _resolve("skweights._network.forward", "skweights") is forward
+    assert _resolve("skweights._training.History.to_frame", "skweights") is (
+        History.to_frame
+    )
+
+
+@pytest.mark.parametrize(
+    "module, name",
+    [
+        # foreign classes and functions that skweights modules import: resolving
+        # them through skweights must not make them skweights' own
+        ("skweights._base", "train_test_split"),
+        ("skweights._training", "ConvergenceWarning"),
+        ("skweights._training", "dataclass"),
+        # a skweights class under another module's name: a re-export
+        ("skweights", "LinearRegressor"),
+        ("skweights._base", "Objective"),
+    ],
+)
+def test_load_refuses_foreign_types_reached_through_skweights(
+    tamper, tmp_path, module, name
+):
+    pytest.importorskip("skops")
+    X, y = standard_data(n=20)
+    path = skweights.save(LinearRegressor(max_iter=2).fit(X, y), tmp_path / "m.skops")
+    tamper(path, b'"skweights._training"', f'"{module}"'.encode())
+    tamper(path, b'"TrainingState"', f'"{name}"'.encode())
+    with pytest.raises(ValueError, match=f"{module}.{name}"):
+        skweights.load(path)
+
+
+def test_load_trusts_skweights_own_types_without_a_list(tmp_path):
+    pytest.importorskip("skops")
+    X, y = standard_data(n=20)
+    model = MLPRegressor((3,), optimizer=adam(epsilon=1e-7), max_iter=2).fit(X, y)
+    restored = skweights.load(skweights.save(model, tmp_path / "m.skops"))
+    assert restored.optimizer.epsilon == 1e-7
+    np.testing.assert_array_equal(restored.predict(X), model.predict(X))

@@ -153,3 +153,36 @@ def test_invalid_hyper_parameters_raise_when_used(schedule, name):
 def test_negative_epoch_raises():
     with pytest.raises(ValueError, match="epoch"):
         schedules.constant().value(ScheduleState(0.1), -1)
+
+
+# -- adaptive and cosine at their bounds -----------------------------------------------
+def test_adaptive_loss_exactly_threshold_below_the_best_is_an_improvement():
+    # Adaptive.observe mutant 9: bad iff loss > best - threshold, so a loss of
+    # exactly best - threshold (0.75 = 1 - 0.25, exact in binary) is good and the
+    # rate stays.
+    schedule = schedules.adaptive(factor=0.5, patience=1, threshold=0.25)
+    state = schedule.observe(schedule.init(0.1), 1.0)
+    state = schedule.observe(state, 0.75)
+    assert schedule.value(state, 2) == 0.1
+    state = schedule.observe(state, 0.6)  # not 0.25 below 0.75: bad, halved
+    assert schedule.value(state, 3) == 0.05
+
+
+def test_adaptive_is_exhausted_only_below_min_lr():
+    # Adaptive.exhausted mutant 3: a rate equal to min_lr is not exhausted.
+    schedule = schedules.adaptive(factor=0.5, patience=1, min_lr=0.25)
+    state = schedule.init(1.0)
+    for _ in range(3):  # the first loss improves on infinity; then two halvings
+        state = schedule.observe(state, 1.0)
+    assert schedule.value(state, 3) == 0.25
+    assert not schedule.exhausted(state)
+    state = schedule.observe(state, 1.0)
+    assert schedule.exhausted(state)
+
+
+def test_cosine_min_lr_may_equal_the_learning_rate():
+    # Cosine.init mutant 4: min_lr in [0, learning_rate], bounds included; the
+    # rate is then constant.
+    schedule = schedules.cosine(t_max=4, min_lr=0.1)
+    state = schedule.init(0.1)
+    assert [schedule.value(state, e) for e in range(6)] == [0.1] * 6

@@ -10,6 +10,7 @@ from sklearn.datasets import load_diabetes, make_classification, make_regression
 from sklearn.exceptions import ConvergenceWarning, DataConversionWarning
 from sklearn.model_selection import GridSearchCV
 from sklearn.preprocessing import StandardScaler
+from test_training_loop import sgd_linear, standard_data
 
 from skweights import (
     LinearClassifier,
@@ -19,6 +20,7 @@ from skweights import (
     schedules,
 )
 from skweights.optimizers import SGD
+from skweights.schedules import step
 
 
 @pytest.fixture(autouse=True)
@@ -271,3 +273,26 @@ def test_nested_optimizer_key_with_auto_says_to_name_the_optimizer():
 def test_penalty_is_not_resolved_by_a_nested_key():
     with pytest.raises(AttributeError):
         MLPRegressor().set_params(penalty__alpha=1.0)
+
+
+# -- the schedule's first epoch inside a fit -------------------------------------------
+def test_first_epoch_uses_the_configured_rate():
+    # From zero weights, one full-batch SGD epoch on 0.5 * mean(r^2) moves the
+    # weights to lr * mean(y x) and the intercept to lr * mean(y); the second epoch
+    # uses lr * drop. Off by one epoch, the first step is lr * drop (half of it).
+    X, y = standard_data(n=40)
+    lr = 0.1
+    halving = step(drop=0.5, every=1)
+    one = sgd_linear(
+        batch_size=len(X), learning_rate=lr, schedule=halving, max_iter=1
+    ).fit(X, y)
+    w1 = lr * (X * y[:, None]).mean(axis=0)
+    b1 = lr * y.mean()
+    np.testing.assert_allclose(one.coef_, w1, rtol=1e-12)
+    np.testing.assert_allclose(one.intercept_, b1, rtol=1e-12)
+    two = clone(one).set_params(max_iter=2).fit(X, y)
+    residual = X @ w1 + b1 - y
+    w2 = w1 - lr * 0.5 * (X * residual[:, None]).mean(axis=0)
+    b2 = b1 - lr * 0.5 * residual.mean()
+    np.testing.assert_allclose(two.coef_, w2, rtol=1e-12)
+    np.testing.assert_allclose(two.intercept_, b2, rtol=1e-12)

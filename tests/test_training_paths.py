@@ -8,7 +8,15 @@ from sklearn.datasets import load_diabetes
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.preprocessing import StandardScaler
 
-from skweights import MLPClassifier, MLPRegressor, _training, optimizers
+from skweights import (
+    MLPClassifier,
+    MLPRegressor,
+    _training,
+    activations,
+    losses,
+    optimizers,
+    penalties,
+)
 
 MINIBATCH = [
     name
@@ -86,3 +94,27 @@ def test_lion_trains_an_estimator(data):
         ).fit(X, y)
     assert model.loss_curve_[-1] < 0.6 * model.loss_curve_[0]
     assert model.score(X, y) > 0.45  # Adam at its default rate: 0.44
+
+
+# -- a frozen array keeps the fit off the flat array -----------------------------------
+def _objective(penalty, coef_trainable=(True, True), intercept_trainable=(True, True)):
+    from skweights._network import Objective
+
+    return Objective(
+        activation=activations.get("tanh"),
+        loss=losses.get("squared_error"),
+        penalty=penalty,
+        coef_trainable=coef_trainable,
+        intercept_trainable=intercept_trainable,
+    )
+
+
+def test_a_frozen_array_keeps_the_network_off_the_fused_flat_array():
+    # _fusable mutant 2: one flat array for the whole network would update a frozen
+    # weight matrix whenever every intercept trains.
+    from skweights._training import _fusable
+
+    adam = optimizers.get("adam")
+    assert _fusable(_objective(penalties.none()), adam)
+    assert not _fusable(_objective(penalties.none(), (False, True)), adam)
+    assert not _fusable(_objective(penalties.none(), (True, True), (True, False)), adam)
