@@ -14,6 +14,7 @@ import pytest
 from sklearn.exceptions import ConvergenceWarning
 
 import skweights
+from skweights._persistence import _MOVED, _is_own_type
 from skweights.inspection import (
     GradientDiagnosis,
     LearningRateRange,
@@ -112,3 +113,18 @@ def test_a_loaded_mlp_continues_training_as_the_saved_one_would():
     for a, b in zip(model.coefs_, twin.coefs_):
         np.testing.assert_array_equal(a, b)
     assert model.history_[-1]["epoch"] == len(model.history_) - 1
+
+
+def _object(name):
+    import importlib
+
+    module, _, attribute = name.rpartition(".")
+    return getattr(importlib.import_module(module), attribute)
+
+
+@pytest.mark.parametrize("old, new", sorted(_MOVED.items()))
+def test_a_moved_type_keeps_its_old_import_path(old, new):
+    """The import shim pickle needs, and the one alias skweights.load trusts."""
+    assert _object(old) is _object(new)
+    assert f"{_object(new).__module__}.{_object(new).__qualname__}" == new
+    assert _is_own_type(old) and _is_own_type(new)

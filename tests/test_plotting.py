@@ -8,6 +8,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
+from figure_check import assert_figure_ok  # noqa: E402
 from sklearn.datasets import load_diabetes, load_digits, load_iris, load_wine  # noqa: E402
 from sklearn.preprocessing import scale  # noqa: E402
 
@@ -17,7 +18,6 @@ from skweights import (  # noqa: E402
     MLPClassifier,
     MLPRegressor,
 )
-from skweights._figure_check import assert_figure_ok  # noqa: E402
 from skweights.inspection import regularization_path  # noqa: E402
 from skweights.plotting import (  # noqa: E402
     plot_coefficients,
