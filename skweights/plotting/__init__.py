@@ -3,11 +3,10 @@
 Needs the optional extra ``pip install skweights[plot]``. One contract for every
 function:
 
-- a **single-panel** plot (:func:`plot_weight_heatmap`, :func:`plot_weight_histogram`,
-  :func:`plot_coefficients`, :func:`plot_regularization_path`) takes ``ax=`` and
-  always returns that :class:`~matplotlib.axes.Axes`;
-- a **multi-panel** plot (:func:`plot_training_history`) takes ``fig=`` (a Figure or
-  SubFigure) and always returns it; a Figure without a layout engine gets
+- a **single-panel** plot takes ``ax=`` and always returns that
+  :class:`~matplotlib.axes.Axes`;
+- a **multi-panel** plot (one panel per layer or per quantity) takes ``fig=`` (a
+  Figure or SubFigure) and always returns it; a Figure without a layout engine gets
   matplotlib's constrained layout, so its panels and twin axes do not overlap;
 - without ``ax=``/``fig=`` a new figure is made, sized for what it shows (a taller
   bar chart for more features, at most ``top`` features by default for wide models).
