@@ -1,6 +1,6 @@
 """Files saved by 0.1 still load after modules moved (issue 25's new layout).
 
-tests/data/make_moved_0.1.py wrote each case with skops and with pickle, under the
+tests/data/make_0_1_files.py wrote each case with skops and with pickle, under the
 module paths of 0.1 (``skweights.inspection`` as one module, ...); each must load
 into today's class and give back the numbers it gave when it was saved.
 """

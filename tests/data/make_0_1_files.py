@@ -5,7 +5,7 @@ it) and with ``pickle`` (``*_0.1.pkl``), beside the numbers it must give back
 (``*_0.1_expected.npz``). The pickled states name the modules of 0.1 (for instance
 ``skweights.inspection.RegularizationPath``, ``skweights._explanation``), so the
 tests fail if a type moves without an import path that still resolves.
-Run from the repository root: ``PYTHONPATH=. python tests/data/make_moved_0.1.py``.
+Run from the repository root: ``PYTHONPATH=. python tests/data/make_0_1_files.py``.
 """
 
 import pickle
