@@ -1,4 +1,4 @@
-"""Figures of weights, training histories and regularization paths (matplotlib).
+"""Figures of fitted models: weights, networks, training histories, paths (matplotlib).
 
 Needs the optional extra ``pip install skweights[plot]``. One contract for every
 function:
