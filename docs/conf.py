@@ -14,6 +14,7 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))  # _inventories.py, _gallery.py
+sys.path.insert(1, str(HERE.parent / "tests"))  # figure_check.py
 
 from _inventories import write_inventories  # noqa: E402
 
@@ -129,9 +130,8 @@ _bad_figures: list[str] = []
 
 
 def _install_figure_check() -> None:
+    from figure_check import FigureCheckError, figure_problems
     from matplotlib.figure import Figure
-
-    from skweights._figure_check import FigureCheckError, figure_problems
 
     if getattr(Figure.savefig, "_skweights_checked", False):
         return

@@ -8,6 +8,8 @@ names: :mod:`~skweights.initializers`, :mod:`~skweights.penalties`,
 :mod:`~skweights.activations` and :mod:`~skweights.losses`.
 """
 
+from . import initializers, transfer
+from ._column_map import column_groups
 from ._cv_estimators import (
     LinearClassifierCV,
     LinearRegressorCV,
@@ -17,9 +19,12 @@ from ._cv_estimators import (
 from ._explain import explain
 from ._onnx import to_onnx
 from ._persistence import load, save
-from ._pipeline import column_groups
 from .linear import LinearClassifier, LinearRegressor
 from .mlp import MLPClassifier, MLPRegressor
+
+# Pretrained's import path in 0.1, which files saved then name: set here, above both
+# modules, since skweights.transfer imports skweights.initializers.
+initializers.Pretrained = transfer.Pretrained
 
 __version__ = "0.1.0"
 

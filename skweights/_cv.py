@@ -28,8 +28,9 @@ from sklearn.utils import _safe_indexing
 from sklearn.utils._available_if import available_if
 from sklearn.utils.validation import check_is_fitted
 
-from . import inspection, losses
+from . import losses
 from ._base import _FLOAT_DTYPES, _validate
+from .inspection import _regularization_path as paths
 from .linear import LinearRegressor
 
 _CV_PARAMETERS = """\
@@ -251,16 +252,16 @@ default=None
     def _check_cv_parameters(self) -> None:
         owner = type(self).__name__
         if self.alphas is None:
-            inspection._check_grid(self.n_alphas, self.eps)
+            paths._check_grid(self.n_alphas, self.eps)
         if self.n_jobs is not None and not isinstance(self.n_jobs, numbers.Integral):
             raise ValueError(f"{owner}: n_jobs must be an int or None.")
 
     def _grid(self, base, X, y, sample_weight) -> np.ndarray:
         if self.alphas is not None:
-            return inspection._sorted_alphas(self.alphas)
+            return paths._sorted_alphas(self.alphas)
         grid = _lasso_grid(base, X, y, sample_weight, self.n_alphas, self.eps)
         if grid is None and sample_weight is None:
-            grid = inspection._default_alphas(base, X, y, self.n_alphas, self.eps)
+            grid = paths._default_alphas(base, X, y, self.n_alphas, self.eps)
         elif grid is None:
             grid = _weighted_grid(base, X, y, sample_weight, self.n_alphas, self.eps)
         return grid
@@ -343,12 +344,12 @@ def _fold_path(
         fit_params["sample_weight"] = sample_weight[train]
         score_params["sample_weight"] = sample_weight[test]
     model = clone(base).set_params(warm_start=True)
-    fits = inspection._solver_path(model, X_train, y_train, alphas, True, fit_params)
+    fits = paths._solver_path(model, X_train, y_train, alphas, True, fit_params)
     if fits is not None and isinstance(scorer, _DirectMSE):
         scores = _mse_scores(fits, X_test, y_test, score_params.get("sample_weight"))
         return scores, np.asarray(fits.converged, dtype=bool)
     if fits is None:
-        fits = inspection._fit_each(
+        fits = paths._fit_each(
             model, X_train, y_train, alphas, True, fit_params, later_max_iter=later
         )
     else:
@@ -356,7 +357,7 @@ def _fold_path(
         # (all zeros from the default grid: immediate) gives the fitted
         # attributes the scorer needs; its weights are replaced below.
         model.set_params(alpha=float(alphas[0]))
-        inspection._fit_converged(model, X_train, y_train, fit_params)
+        paths._fit_converged(model, X_train, y_train, fit_params)
     if isinstance(scorer, _DirectMSE):
         scorer = check_scoring(base, scoring="neg_mean_squared_error")
     scores = []
@@ -395,7 +396,7 @@ def _mse_scores(fits, X_test, y_test, weights) -> np.ndarray:
 def _lasso_grid(base, X, y, sample_weight, n_alphas: int, eps: float):
     """``LassoCV``'s grid (``sklearn.linear_model._alpha_grid``) for a squared-loss
     linear regressor with a separable L1 part; None for any other model."""
-    penalty = inspection._grid_penalty(base)
+    penalty = paths._grid_penalty(base)
     if (
         not isinstance(base, LinearRegressor)
         or penalty is None
@@ -425,7 +426,7 @@ def _weighted_grid(base, X, y, w, n_alphas: int, eps: float) -> np.ndarray:
     sample weights in its means and sums (so weights equal repeated rows)."""
     X = X.toarray() if sparse.issparse(X) else np.asarray(X, dtype=np.float64)
     fit_intercept = bool(getattr(base, "fit_intercept", True))
-    penalty = inspection._grid_penalty(base)
+    penalty = paths._grid_penalty(base)
     if penalty is not None:
         R = _weighted_residual(base, y, w, fit_intercept)
         correlations = X.T @ (R * w[:, None])

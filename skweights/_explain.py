@@ -13,14 +13,9 @@ import scipy.sparse as sp
 from sklearn.utils.validation import check_is_fitted
 
 from ._base import BaseNetwork, _validate
+from ._column_map import column_map
 from ._deepshap import deep_shap
-from ._pipeline import (
-    column_map,
-    final_estimator,
-    input_names,
-    is_pipeline,
-    preprocessing,
-)
+from ._pipeline import final_estimator, input_names, is_pipeline, preprocessing
 from ._shapley import Game, choose_method, exact_values, sampled_values
 
 __all__ = ["explain"]
@@ -115,7 +110,7 @@ def explain(
     ``SplineTransformer``...), and a linear map (``PCA``, ``TruncatedSVD``:
     anything with ``components_``) after them; ``ColumnTransformer``,
     ``FeatureUnion`` and nested pipelines are walked (see
-    ``skweights/_pipeline.py``). :math:`L` and :math:`c` are folded into the
+    ``skweights/_column_map.py``). :math:`L` and :math:`c` are folded into the
     network's first layer. A column that the preprocessing drops gets exactly 0
     and is no player (it costs nothing).
 

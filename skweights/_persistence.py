@@ -192,6 +192,13 @@ _MOVED = {
     "skweights.initializers.Pretrained": "skweights.transfer.Pretrained",
     "skweights.optimizers.LBFGS": "skweights._full_batch.LBFGS",
     "skweights.optimizers.FISTA": "skweights._full_batch.FISTA",
+    # skweights.inspection became a package (one module per subject)
+    "skweights.inspection.GradientDiagnosis": (
+        "skweights.inspection._gradient_diagnosis.GradientDiagnosis"
+    ),
+    "skweights.inspection.RegularizationPath": (
+        "skweights.inspection._regularization_path.RegularizationPath"
+    ),
 }
 
 

@@ -1011,8 +1011,3 @@ def init_layer(
             f"layer {layer} of shape {tuple(shape)}."
         )
     return W
-
-
-# Transfer learning lives in skweights.transfer; this import path stays valid (and
-# files saved when Pretrained was defined here still load).
-from skweights.transfer import Pretrained  # noqa: E402, F401

@@ -8,6 +8,7 @@ matplotlib.use("Agg")
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
+from figure_check import assert_figure_ok  # noqa: E402
 from sklearn.base import clone  # noqa: E402
 from sklearn.datasets import (  # noqa: E402
     load_diabetes,
@@ -35,7 +36,6 @@ from skweights import (  # noqa: E402
     MLPRegressor,
     MLPRegressorCV,
 )
-from skweights._figure_check import assert_figure_ok  # noqa: E402
 from skweights.plotting import plot_cv_path  # noqa: E402
 
 

@@ -1,4 +1,4 @@
-"""The figure check (skweights._figure_check) and every plotting function under it.
+"""The figure check (tests/figure_check.py) and every plotting function under it.
 
 The first tests plant the defects the check exists for (overlapping text, text cut
 off by the figure edge, an empty panel, a huge figure, tiny text) and expect it to
@@ -15,6 +15,11 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
+from figure_check import (  # noqa: E402
+    FigureCheckError,
+    assert_figure_ok,
+    figure_problems,
+)
 from sklearn.datasets import load_diabetes, load_digits, load_iris  # noqa: E402
 from sklearn.preprocessing import scale  # noqa: E402
 
@@ -23,11 +28,6 @@ from skweights import (  # noqa: E402
     LinearRegressor,
     MLPClassifier,
     MLPRegressor,
-)
-from skweights._figure_check import (  # noqa: E402
-    FigureCheckError,
-    assert_figure_ok,
-    figure_problems,
 )
 from skweights.plotting import (  # noqa: E402
     plot_coefficients,

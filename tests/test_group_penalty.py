@@ -398,7 +398,8 @@ def test_feature_path_plot_passes_the_figure_check():
     import matplotlib
 
     matplotlib.use("Agg")
-    from skweights._figure_check import assert_figure_ok
+    from figure_check import assert_figure_ok
+
     from skweights.inspection import regularization_path
     from skweights.plotting import plot_regularization_path
 

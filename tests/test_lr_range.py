@@ -245,7 +245,7 @@ def test_result_is_a_learning_rate_range(diabetes):
 
 
 def test_figure_passes_the_figure_check(digits):
-    check = pytest.importorskip("skweights._figure_check")
+    check = pytest.importorskip("figure_check")
     X, y = digits
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

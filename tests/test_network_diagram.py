@@ -192,7 +192,7 @@ def test_bad_top_k_is_refused(iris, top_k):
 
 
 def test_figures_pass_the_figure_check(diabetes, iris):
-    check = pytest.importorskip("skweights._figure_check")
+    check = pytest.importorskip("figure_check")
     for name, model in _models(diabetes, iris).items():
         ax = plot_network(model)
         check.assert_figure_ok(
@@ -222,7 +222,7 @@ def test_wide_network_draws_its_500_largest_weights(digits_mlp):
         "MLPClassifier: 500 of 6,464 weights drawn\n"
         "5,964 smaller non-zero weights hidden (max_edges=500; None draws all)"
     )
-    check = pytest.importorskip("skweights._figure_check")
+    check = pytest.importorskip("figure_check")
     check.assert_figure_ok(
         ax.figure, "wide network", display_width=6.2, min_fontsize=6.5
     )

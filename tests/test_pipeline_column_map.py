@@ -1,4 +1,4 @@
-"""The pipeline column map (skweights/_pipeline.py) on the cases users hit.
+"""The pipeline column map (skweights/_column_map.py) on the cases users hit.
 
 A model linear in the transformed columns behind column-local steps is additive in
 the input columns, so its interventional Shapley values are exact and simple:

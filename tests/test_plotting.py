@@ -8,6 +8,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
+from figure_check import assert_figure_ok  # noqa: E402
 from sklearn.datasets import load_diabetes, load_digits, load_iris, load_wine  # noqa: E402
 from sklearn.preprocessing import scale  # noqa: E402
 
@@ -17,7 +18,6 @@ from skweights import (  # noqa: E402
     MLPClassifier,
     MLPRegressor,
 )
-from skweights._figure_check import assert_figure_ok  # noqa: E402
 from skweights.inspection import regularization_path  # noqa: E402
 from skweights.plotting import (  # noqa: E402
     plot_coefficients,
@@ -360,3 +360,32 @@ def test_one_solve_summary_names_no_solver_after_set_params(diabetes):
     text = plot_training_history(model).axes[1].texts[0].get_text()
     assert text.startswith("Solver: unknown\n")
     assert f"Iterations: {model.n_iter_:,}" in text
+
+
+def test_every_plot_takes_either_ax_or_fig_as_the_module_docstring_says():
+    """The contract of skweights.plotting, for every name in its __all__."""
+    import inspect
+
+    import skweights.plotting
+
+    for name in skweights.plotting.__all__:
+        parameters = inspect.signature(getattr(skweights.plotting, name)).parameters
+        given = {"ax", "fig"} & set(parameters)
+        assert len(given) == 1, (name, given)
+        (target,) = given
+        assert parameters[target].kind is inspect.Parameter.KEYWORD_ONLY, name
+        assert parameters[target].default is None, name
+
+
+def test_the_package_faces_only_hand_names_on():
+    """plotting/ and inspection/ define nothing in their __init__ (one module per
+    subject), and every public name is defined where its module says."""
+    import skweights.inspection
+    import skweights.plotting
+
+    for face in (skweights.inspection, skweights.plotting):
+        for name in face.__all__:
+            obj = getattr(face, name)
+            assert obj.__module__ != face.__name__, name
+            module = __import__(obj.__module__, fromlist=["_"])
+            assert getattr(module, name) is obj, name

@@ -35,9 +35,9 @@ from skweights import (  # noqa: E402
 )
 from skweights import _weight_record as wr  # noqa: E402
 from skweights._training import History  # noqa: E402
-from skweights._weight_evolution import _row_edges, _rows  # noqa: E402
 from skweights.initializers import random_normal  # noqa: E402
 from skweights.plotting import plot_weight_evolution  # noqa: E402
+from skweights.plotting._weight_evolution import _row_edges, _rows  # noqa: E402
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 

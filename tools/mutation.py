@@ -116,6 +116,7 @@ SCOPE = [
     # behaviour, named functions where a module also draws or prints
     # pipeline column map and explain (DeepSHAP through the preprocessing)
     "skweights._pipeline.*",
+    "skweights._column_map.*",
     "skweights._explain.*",
     # linear solvers: direct (Cholesky, lstsq, NNLS, LSQR) and coordinate descent
     "skweights._linear_solvers.*",

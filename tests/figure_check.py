@@ -1,7 +1,8 @@
 """Checks of a drawn matplotlib figure: is every text readable, every panel filled?
 
-Used by the tests of :mod:`skweights.plotting` and by the documentation build
-(``docs/conf.py`` checks every figure the user guide and the gallery save). After
+A test helper, not part of the package: the tests of :mod:`skweights.plotting`
+import it, and so does the documentation build (``docs/conf.py`` checks every
+figure the user guide and the gallery save). After
 ``fig.canvas.draw()`` it looks for
 
 - two text artists that overlap: tick labels, axis labels, offset texts, titles,

@@ -20,8 +20,8 @@ from matplotlib.colors import LogNorm
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from ._pipeline import fitted_final
-from ._weight_record import (
+from .._pipeline import fitted_final
+from .._weight_record import (
     HIGH_EXPONENT,
     LEVELS,
     LOW_EXPONENT,

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
-from ._pipeline import fitted_final
+from .._pipeline import fitted_final
 
 
 def plot_cv_path(cv_estimator: Any, *, ax: Any = None) -> Any:

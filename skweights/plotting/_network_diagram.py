@@ -20,7 +20,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.transforms import offset_copy
 
-from ._pipeline import feature_names, fitted_final
+from .._pipeline import feature_names, fitted_final
 
 _POSITIVE = "tab:red"  # the colours of plot_coefficients' bars
 _NEGATIVE = "tab:blue"
