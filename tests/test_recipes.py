@@ -23,6 +23,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
+from figure_check import assert_figure_ok  # noqa: E402
 from scipy.optimize import minimize  # noqa: E402
 from sklearn.base import clone  # noqa: E402
 from sklearn.exceptions import ConvergenceWarning  # noqa: E402
@@ -32,7 +33,6 @@ from sklearn.preprocessing import StandardScaler  # noqa: E402
 
 import skweights  # noqa: E402
 from skweights import LinearRegressor, MLPRegressor, explain  # noqa: E402
-from skweights._figure_check import assert_figure_ok  # noqa: E402
 from skweights._pipeline import feature_names, fitted_final  # noqa: E402
 from skweights.activations import Activation  # noqa: E402
 from skweights.losses import Loss  # noqa: E402
