@@ -21,13 +21,17 @@ import json
 import sys
 import warnings
 from collections.abc import Callable
+from pathlib import Path
 
-import numpy as np
-from sklearn.datasets import load_diabetes, make_classification
+# The checkout this script sits in, not whichever skweights the venv installed.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import skweights
-from skweights import _jit
-from skweights.inspection import learning_rate_range, regularization_path
+import numpy as np  # noqa: E402
+from sklearn.datasets import load_diabetes, make_classification  # noqa: E402
+
+import skweights  # noqa: E402
+from skweights import _jit  # noqa: E402
+from skweights.inspection import learning_rate_range, regularization_path  # noqa: E402
 
 X_CLS, Y_CLS = make_classification(300, 8, n_informative=5, n_classes=3, random_state=0)
 X_REG, Y_REG = load_diabetes(return_X_y=True)
@@ -201,6 +205,7 @@ def main(argv: list[str]) -> int:
         print(__doc__)
         return 2
     results = run()
+    print(f"skweights from {Path(skweights.__file__).parent}")
     if argv[0] == "write":
         with open(argv[1], "w") as f:
             json.dump(results, f, indent=1, sort_keys=True)
