@@ -171,7 +171,7 @@ class MaxNorm(Constraint):
         self.axis = axis
 
     def _project(self, W: np.ndarray) -> np.ndarray:
-        c = check_real("MaxNorm", "max_value", self.max_value, 0.0, low_closed=False)
+        c = check_real("MaxNorm", "max_value", self.max_value, 0.0, low_open=True)
         norms = _norms(W, _check_axis("MaxNorm", self.axis, W.ndim))
         scale = np.divide(c, norms, out=np.ones_like(norms), where=norms > c)
         return W * scale
@@ -268,7 +268,7 @@ class MinMaxNorm(Constraint):
     def _project(self, W: np.ndarray) -> np.ndarray:
         low = check_real("MinMaxNorm", "min_value", self.min_value, 0.0)
         high = check_real("MinMaxNorm", "max_value", self.max_value, low)
-        rate = check_real("MinMaxNorm", "rate", self.rate, 0.0, 1.0, low_closed=False)
+        rate = check_real("MinMaxNorm", "rate", self.rate, 0.0, 1.0, low_open=True)
         norms = _norms(W, _check_axis("MinMaxNorm", self.axis, W.ndim))
         desired = rate * np.clip(norms, low, high) + (1 - rate) * norms
         scale = np.divide(desired, norms, out=np.ones_like(norms), where=norms > 0)

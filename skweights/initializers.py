@@ -189,7 +189,7 @@ class VarianceScaling(Component):
                 f"{type(self).__name__}: expected one of "
                 f"{', '.join(map(repr, _DISTRIBUTIONS))}."
             )
-        check_real(type(self).__name__, "scale", self.scale, 0.0, low_closed=False)
+        check_real(type(self).__name__, "scale", self.scale, 0.0, low_open=True)
 
     def variance(self, shape: Shape) -> float:
         """Return the variance of the weights drawn for ``shape``.

@@ -172,7 +172,7 @@ def check_clipping(owner: str, clipnorm: Any, global_clipnorm: Any) -> None:
     """
     for name, value in (("clipnorm", clipnorm), ("global_clipnorm", global_clipnorm)):
         if value is not None:
-            _check_real(owner, name, value, 0.0, low_closed=False)
+            _check_real(owner, name, value, 0.0, low_open=True)
     if clipnorm is not None and global_clipnorm is not None:
         raise ValueError(
             f"{owner}: set clipnorm or global_clipnorm, not both; got "
@@ -698,7 +698,7 @@ class SGD(Optimizer):
 
     def _validated(self) -> tuple[float, bool]:
         momentum = _check_real(
-            "SGD", "momentum", self.momentum, 0.0, 1.0, high_closed=False
+            "SGD", "momentum", self.momentum, 0.0, 1.0, high_open=True
         )
         return momentum, _check_bool("SGD", "nesterov", self.nesterov)
 
@@ -795,9 +795,9 @@ class Adam(Optimizer):
         """``(beta_1, beta_2, epsilon, weight_decay)``; Adam never decays."""
         name = type(self).__name__
         return (
-            _check_real(name, "beta_1", self.beta_1, 0.0, 1.0, high_closed=False),
-            _check_real(name, "beta_2", self.beta_2, 0.0, 1.0, high_closed=False),
-            _check_real(name, "epsilon", self.epsilon, 0.0, low_closed=False),
+            _check_real(name, "beta_1", self.beta_1, 0.0, 1.0, high_open=True),
+            _check_real(name, "beta_2", self.beta_2, 0.0, 1.0, high_open=True),
+            _check_real(name, "epsilon", self.epsilon, 0.0, low_open=True),
             self._weight_decay(),
         )
 
@@ -973,10 +973,10 @@ class RMSprop(Optimizer):
 
     def _validated(self) -> tuple[float, float, float]:
         return (
-            _check_real("RMSprop", "rho", self.rho, 0.0, 1.0, high_closed=False),
-            _check_real("RMSprop", "epsilon", self.epsilon, 0.0, low_closed=False),
+            _check_real("RMSprop", "rho", self.rho, 0.0, 1.0, high_open=True),
+            _check_real("RMSprop", "epsilon", self.epsilon, 0.0, low_open=True),
             _check_real(
-                "RMSprop", "momentum", self.momentum, 0.0, 1.0, high_closed=False
+                "RMSprop", "momentum", self.momentum, 0.0, 1.0, high_open=True
             ),
         )
 
@@ -1068,7 +1068,7 @@ class Adagrad(Optimizer):
 
     def _validated(self) -> tuple[float, float]:
         return (
-            _check_real("Adagrad", "epsilon", self.epsilon, 0.0, low_closed=False),
+            _check_real("Adagrad", "epsilon", self.epsilon, 0.0, low_open=True),
             _check_real(
                 "Adagrad", "initial_accumulator", self.initial_accumulator, 0.0
             ),
@@ -1159,8 +1159,8 @@ class Lion(Optimizer):
 
     def _validated(self) -> tuple[float, float]:
         return (
-            _check_real("Lion", "beta_1", self.beta_1, 0.0, 1.0, high_closed=False),
-            _check_real("Lion", "beta_2", self.beta_2, 0.0, 1.0, high_closed=False),
+            _check_real("Lion", "beta_1", self.beta_1, 0.0, 1.0, high_open=True),
+            _check_real("Lion", "beta_2", self.beta_2, 0.0, 1.0, high_open=True),
         )
 
     def _step(self, p, g, slots, step):

@@ -124,7 +124,7 @@ class _Schedule(Component, ABC):
         """
         self._validated()
         name = type(self).__name__
-        lr = _check_real(name, "learning_rate", learning_rate, 0.0, low_closed=False)
+        lr = _check_real(name, "learning_rate", learning_rate, 0.0, low_open=True)
         if horizon is not None:
             horizon = _check_int(name, "horizon", horizon, 1)
         return ScheduleState(learning_rate=lr, horizon=horizon)
@@ -298,7 +298,7 @@ class Step(_Schedule):
 
     def _validated(self) -> tuple[float, int]:
         return (
-            _check_real("Step", "drop", self.drop, 0.0, 1.0, low_closed=False),
+            _check_real("Step", "drop", self.drop, 0.0, 1.0, low_open=True),
             _check_int("Step", "every", self.every, 1),
         )
 
@@ -332,7 +332,7 @@ class Exponential(_Schedule):
 
     def _validated(self) -> tuple[float]:
         return (
-            _check_real("Exponential", "gamma", self.gamma, 0.0, 1.0, low_closed=False),
+            _check_real("Exponential", "gamma", self.gamma, 0.0, 1.0, low_open=True),
         )
 
     def _rate(self, lr: float, epoch: int, gamma: float) -> float:
@@ -520,8 +520,8 @@ class Adaptive(Component):
                 self.factor,
                 0.0,
                 1.0,
-                low_closed=False,
-                high_closed=False,
+                low_open=True,
+                high_open=True,
             ),
             _check_int("Adaptive", "patience", self.patience, 1),
             _check_real("Adaptive", "threshold", self.threshold, 0.0),
@@ -545,7 +545,7 @@ class Adaptive(Component):
         """
         self._validated()
         lr = _check_real(
-            "Adaptive", "learning_rate", learning_rate, 0.0, low_closed=False
+            "Adaptive", "learning_rate", learning_rate, 0.0, low_open=True
         )
         return AdaptiveState(learning_rate=lr, best_loss=math.inf, bad_epochs=0)
 
