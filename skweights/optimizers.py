@@ -975,9 +975,7 @@ class RMSprop(Optimizer):
         return (
             _check_real("RMSprop", "rho", self.rho, 0.0, 1.0, high_open=True),
             _check_real("RMSprop", "epsilon", self.epsilon, 0.0, low_open=True),
-            _check_real(
-                "RMSprop", "momentum", self.momentum, 0.0, 1.0, high_open=True
-            ),
+            _check_real("RMSprop", "momentum", self.momentum, 0.0, 1.0, high_open=True),
         )
 
     def _step(self, p, g, slots, step):
@@ -1245,15 +1243,11 @@ def get(identifier: Any, **kwargs: Any) -> Any:
     Parameters
     ----------
     identifier : str, optimizer class or optimizer
-        A registered name (case-insensitive; see ``REGISTRY.names``): ``"sgd"``,
-        ``"adam"``, ``"adamw"``, ``"rmsprop"``, ``"adagrad"``, ``"lion"``,
-        ``"lbfgs"`` (alias ``"l-bfgs"``), ``"fista"``; for squared-loss linear
-        models ``"cd"`` (coordinate descent, alias ``"coordinate_descent"``) and
-        ``"direct"`` (normal equations, alias ``"exact"``); for quantile and
-        absolute-error linear models ``"lp"`` (linear program, alias ``"highs"``;
-        L1 penalty or none) and ``"qp"`` (quadratic program; any elastic-net
-        penalty); an optimizer class (built with ``kwargs``); or an optimizer
-        object, returned unchanged.
+        A registered name (case-insensitive; see ``REGISTRY.names``):
+        %(names)s (the exact linear solvers ``"cd"``, ``"direct"``, ``"lp"``
+        and ``"qp"`` say in their classes which models they solve); an
+        optimizer class (built with ``kwargs``); or an optimizer object,
+        returned unchanged.
     **kwargs : dict
         Hyper-parameters, when ``identifier`` is a name or a class.
 
@@ -1278,3 +1272,6 @@ def get(identifier: Any, **kwargs: Any) -> Any:
     Adam(beta_1=0.9, beta_2=0.99, clipnorm=None, epsilon=1e-08, global_clipnorm=None)
     """
     return REGISTRY.get(identifier, **kwargs)
+
+
+REGISTRY.document(get)

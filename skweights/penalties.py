@@ -122,14 +122,6 @@ def soft_threshold(W: Any, threshold: Any, out: np.ndarray | None = None) -> np.
     return np.subtract(W, clipped, out=out)
 
 
-def _check_alpha(owner: str, alpha: Any) -> float:
-    return check_real(owner, "alpha", alpha, 0.0)
-
-
-def _check_l1_ratio(owner: str, l1_ratio: Any) -> float:
-    return check_real(owner, "l1_ratio", l1_ratio, 0.0, 1.0)
-
-
 class Penalty(Component):
     r"""Base class of penalties, the elastic net :math:`R(W)` with strengths.
 
@@ -155,24 +147,32 @@ class Penalty(Component):
     #: ``l2_strength``; :class:`GroupL1` is not.
     separable = True
 
+    def _validated(self) -> tuple[float, float]:
+        """``(alpha, l1_ratio)``, checked."""
+        return self._alpha(), self._l1_ratio()
+
+    def _alpha(self) -> float:
+        return check_real(type(self).__name__, "alpha", self.alpha, 0.0)
+
+    def _l1_ratio(self) -> float:
+        return check_real(type(self).__name__, "l1_ratio", self.l1_ratio, 0.0, 1.0)
+
     @property
     def l1_strength(self) -> float:
         r"""The L1 coefficient :math:`\lambda_1 = \alpha \rho` (validated)."""
-        name = type(self).__name__
-        return _check_alpha(name, self.alpha) * _check_l1_ratio(name, self.l1_ratio)
+        alpha, l1_ratio = self._validated()
+        return alpha * l1_ratio
 
     @property
     def l2_strength(self) -> float:
         r"""The L2 coefficient :math:`\lambda_2 = \alpha (1 - \rho)` (validated)."""
-        name = type(self).__name__
-        return _check_alpha(name, self.alpha) * (
-            1.0 - _check_l1_ratio(name, self.l1_ratio)
-        )
+        alpha, l1_ratio = self._validated()
+        return alpha * (1.0 - l1_ratio)
 
     @property
     def smooth(self) -> bool:
         """Whether the penalty is differentiable: True when it has no L1 part."""
-        return _check_l1_ratio(type(self).__name__, self.l1_ratio) == 0.0
+        return self._l1_ratio() == 0.0
 
     def value(self, W: Any) -> float:
         r"""The penalty :math:`R(W)`.
@@ -793,7 +793,7 @@ class GroupL1(Penalty):
             The penalty.
         """
         W = _as_float(W)
-        alpha = _check_alpha("GroupL1", self.alpha)
+        alpha = self._alpha()
         grouping = self._labels(W)
         if grouping is None:
             return alpha * float(_row_norms(W).sum()) if alpha else 0.0
@@ -816,7 +816,7 @@ class GroupL1(Penalty):
             A new array of ``W``'s shape and dtype.
         """
         W = _as_float(W)
-        alpha = _check_alpha("GroupL1", self.alpha)
+        alpha = self._alpha()
         grouping = self._labels(W)
         if grouping is None:
             norms = _row_norms(W)
@@ -863,7 +863,7 @@ class GroupL1(Penalty):
             If ``step`` is negative, ``alpha`` invalid or ``groups`` malformed.
         """
         W = _as_float(W)
-        alpha = _check_alpha("GroupL1", self.alpha)
+        alpha = self._alpha()
         s = _as_scale(step, W.dtype)
         if not np.all(np.asarray(s) >= 0):
             raise ValueError(f"step must be non-negative, got {step!r}.")
