@@ -68,7 +68,7 @@ from ._validation import check_real as _check_real
 
 __all__ = [
     "Optimizer",
-    "Step",
+    "ArrayStep",
     "SGD",
     "Adam",
     "AdamW",
@@ -418,7 +418,7 @@ def _zeros_like(params: Sequence[np.ndarray], fill: float = 0.0) -> list[np.ndar
 # --------------------------------------------------------------------------------------
 
 
-class Step(NamedTuple):
+class ArrayStep(NamedTuple):
     """What one :meth:`Optimizer.update` call hands each array's rule.
 
     Attributes
@@ -437,8 +437,8 @@ class Step(NamedTuple):
 
     Examples
     --------
-    >>> from skweights.optimizers import Step
-    >>> Step(0.1, 1, (0.9, False), True, False).learning_rate
+    >>> from skweights.optimizers import ArrayStep
+    >>> ArrayStep(0.1, 1, (0.9, False), True, False).learning_rate
     0.1
     """
 
@@ -447,6 +447,10 @@ class Step(NamedTuple):
     hyper: tuple
     penalized: bool
     prox: bool
+
+
+# Its name before 0.2, kept importable; ``schedules.Step`` is the public Step.
+Step = ArrayStep
 
 
 _SHARED_DOCS = {
@@ -546,7 +550,7 @@ class Optimizer(Component, ABC):
 
     @abstractmethod
     def _step(
-        self, param: np.ndarray, grad: np.ndarray, slots: list, step: Step
+        self, param: np.ndarray, grad: np.ndarray, slots: list, step: ArrayStep
     ) -> float | np.ndarray | None:
         """Update one array (and its slots) in place; the effective step if asked."""
 
