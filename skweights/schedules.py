@@ -203,9 +203,6 @@ class _Schedule(Schedule):
     """Template of the schedules that are a function of the epoch: ``init`` and
     ``value`` written once; a subclass is its ``_rate`` (and ``_validated``)."""
 
-    def _validated(self) -> tuple:
-        return ()
-
     def init(self, learning_rate: float, horizon: int | None = None) -> ScheduleState:
         """Return the state for the initial rate ``learning_rate``.
 
