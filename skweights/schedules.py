@@ -1,27 +1,7 @@
 """Learning-rate schedules: the rate to use during each epoch, with explicit state.
 
-A schedule is four functions of an explicit state, so the object itself only holds
-hyper-parameters and clones like an estimator::
-
-    state = schedule.init(learning_rate, horizon=max_iter)
-    lr = schedule.value(state, epoch)       # epoch is 0-based
-    state = schedule.observe(state, loss)   # once per epoch, with the training loss
-    schedule.exhausted(state)               # True once an adaptive rate ran out
-    schedule.finished(state, epoch)         # run its course: a new fit restarts it
-
-Only :class:`Adaptive` uses ``observe`` and ``exhausted``; the others are functions of
-the epoch, their ``observe`` returns the state unchanged and ``exhausted`` is False.
-
-``horizon`` is the number of epochs the schedule is planned for: the estimators pass
-their ``max_iter``, and a schedule that needs a length (:class:`Cosine` with its
-default ``t_max=None``) anneals over it. ``epoch`` counts the epochs since the
-schedule started: the estimators keep counting across warm starts and
-``partial_fit`` calls, as scikit-learn's ``invscaling`` does, and start a new
-schedule when ``schedule`` or ``learning_rate`` changed, or when the schedule has run
-its course (``finished``: :class:`Cosine` past its annealing length, :class:`Adaptive`
-under its minimum rate), so a new call always trains at a useful rate (for cosine,
-the warm restart of SGDR, over the new fit's ``max_iter``). A schedule without a
-``finished`` method is continued.
+Every schedule subclasses :class:`Schedule`, whose docstring gives the interface the
+training loop uses; :func:`get` resolves a registered name.
 """
 
 from __future__ import annotations
@@ -98,6 +78,26 @@ class AdaptiveState(NamedTuple):
 
 class Schedule(Component, ABC):
     """Base class of the learning-rate schedules: the interface the training loop uses.
+
+    A schedule is four functions of an explicit state, so the object itself only
+    holds hyper-parameters and clones like an estimator::
+
+        state = schedule.init(learning_rate, horizon=max_iter)
+        lr = schedule.value(state, epoch)       # epoch is 0-based
+        state = schedule.observe(state, loss)   # once per epoch, the watched loss
+        schedule.exhausted(state)               # True once an adaptive rate ran out
+        schedule.finished(state, epoch)         # run its course: a new fit restarts
+
+    ``horizon`` is the number of epochs the schedule is planned for: the estimators
+    pass their ``max_iter``, and a schedule that needs a length (:class:`Cosine`
+    with its default ``t_max=None``) anneals over it. ``epoch`` counts the epochs
+    since the schedule started: the estimators keep counting across warm starts
+    and ``partial_fit`` calls, as scikit-learn's ``invscaling`` does, and start a
+    new schedule when ``schedule`` or ``learning_rate`` changed, or when the
+    schedule has run its course (``finished``: :class:`Cosine` past its annealing
+    length, :class:`Adaptive` under its minimum rate), so a new call always trains
+    at a useful rate (for cosine, the warm restart of SGDR, over the new fit's
+    ``max_iter``).
 
     A subclass gives :meth:`init` and :meth:`value`; the defaults of
     :meth:`observe`, :meth:`exhausted` and :meth:`finished` suit a schedule that
