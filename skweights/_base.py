@@ -43,8 +43,7 @@ from ._training import (
     train,
     warn_not_converged,
 )
-from ._validation import check_bool
-from ._validation import check_param as _check_number
+from ._validation import FLAG, Interval, Options, check_parameter, check_parameters
 from ._weight_record import DEFAULT_BINS_PER_DECADE
 
 try:  # scikit-learn >= 1.9: the (experimental) callback API
@@ -77,17 +76,6 @@ _COMPONENT_MODULES = {
     "loss": losses,
     "constraint": constraints,
 }
-
-
-def _check_bool(owner: str, name: str, value: Any) -> None:
-    check_bool(owner, f"the {name!r} parameter", value)
-
-
-def _check_n_iter_no_change(owner: str, value: Any) -> None:
-    """An integer >= 1, or ``np.inf`` (scikit-learn's "never stop early")."""
-    is_inf = isinstance(value, numbers.Real) and not isinstance(value, bool)
-    if not (is_inf and value == np.inf):
-        _check_number(owner, "n_iter_no_change", value, low=1, integer=True)
 
 
 def _check_loss_and_optimizer(owner: str, loss: Any, optimizer: Any) -> None:
@@ -125,45 +113,35 @@ def _start_output_intercepts(objective, intercepts, data, resolved) -> None:
             intercepts[-1][...] = value
 
 
-def _check_on_divergence(owner: str, value: Any) -> None:
-    if not (isinstance(value, str) and value in ("raise", "keep_best")):
-        raise ValueError(
-            f"{owner}: the 'on_divergence' parameter must be 'raise' (a diverging "
-            "fit raises ValueError and leaves the estimator unchanged) or "
-            "'keep_best' (restore the best epoch's weights and warn); got "
-            f"{value!r}."
-        )
+def _schedule_hint(value: Any) -> str:
+    """Point a schedule name given as ``learning_rate`` to ``schedule=``."""
+    if not (isinstance(value, str) and value in schedules.REGISTRY):
+        return ""
+    return (
+        f" {value!r} is a learning-rate schedule: pass schedule={value!r} and "
+        "give the initial rate as learning_rate (scikit-learn's "
+        "learning_rate_init), e.g. learning_rate=0.001."
+    )
+
+
+_RECORD_WEIGHTS = (
+    Options(
+        {
+            False: "record nothing",
+            True: "record each layer's weight distribution every epoch, "
+            f"{DEFAULT_BINS_PER_DECADE} bins per decade of magnitude",
+        }
+    ),
+    Interval(1, integer=True, note="the bins per decade"),
+)
 
 
 def _record_weights_bins(owner: str, value: Any) -> int:
     """Bins per decade for ``record_weights`` (0: off); raise for a bad value."""
+    check_parameter(owner, "record_weights", value, _RECORD_WEIGHTS)
     if isinstance(value, (bool, np.bool_)):
         return DEFAULT_BINS_PER_DECADE if value else 0
-    if isinstance(value, numbers.Integral) and value >= 1:
-        return int(value)
-    raise ValueError(
-        f"{owner}: the 'record_weights' parameter must be False (record nothing), "
-        f"True (record each layer's weight distribution every epoch, "
-        f"{DEFAULT_BINS_PER_DECADE} bins per decade of magnitude) or an integer >= 1 "
-        f"(the bins per decade); got {value!r}."
-    )
-
-
-def _check_learning_rate(owner: str, value: Any) -> None:
-    """A float; scikit-learn's schedule names get a pointer to ``schedule=``."""
-    if isinstance(value, str):
-        hint = (
-            f" {value!r} is a learning-rate schedule: pass schedule={value!r} and "
-            "give the initial rate as learning_rate (scikit-learn's "
-            "learning_rate_init), e.g. learning_rate=0.001."
-            if value in schedules.REGISTRY
-            else ""
-        )
-        raise ValueError(
-            f"{owner}: the 'learning_rate' parameter is the initial step size, a "
-            f"real number in (0, inf); got {value!r}.{hint}"
-        )
-    _check_number(owner, "learning_rate", value, low=0, low_open=True)
+    return int(value)
 
 
 def _validate(estimator, X, y="no_validation", **kwargs):
@@ -257,6 +235,35 @@ class BaseNetwork(_CallbackSupport, BaseEstimator):
     kind (regression or classification) that encodes targets and decodes outputs.
     """
 
+    #: What each number, flag or option accepts, checked in this order at fit
+    #: (``_validation.check_parameters``); subclasses extend it. Components
+    #: (optimizer, penalty...) are checked by their registries instead.
+    _parameter_constraints: dict = {
+        "alpha": Interval(0),
+        "l1_ratio": Interval(0, 1),
+        "learning_rate": Interval(
+            0, low_open=True, note="the initial step size", hint=_schedule_hint
+        ),
+        "max_iter": Interval(1, integer=True),
+        "tol": Interval(0),
+        # np.inf: scikit-learn's "never stop early"
+        "n_iter_no_change": (Interval(1, integer=True), Options({np.inf: None})),
+        "validation_fraction": Interval(0, 1, low_open=True, high_open=True),
+        "verbose": Interval(0, integer=True),
+        "shuffle": FLAG,
+        "early_stopping": FLAG,
+        "warm_start": FLAG,
+        "on_divergence": Options(
+            {
+                "raise": "a diverging fit raises ValueError and leaves the "
+                "estimator unchanged",
+                "keep_best": "restore the best epoch's weights and warn",
+            }
+        ),
+        "record_weights": _RECORD_WEIGHTS,
+        "batch_size": (Options({"auto": None}), Interval(1, integer=True)),
+    }
+
     # -- hyper-parameters ---------------------------------------------------------
     def set_params(self, **params):
         """Set parameters, with ``name__param`` for components given by name.
@@ -325,7 +332,7 @@ class BaseNetwork(_CallbackSupport, BaseEstimator):
 
     def _resolve(self, incremental: bool = False) -> dict[str, Any]:
         """Validate every hyper-parameter and resolve components from registries."""
-        self._check_scalar_parameters()
+        check_parameters(self)
         penalty = self._resolve_penalty()
         loss = self._resolve_loss()
         return {
@@ -337,42 +344,6 @@ class BaseNetwork(_CallbackSupport, BaseEstimator):
             "loss": loss,
             "constraint": self._resolve_constraint(),
         }
-
-    def _check_scalar_parameters(self) -> None:
-        """Raise a ValueError for a number, flag or option out of its range."""
-        owner = type(self).__name__
-        _check_number(owner, "alpha", self.alpha, low=0)
-        _check_number(owner, "l1_ratio", self.l1_ratio, low=0, high=1)
-        _check_learning_rate(owner, self.learning_rate)
-        _check_number(owner, "max_iter", self.max_iter, low=1, integer=True)
-        _check_number(owner, "tol", self.tol, low=0)
-        _check_n_iter_no_change(owner, self.n_iter_no_change)
-        _check_number(
-            owner,
-            "validation_fraction",
-            self.validation_fraction,
-            low=0,
-            high=1,
-            low_open=True,
-            high_open=True,
-        )
-        _check_number(owner, "verbose", self.verbose, low=0, integer=True)
-        for name in ("shuffle", "early_stopping", "warm_start"):
-            _check_bool(owner, name, getattr(self, name))
-        _check_on_divergence(owner, self.on_divergence)
-        _record_weights_bins(owner, self.record_weights)
-        if not (
-            (isinstance(self.batch_size, str) and self.batch_size == "auto")
-            or (
-                isinstance(self.batch_size, numbers.Integral)
-                and not isinstance(self.batch_size, bool)
-                and self.batch_size >= 1
-            )
-        ):
-            raise ValueError(
-                f"{owner}: the 'batch_size' parameter must be 'auto' or an integer "
-                f">= 1; got {self.batch_size!r}."
-            )
 
     def _resolve_optimizer(self, penalty: Any, loss: Any, incremental: bool) -> Any:
         """The optimizer (``"auto"`` resolved), checked against the loss and penalty."""

@@ -2,7 +2,7 @@
 
 import textwrap
 
-from . import optimizers
+from . import constraints, optimizers, penalties, schedules
 
 
 def _names(full_batch: bool) -> str:
@@ -12,6 +12,11 @@ def _names(full_batch: bool) -> str:
         for name, cls in optimizers.REGISTRY.entries.items()
         if cls.full_batch == full_batch
     )
+
+
+def _choices(registry) -> str:
+    """A numpydoc set of a registry's canonical names, braces doubled for format."""
+    return "{{" + ", ".join(f'"{name}"' for name in registry.entries) + "}}"
 
 
 def indent_doc(fragment: str) -> str:
@@ -27,7 +32,9 @@ initializer : str, Initializer or callable, default={initializer!r}
     a callable ``init(shape, rng, dtype)``, or
     :class:`skweights.transfer.Pretrained` for transfer learning.{initializer_note}
     Intercepts start at zero.
-penalty : {{"l2", "l1", "elasticnet", "group_l1", "none"}}, Penalty or list, \
+penalty : """
+    + _choices(penalties.REGISTRY)
+    + """, Penalty or list, \
 default={penalty!r}
     Penalty on every weight matrix (never on intercepts):
     ``alpha * (l1_ratio * ||W||_1 + (1 - l1_ratio) / 2 * ||W||_2^2)``. L1 is applied
@@ -43,8 +50,9 @@ alpha : float, default={alpha!r}
 l1_ratio : float in [0, 1], default=0.5
     Share of L1 in ``penalty="elasticnet"``.
 constraint : str, Constraint, callable or list, default=None
-    A weight constraint from :mod:`skweights.constraints` (``"max_norm"``,
-    ``"unit_norm"``, ``"non_neg"``, ``"min_max_norm"`` or an object such as
+    A weight constraint from :mod:`skweights.constraints` ("""
+    + constraints.REGISTRY.literals(aliases=False)
+    + """ or an object such as
     ``MaxNorm(3.0)``), projected onto every weight matrix after each optimizer
     step and its proximal step, as Keras' ``kernel_constraint``; a list gives one
     per layer, input layer first (None for none). Only minibatch optimizers
@@ -79,8 +87,9 @@ learning_rate : float, default=1e-3
     default, such a parameter gets a ``UserWarning`` naming it, as scikit-learn
     warns about parameters a solver ignores.
 schedule : str or Schedule, default="constant"
-    Learning-rate schedule per epoch: ``"constant"``, ``"invscaling"``, ``"step"``,
-    ``"exponential"``, ``"cosine"``, ``"adaptive"`` or a schedule object (see
+    Learning-rate schedule per epoch: """
+    + schedules.REGISTRY.literals(aliases=False)
+    + """ or a schedule object (see
     :mod:`skweights.schedules`). ``"cosine"`` anneals over ``max_iter`` epochs;
     ``"adaptive"`` divides the rate by 5 on a plateau, as scikit-learn's
     ``learning_rate="adaptive"``, and training then stops once the rate falls

@@ -141,6 +141,29 @@ class Registry:
         """All valid names, canonical names and aliases, sorted."""
         return sorted({*self.entries, *self.aliases})
 
+    def literals(self, *, aliases: bool = True) -> str:
+        """The names as docstring literals: ``"a"``, ``"b"`` (alias ``"c"``), ...
+
+        Canonical names in registration order, each followed by its aliases
+        (unless ``aliases=False``): what docstrings and messages list, so that
+        a registered component is documented without editing them.
+        """
+        words = []
+        for name in self.entries:
+            others = [a for a, c in self.aliases.items() if c == name]
+            word = f'``"{name}"``'
+            if aliases and others:
+                label = "alias" if len(others) == 1 else "aliases"
+                quoted = ", ".join(f'``"{a}"``' for a in others)
+                word += f" ({label} {quoted})"
+            words.append(word)
+        return ", ".join(words)
+
+    def document(self, obj: Any) -> Any:
+        """Fill ``%(names)s`` in ``obj``'s docstring (:meth:`literals`); return it."""
+        obj.__doc__ = obj.__doc__.replace("%(names)s", self.literals())
+        return obj
+
     def __contains__(self, name: object) -> bool:
         return isinstance(name, str) and self._canonical(name) in self.entries
 

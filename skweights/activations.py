@@ -362,9 +362,9 @@ class LeakyReLU(Activation):
     def __init__(self, negative_slope: float = 0.01) -> None:
         self.negative_slope = negative_slope
 
-    def _slope(self) -> float:
+    def _validated(self) -> tuple[float]:
         # A Python float never upcasts a float32 array.
-        return check_real("LeakyReLU", "negative_slope", self.negative_slope, 0.0)
+        return (check_real("LeakyReLU", "negative_slope", self.negative_slope, 0.0),)
 
     def fused_parameter(self) -> float:
         """The validated ``negative_slope``, for the fused kernels.
@@ -374,17 +374,17 @@ class LeakyReLU(Activation):
         float
             The slope.
         """
-        return self._slope()
+        return self._validated()[0]
 
     def _forward(self, z: np.ndarray, out: np.ndarray) -> np.ndarray:
-        slope = self._slope()
+        (slope,) = self._validated()
         if out is not z:
             np.copyto(out, z)
         np.multiply(out, slope, out=out, where=out < 0)
         return out
 
     def _derivative(self, a: np.ndarray, z: np.ndarray | None) -> np.ndarray:
-        slope = self._slope()
+        (slope,) = self._validated()
         d = np.full_like(a, slope)
         d[a > 0] = 1
         return d
@@ -392,14 +392,14 @@ class LeakyReLU(Activation):
     def _backprop(
         self, delta: np.ndarray, a: np.ndarray, z: np.ndarray | None
     ) -> np.ndarray:
-        slope = self._slope()
+        (slope,) = self._validated()
         np.multiply(delta, slope, out=delta, where=a <= 0)
         return delta
 
     def onnx_nodes(self, node: Any, z: str) -> str:
         # Where, not LeakyRelu: its float attribute would round a float64 slope.
         negative = node("Less", [z, 0.0])
-        return node("Where", [negative, node("Mul", [z, self._slope()]), z])
+        return node("Where", [negative, node("Mul", [z, self._validated()[0]]), z])
 
 
 class Tanh(Activation):
@@ -630,11 +630,9 @@ def get(identifier: Any, **kwargs: Any) -> Any:
     Parameters
     ----------
     identifier : str, Activation subclass, instance or callable
-        A registered name (case-insensitive; see ``REGISTRY.names``): ``"identity"``
-        (alias ``"linear"``), ``"relu"``, ``"leaky_relu"``, ``"tanh"``, ``"logistic"``
-        (alias ``"sigmoid"``), ``"softplus"``, ``"gelu"``, ``"silu"`` (alias
-        ``"swish"``); a :class:`Activation` subclass (built with ``kwargs``); or an
-        instance, returned unchanged.
+        A registered name (case-insensitive; see ``REGISTRY.names``): %(names)s;
+        a :class:`Activation` subclass (built with ``kwargs``); or an instance,
+        returned unchanged.
     **kwargs : dict
         Constructor arguments, e.g. ``get("leaky_relu", negative_slope=0.2)``.
 
@@ -658,3 +656,6 @@ def get(identifier: Any, **kwargs: Any) -> Any:
     LeakyReLU(negative_slope=0.2)
     """
     return REGISTRY.get(identifier, **kwargs)
+
+
+REGISTRY.document(get)

@@ -132,6 +132,10 @@ class Constraint(Component):
         np.copyto(out, X)
         return out
 
+    def _validated(self) -> tuple:
+        """The checked hyper-parameters (none here)."""
+        return ()
+
     def _project(self, W: np.ndarray) -> np.ndarray:  # pragma: no cover - abstract
         raise NotImplementedError
 
@@ -170,8 +174,11 @@ class MaxNorm(Constraint):
         self.max_value = max_value
         self.axis = axis
 
+    def _validated(self) -> tuple[float]:
+        return (check_real("MaxNorm", "max_value", self.max_value, 0.0, low_open=True),)
+
     def _project(self, W: np.ndarray) -> np.ndarray:
-        c = check_real("MaxNorm", "max_value", self.max_value, 0.0, low_closed=False)
+        (c,) = self._validated()
         norms = _norms(W, _check_axis("MaxNorm", self.axis, W.ndim))
         scale = np.divide(c, norms, out=np.ones_like(norms), where=norms > c)
         return W * scale
@@ -265,10 +272,14 @@ class MinMaxNorm(Constraint):
         self.rate = rate
         self.axis = axis
 
-    def _project(self, W: np.ndarray) -> np.ndarray:
+    def _validated(self) -> tuple[float, float, float]:
         low = check_real("MinMaxNorm", "min_value", self.min_value, 0.0)
         high = check_real("MinMaxNorm", "max_value", self.max_value, low)
-        rate = check_real("MinMaxNorm", "rate", self.rate, 0.0, 1.0, low_closed=False)
+        rate = check_real("MinMaxNorm", "rate", self.rate, 0.0, 1.0, low_open=True)
+        return low, high, rate
+
+    def _project(self, W: np.ndarray) -> np.ndarray:
+        low, high, rate = self._validated()
         norms = _norms(W, _check_axis("MinMaxNorm", self.axis, W.ndim))
         desired = rate * np.clip(norms, low, high) + (1 - rate) * norms
         scale = np.divide(desired, norms, out=np.ones_like(norms), where=norms > 0)
@@ -299,10 +310,8 @@ def get(identifier: Any, **kwargs: Any) -> Any:
     ----------
     identifier : str, Constraint subclass, Constraint or callable
         A registered name (case-insensitive; see ``REGISTRY.names``):
-        ``"max_norm"``, ``"unit_norm"``, ``"non_neg"``, ``"min_max_norm"`` (and
-        Keras' class names, ``"MaxNorm"``...); a :class:`Constraint` subclass
-        (built with ``kwargs``); or an instance or a callable ``W -> W``,
-        returned unchanged.
+        %(names)s; a :class:`Constraint` subclass (built with ``kwargs``); or an
+        instance or a callable ``W -> W``, returned unchanged.
     **kwargs : dict
         Constructor arguments (``max_value``, ``axis``...).
 
@@ -324,6 +333,9 @@ def get(identifier: Any, **kwargs: Any) -> Any:
     MaxNorm(axis=0, max_value=3.0)
     """
     return REGISTRY.get(identifier, **kwargs)
+
+
+REGISTRY.document(get)
 
 
 class _RowSigns:

@@ -22,6 +22,7 @@ callable with the ``(shape, rng, dtype)`` signature.
 from __future__ import annotations
 
 import math
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -32,6 +33,7 @@ from skweights._registry import Component, Registry
 from skweights._validation import check_real
 
 __all__ = [
+    "Initializer",
     "REGISTRY",
     "Constant",
     "Ones",
@@ -40,7 +42,6 @@ __all__ = [
     "RandomUniform",
     "VarianceScaling",
     "Zeros",
-    "constant",
     "get",
     "glorot_normal",
     "glorot_uniform",
@@ -48,12 +49,6 @@ __all__ = [
     "he_uniform",
     "lecun_normal",
     "lecun_uniform",
-    "ones",
-    "orthogonal",
-    "random_normal",
-    "random_uniform",
-    "variance_scaling",
-    "zeros",
 ]
 
 #: Standard deviation of a standard normal truncated to [-2, 2]; dividing by it
@@ -116,7 +111,46 @@ def _compute_fans(shape: tuple[int, ...]) -> tuple[int, int]:
 
 
 # --------------------------------------------------------------------------- classes
-class VarianceScaling(Component):
+class Initializer(Component, ABC):
+    """Base class of initializers: a callable ``init(shape, rng, dtype) -> ndarray``.
+
+    A subclass stores its constructor arguments, checks them in ``_validated()``
+    when called, and draws with the generator it is given (never its own).
+    Any callable with that signature is accepted wherever an initializer is.
+
+    Examples
+    --------
+    >>> from skweights.initializers import Initializer, Zeros, glorot_uniform
+    >>> isinstance(Zeros(), Initializer), isinstance(glorot_uniform(), Initializer)
+    (True, True)
+    """
+
+    def _validated(self) -> tuple:
+        return ()
+
+    @abstractmethod
+    def __call__(
+        self, shape: Shape, rng: np.random.Generator, dtype: Any = np.float64
+    ) -> np.ndarray:
+        """Return a new array of ``shape`` and ``dtype``.
+
+        Parameters
+        ----------
+        shape : tuple of int
+            The shape of the weight array.
+        rng : numpy.random.Generator
+            The source of randomness.
+        dtype : data-type, default=np.float64
+            A floating dtype of the result.
+
+        Returns
+        -------
+        W : ndarray of shape ``shape``
+            The weights.
+        """
+
+
+class VarianceScaling(Initializer):
     r"""Random weights whose variance is ``scale`` divided by a fan.
 
     The variance of the drawn weights is
@@ -177,7 +211,7 @@ class VarianceScaling(Component):
         self.mode = mode
         self.distribution = distribution
 
-    def _validate(self) -> None:
+    def _validated(self) -> tuple[float, str, str]:
         if self.mode not in _MODES:
             raise ValueError(
                 f"Invalid mode {self.mode!r} for {type(self).__name__}: "
@@ -189,7 +223,8 @@ class VarianceScaling(Component):
                 f"{type(self).__name__}: expected one of "
                 f"{', '.join(map(repr, _DISTRIBUTIONS))}."
             )
-        check_real(type(self).__name__, "scale", self.scale, 0.0, low_closed=False)
+        scale = check_real(type(self).__name__, "scale", self.scale, 0.0, low_open=True)
+        return scale, self.mode, self.distribution
 
     def variance(self, shape: Shape) -> float:
         """Return the variance of the weights drawn for ``shape``.
@@ -210,7 +245,7 @@ class VarianceScaling(Component):
         >>> glorot_uniform().variance((100, 300))
         0.005
         """
-        self._validate()
+        self._validated()
         fan_in, fan_out = _compute_fans(_as_shape(shape))
         fan = {
             "fan_in": fan_in,
@@ -258,7 +293,7 @@ class VarianceScaling(Component):
         return np.asarray(W, dtype=dt)
 
 
-class Zeros(Component):
+class Zeros(Initializer):
     """All weights zero.
 
     Fine for biases and for a linear model's single layer; for hidden layers it does
@@ -283,7 +318,7 @@ class Zeros(Component):
         return np.zeros(_as_shape(shape), dtype=dtype)
 
 
-class Ones(Component):
+class Ones(Initializer):
     """All weights one.
 
     Like :class:`Zeros`, it does not break symmetry between hidden units.
@@ -306,7 +341,7 @@ class Ones(Component):
         return np.ones(_as_shape(shape), dtype=dtype)
 
 
-class Constant(Component):
+class Constant(Initializer):
     """All weights equal to ``value``.
 
     Parameters
@@ -344,7 +379,7 @@ class Constant(Component):
         return np.full(_as_shape(shape), self.value, dtype=dtype)
 
 
-class RandomNormal(Component):
+class RandomNormal(Initializer):
     r"""Weights drawn from :math:`\mathcal{N}(\text{mean}, \text{stddev}^2)`.
 
     .. math::
@@ -374,6 +409,12 @@ class RandomNormal(Component):
         self.stddev = stddev
         self.mean = mean
 
+    def _validated(self) -> tuple[float, float]:
+        return (
+            check_real("RandomNormal", "stddev", self.stddev, 0.0),
+            check_real("RandomNormal", "mean", self.mean),
+        )
+
     def __call__(
         self,
         shape: Shape,
@@ -381,15 +422,14 @@ class RandomNormal(Component):
         dtype: Any = np.float64,
     ) -> np.ndarray:
         """Draw a new array of ``shape`` and floating ``dtype``."""
-        check_real("RandomNormal", "stddev", self.stddev, 0.0)
-        check_real("RandomNormal", "mean", self.mean)
+        self._validated()
         shape = _as_shape(shape)
         dt = _float_dtype(dtype)
         W = _check_rng(rng).normal(self.mean, self.stddev, size=shape)
         return np.asarray(W, dtype=dt)
 
 
-class RandomUniform(Component):
+class RandomUniform(Initializer):
     r"""Weights drawn from :math:`U(-\text{limit}, \text{limit})`.
 
     .. math::
@@ -413,6 +453,9 @@ class RandomUniform(Component):
     def __init__(self, limit: float = 0.05) -> None:
         self.limit = limit
 
+    def _validated(self) -> tuple[float]:
+        return (check_real("RandomUniform", "limit", self.limit, 0.0),)
+
     def __call__(
         self,
         shape: Shape,
@@ -420,14 +463,14 @@ class RandomUniform(Component):
         dtype: Any = np.float64,
     ) -> np.ndarray:
         """Draw a new array of ``shape`` and floating ``dtype``."""
-        check_real("RandomUniform", "limit", self.limit, 0.0)
+        self._validated()
         shape = _as_shape(shape)
         dt = _float_dtype(dtype)
         W = _check_rng(rng).uniform(-self.limit, self.limit, size=shape)
         return np.asarray(W, dtype=dt)
 
 
-class Orthogonal(Component):
+class Orthogonal(Initializer):
     r"""A (semi-)orthogonal matrix times ``gain``.
 
     The QR decomposition of a Gaussian matrix gives :math:`Q`; multiplying each
@@ -466,6 +509,9 @@ class Orthogonal(Component):
     def __init__(self, gain: float = 1.0) -> None:
         self.gain = gain
 
+    def _validated(self) -> tuple[float]:
+        return (check_real("Orthogonal", "gain", self.gain),)
+
     def __call__(
         self,
         shape: Shape,
@@ -478,7 +524,7 @@ class Orthogonal(Component):
             raise ValueError(
                 f"Orthogonal needs a shape with at least 2 dimensions, got {shape}."
             )
-        check_real("Orthogonal", "gain", self.gain)
+        self._validated()
         dt = _float_dtype(dtype)
         n_cols = shape[-1]
         n_rows = math.prod(shape) // n_cols if n_cols else math.prod(shape[:-1])
@@ -493,44 +539,7 @@ class Orthogonal(Component):
         return np.asarray(self.gain * Q.reshape(shape), dtype=dt)
 
 
-# ------------------------------------------------------------------------- factories
-def variance_scaling(
-    scale: float = 1.0,
-    mode: str = "fan_in",
-    distribution: str = "truncated_normal",
-) -> VarianceScaling:
-    r"""Random weights of variance ``scale / fan``: the general scheme.
-
-    .. math::
-
-        \operatorname{Var}(W_{ij}) = \frac{\text{scale}}{n}
-
-    with :math:`n` the fan chosen by ``mode``. Fixes nothing; every preset below is
-    this function with fixed arguments.
-
-    Parameters
-    ----------
-    scale : float, default=1.0
-        Multiplier of the variance; must be positive.
-    mode : {"fan_in", "fan_out", "fan_avg"}, default="fan_in"
-        Which fan divides ``scale``.
-    distribution : {"truncated_normal", "normal", "uniform"}, default="truncated_normal"
-        The distribution of the weights.
-
-    Returns
-    -------
-    init : VarianceScaling
-        The initializer.
-
-    Examples
-    --------
-    >>> from skweights.initializers import variance_scaling
-    >>> variance_scaling(2.0, "fan_out", "normal")
-    VarianceScaling(distribution='normal', mode='fan_out', scale=2.0)
-    """
-    return VarianceScaling(scale=scale, mode=mode, distribution=distribution)
-
-
+# ------------------------------------------------------------------------- presets
 def glorot_uniform() -> VarianceScaling:
     r"""Glorot (Xavier) uniform: ``VarianceScaling(1.0, "fan_avg", "uniform")``.
 
@@ -720,183 +729,24 @@ def lecun_normal() -> VarianceScaling:
     return VarianceScaling(scale=1.0, mode="fan_in", distribution="truncated_normal")
 
 
-def zeros() -> Zeros:
-    """All weights zero: :class:`Zeros`.
-
-    Use it for biases, or for a linear model's weights (a convex problem has no
-    symmetry to break). For hidden layers it fails to break symmetry: every unit of a
-    layer receives the same gradient and the units stay identical.
-
-    Returns
-    -------
-    init : Zeros
-        The initializer.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from skweights.initializers import zeros
-    >>> zeros()((2,), np.random.default_rng(0))
-    array([0., 0.])
-    """
-    return Zeros()
-
-
-def ones() -> Ones:
-    """All weights one: :class:`Ones`.
-
-    Like :func:`zeros`, it fails to break symmetry between hidden units.
-
-    Returns
-    -------
-    init : Ones
-        The initializer.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from skweights.initializers import ones
-    >>> ones()((2,), np.random.default_rng(0), dtype=np.float32)
-    array([1., 1.], dtype=float32)
-    """
-    return Ones()
-
-
-def constant(value: float = 0.0) -> Constant:
-    """All weights equal to ``value``: :class:`Constant`.
-
-    Use it for biases; for hidden weights it fails to break symmetry between units.
-
-    Parameters
-    ----------
-    value : float, default=0.0
-        The value of every weight.
-
-    Returns
-    -------
-    init : Constant
-        The initializer.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from skweights.initializers import constant
-    >>> constant(0.5)((3,), np.random.default_rng(0))
-    array([0.5, 0.5, 0.5])
-    """
-    return Constant(value=value)
-
-
-def random_normal(stddev: float = 0.05, mean: float = 0.0) -> RandomNormal:
-    r"""Weights from :math:`\mathcal{N}(\text{mean}, \text{stddev}^2)`.
-
-    .. math::
-
-        \operatorname{Var}(W_{ij}) = \text{stddev}^2
-
-    A fixed variance whatever the layer width; prefer :func:`he_normal`,
-    :func:`glorot_normal` or :func:`lecun_normal` for hidden layers.
-
-    Parameters
-    ----------
-    stddev : float, default=0.05
-        Standard deviation.
-    mean : float, default=0.0
-        Mean.
-
-    Returns
-    -------
-    init : RandomNormal
-        The initializer.
-
-    Examples
-    --------
-    >>> from skweights.initializers import random_normal
-    >>> random_normal(0.01)
-    RandomNormal(mean=0.0, stddev=0.01)
-    """
-    return RandomNormal(stddev=stddev, mean=mean)
-
-
-def random_uniform(limit: float = 0.05) -> RandomUniform:
-    r"""Weights from :math:`U(-\text{limit}, \text{limit})`.
-
-    .. math::
-
-        \operatorname{Var}(W_{ij}) = \frac{\text{limit}^2}{3}
-
-    A fixed variance whatever the layer width; prefer :func:`he_uniform`,
-    :func:`glorot_uniform` or :func:`lecun_uniform` for hidden layers.
-
-    Parameters
-    ----------
-    limit : float, default=0.05
-        Half-width of the interval.
-
-    Returns
-    -------
-    init : RandomUniform
-        The initializer.
-
-    Examples
-    --------
-    >>> from skweights.initializers import random_uniform
-    >>> random_uniform(0.1)
-    RandomUniform(limit=0.1)
-    """
-    return RandomUniform(limit=limit)
-
-
-def orthogonal(gain: float = 1.0) -> Orthogonal:
-    r"""A (semi-)orthogonal weight matrix times ``gain``: :class:`Orthogonal`.
-
-    .. math::
-
-        W^\top W = \text{gain}^2 I \quad (n_\text{in} \ge n_\text{out})
-
-    (orthonormal rows instead when :math:`n_\text{in} < n_\text{out}`). It preserves
-    the norm of signals through linear and ``tanh`` layers; useful for deep or
-    recurrent-like stacks of equal width.
-
-    Parameters
-    ----------
-    gain : float, default=1.0
-        Multiplier of the orthogonal matrix.
-
-    Returns
-    -------
-    init : Orthogonal
-        The initializer.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from skweights.initializers import orthogonal
-    >>> W = orthogonal(gain=2.0)((4, 4), np.random.default_rng(0))
-    >>> np.allclose(W.T @ W, 4.0 * np.eye(4))
-    True
-    """
-    return Orthogonal(gain=gain)
-
-
 # -------------------------------------------------------------------------- registry
 #: Initializer names (case-insensitive) and aliases resolved by :func:`get`.
 REGISTRY = Registry(
     "initializer",
     {
-        "variance_scaling": variance_scaling,
+        "variance_scaling": VarianceScaling,
         "glorot_uniform": glorot_uniform,
         "glorot_normal": glorot_normal,
         "he_uniform": he_uniform,
         "he_normal": he_normal,
         "lecun_uniform": lecun_uniform,
         "lecun_normal": lecun_normal,
-        "zeros": zeros,
-        "ones": ones,
-        "constant": constant,
-        "random_normal": random_normal,
-        "random_uniform": random_uniform,
-        "orthogonal": orthogonal,
+        "zeros": Zeros,
+        "ones": Ones,
+        "constant": Constant,
+        "random_normal": RandomNormal,
+        "random_uniform": RandomUniform,
+        "orthogonal": Orthogonal,
     },
     aliases={
         "xavier_uniform": "glorot_uniform",
@@ -908,6 +758,11 @@ REGISTRY = Registry(
     },
 )
 
+# The lowercase names of 0.1 (``constant(0.1)``) are the classes themselves; the
+# presets above (``glorot_uniform``...) fix VarianceScaling's arguments.
+variance_scaling, zeros, ones, constant = VarianceScaling, Zeros, Ones, Constant
+random_normal, random_uniform, orthogonal = RandomNormal, RandomUniform, Orthogonal
+
 
 def get(
     identifier: str | Callable[..., np.ndarray] | type[Component],
@@ -917,10 +772,10 @@ def get(
 
     Parameters
     ----------
-    identifier : str, Component subclass, instance or callable
-        A registered name (case-insensitive; see ``REGISTRY.names``), a
-        :class:`~skweights._registry.Component` subclass (built with ``kwargs``), or an
-        instance or any callable ``f(shape, rng, dtype)``, returned unchanged.
+    identifier : str, Initializer subclass, instance or callable
+        A registered name (case-insensitive; see ``REGISTRY.names``): %(names)s;
+        an :class:`Initializer` subclass (built with ``kwargs``); or an instance
+        or any callable ``f(shape, rng, dtype)``, returned unchanged.
     **kwargs : dict
         Arguments of the factory, e.g. ``get("constant", value=0.1)``; only with a name
         or a class.
@@ -961,6 +816,9 @@ def get(
             f"class, not to {identifier!r}."
         )
     return init
+
+
+REGISTRY.document(get)
 
 
 def init_layer(

@@ -15,7 +15,6 @@ from ._base import (
     ClassifierOutputMixin,
     RegressorOutputMixin,
     RegressorPartialFitMixin,
-    _check_bool,
     _validate,
     store_params,
 )
@@ -26,6 +25,7 @@ from ._docs import (
     indent_doc,
 )
 from ._training import TrainData
+from ._validation import FLAG
 
 _TOL_DOC = """\
 tol : float, default=1e-4
@@ -131,6 +131,12 @@ def _piecewise_linear_program(penalty, loss) -> str | None:
 class _LinearMixin:
     """What linear models add: ``fit_intercept``, ``coef_``/``intercept_``, auto."""
 
+    _parameter_constraints: dict = {
+        "fit_intercept": FLAG,
+        "positive": FLAG,
+        **BaseNetwork._parameter_constraints,
+    }
+
     def _hidden_sizes(self) -> tuple[int, ...]:
         return ()
 
@@ -201,9 +207,6 @@ class _LinearMixin:
         return path, self._y_was_1d
 
     def _resolve(self, incremental: bool = False):
-        owner = type(self).__name__
-        _check_bool(owner, "fit_intercept", self.fit_intercept)
-        _check_bool(owner, "positive", self.positive)
         resolved = super()._resolve(incremental)
         if self.positive:
             resolved["penalty"] = penalties.NonNegative(resolved["penalty"])

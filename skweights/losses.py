@@ -66,6 +66,7 @@ from scipy.special import expit, xlogy
 
 from skweights._kernels import forget_fused_form
 from skweights._registry import Component, Registry
+from skweights._validation import check_real
 
 __all__ = [
     "REGISTRY",
@@ -635,17 +636,6 @@ def _check_domain(owner: str, y: Any, *, strict: bool) -> None:
         )
 
 
-def _check_positive_param(owner: str, name: str, value: Any, high=None) -> float:
-    ok = isinstance(value, (int, float, np.number)) and not isinstance(value, bool)
-    ok = ok and np.isfinite(value) and value > 0 and (high is None or value < high)
-    if not ok:
-        where = f"in (0, {high})" if high is not None else "> 0"
-        raise ValueError(
-            f"{owner}: {name} must be a real number {where}; got {value!r}."
-        )
-    return float(value)
-
-
 class PoissonLoss(Loss):
     r"""Half the Poisson deviance, with the log link (counts, rates).
 
@@ -809,6 +799,9 @@ class TweedieLoss(Loss):
     def __init__(self, power: float = 0.0) -> None:
         self.power = power
 
+    def _validated(self) -> tuple[float]:
+        return (_check_power(self.power),)
+
     def fused_parameter(self) -> float:
         """The validated ``power``, for the fused kernel.
 
@@ -817,15 +810,15 @@ class TweedieLoss(Loss):
         float
             The power.
         """
-        return _check_power(self.power)
+        return self._validated()[0]
 
     def check_targets(self, y: Any) -> None:
-        p = _check_power(self.power)
+        (p,) = self._validated()
         if p >= 1:
             _check_domain(f"TweedieLoss(power={self.power!r})", y, strict=p >= 2)
 
     def _pointwise(self, y: np.ndarray, raw: np.ndarray) -> np.ndarray:
-        p = _check_power(self.power)
+        (p,) = self._validated()
         if p == 0:
             out = np.exp(raw)
             out -= y
@@ -851,7 +844,7 @@ class TweedieLoss(Loss):
         return _row_sum(out)
 
     def _gradient(self, y: np.ndarray, raw: np.ndarray) -> np.ndarray:
-        p = _check_power(self.power)
+        (p,) = self._validated()
         if p == 1:
             grad = np.exp(raw)
             grad -= y
@@ -911,6 +904,9 @@ class HuberLoss(Loss):
     def __init__(self, epsilon: float = 1.0) -> None:
         self.epsilon = epsilon
 
+    def _validated(self) -> tuple[float]:
+        return (check_real("HuberLoss", "epsilon", self.epsilon, 0.0, low_open=True),)
+
     def fused_parameter(self) -> float:
         """The validated ``epsilon``, for the fused kernel.
 
@@ -919,16 +915,16 @@ class HuberLoss(Loss):
         float
             The threshold.
         """
-        return _check_positive_param("HuberLoss", "epsilon", self.epsilon)
+        return self._validated()[0]
 
     def _pointwise(self, y: np.ndarray, raw: np.ndarray) -> np.ndarray:
-        eps = _check_positive_param("HuberLoss", "epsilon", self.epsilon)
+        (eps,) = self._validated()
         r = np.abs(raw - y)
         out = np.where(r <= eps, 0.5 * r * r, eps * r - 0.5 * eps * eps)
         return _row_sum(out.astype(raw.dtype, copy=False))
 
     def _gradient(self, y: np.ndarray, raw: np.ndarray) -> np.ndarray:
-        eps = _check_positive_param("HuberLoss", "epsilon", self.epsilon)
+        (eps,) = self._validated()
         grad = np.subtract(raw, y)
         np.clip(grad, -eps, eps, out=grad)
         return grad
@@ -975,8 +971,18 @@ class QuantileLoss(Loss):
     def __init__(self, quantile: float = 0.5) -> None:
         self.quantile = quantile
 
-    def _q(self) -> float:
-        return _check_positive_param("QuantileLoss", "quantile", self.quantile, 1)
+    def _validated(self) -> tuple[float]:
+        return (
+            check_real(
+                "QuantileLoss",
+                "quantile",
+                self.quantile,
+                0.0,
+                1.0,
+                low_open=True,
+                high_open=True,
+            ),
+        )
 
     def fused_parameter(self) -> float:
         """The validated ``quantile``, for the fused kernel.
@@ -986,7 +992,7 @@ class QuantileLoss(Loss):
         float
             The quantile.
         """
-        return self._q()
+        return self._validated()[0]
 
     def linear_slopes(self) -> tuple[float, float]:
         """``(quantile, 1 - quantile)``: the pinball loss is piecewise linear.
@@ -996,17 +1002,17 @@ class QuantileLoss(Loss):
         slopes : tuple of float
             The slopes for under- and over-prediction.
         """
-        q = self._q()
+        (q,) = self._validated()
         return q, 1.0 - q
 
     def _pointwise(self, y: np.ndarray, raw: np.ndarray) -> np.ndarray:
-        q = self._q()
+        (q,) = self._validated()
         r = np.subtract(y, raw)
         out = np.where(r >= 0, q * r, (q - 1) * r)
         return _row_sum(out.astype(raw.dtype, copy=False))
 
     def _gradient(self, y: np.ndarray, raw: np.ndarray) -> np.ndarray:
-        q = self._q()
+        (q,) = self._validated()
         return np.where(y > raw, -q, 1 - q).astype(raw.dtype)
 
     def _predict(self, raw: np.ndarray) -> np.ndarray:
@@ -1088,13 +1094,9 @@ def get(identifier: Any, **kwargs: Any) -> Any:
     Parameters
     ----------
     identifier : str, Loss subclass or instance
-        A registered name (case-insensitive; see ``REGISTRY.names``):
-        ``"squared_error"``, ``"log_loss"`` (alias ``"binary_log_loss"``),
-        ``"multinomial_log_loss"`` (alias ``"categorical_crossentropy"``),
-        ``"poisson"``, ``"gamma"``, ``"tweedie"``, ``"huber"``,
-        ``"absolute_error"``, ``"quantile"`` (alias ``"pinball"``); a
-        :class:`Loss` subclass (built with ``kwargs``); or an instance, returned
-        unchanged.
+        A registered name (case-insensitive; see ``REGISTRY.names``): %(names)s;
+        a :class:`Loss` subclass (built with ``kwargs``); or an instance,
+        returned unchanged.
     **kwargs : dict
         Constructor arguments: ``power`` for ``"tweedie"``, ``epsilon`` for
         ``"huber"``, ``quantile`` for ``"quantile"`` (the other built-in losses
@@ -1122,3 +1124,6 @@ def get(identifier: Any, **kwargs: Any) -> Any:
     if isinstance(identifier, type) and issubclass(identifier, Loss):
         return identifier(**kwargs)
     return REGISTRY.get(identifier, **kwargs)
+
+
+REGISTRY.document(get)

@@ -22,7 +22,9 @@ from ._docs import (
     TRAINING_PARAMETERS,
     indent_doc,
 )
-from ._validation import check_param as _check_number
+from ._validation import Interval, check_parameter
+
+_DROPOUT = Interval(0, 1, high_open=True)
 
 _MLP_PARAMETERS = indent_doc(TRAINING_PARAMETERS).format(
     initializer="glorot_uniform",
@@ -89,6 +91,11 @@ _CLASSIFIER_DIFFERENCES = indent_doc(
 class _MLPMixin:
     """What MLPs add: hidden layers and their activation."""
 
+    _parameter_constraints: dict = {
+        **BaseNetwork._parameter_constraints,
+        "input_dropout": _DROPOUT,
+    }
+
     def _hidden_sizes(self) -> tuple[int, ...]:
         sizes = self.hidden_layer_sizes
         if isinstance(sizes, numbers.Integral):
@@ -127,7 +134,7 @@ class _MLPMixin:
         for name, rate in [("input_dropout", self.input_dropout)] + [
             ("dropout", r) for r in rates
         ]:
-            _check_number(owner, name, rate, low=0, high=1, high_open=True)
+            check_parameter(owner, name, rate, _DROPOUT)
         return (float(self.input_dropout), *(float(r) for r in rates))
 
     @property

@@ -68,7 +68,7 @@ from ._validation import check_real as _check_real
 
 __all__ = [
     "Optimizer",
-    "Step",
+    "ArrayStep",
     "SGD",
     "Adam",
     "AdamW",
@@ -172,7 +172,7 @@ def check_clipping(owner: str, clipnorm: Any, global_clipnorm: Any) -> None:
     """
     for name, value in (("clipnorm", clipnorm), ("global_clipnorm", global_clipnorm)):
         if value is not None:
-            _check_real(owner, name, value, 0.0, low_closed=False)
+            _check_real(owner, name, value, 0.0, low_open=True)
     if clipnorm is not None and global_clipnorm is not None:
         raise ValueError(
             f"{owner}: set clipnorm or global_clipnorm, not both; got "
@@ -418,7 +418,7 @@ def _zeros_like(params: Sequence[np.ndarray], fill: float = 0.0) -> list[np.ndar
 # --------------------------------------------------------------------------------------
 
 
-class Step(NamedTuple):
+class ArrayStep(NamedTuple):
     """What one :meth:`Optimizer.update` call hands each array's rule.
 
     Attributes
@@ -437,8 +437,8 @@ class Step(NamedTuple):
 
     Examples
     --------
-    >>> from skweights.optimizers import Step
-    >>> Step(0.1, 1, (0.9, False), True, False).learning_rate
+    >>> from skweights.optimizers import ArrayStep
+    >>> ArrayStep(0.1, 1, (0.9, False), True, False).learning_rate
     0.1
     """
 
@@ -447,6 +447,10 @@ class Step(NamedTuple):
     hyper: tuple
     penalized: bool
     prox: bool
+
+
+# Its name before 0.2, kept importable; ``schedules.Step`` is the public Step.
+Step = ArrayStep
 
 
 _SHARED_DOCS = {
@@ -546,7 +550,7 @@ class Optimizer(Component, ABC):
 
     @abstractmethod
     def _step(
-        self, param: np.ndarray, grad: np.ndarray, slots: list, step: Step
+        self, param: np.ndarray, grad: np.ndarray, slots: list, step: ArrayStep
     ) -> float | np.ndarray | None:
         """Update one array (and its slots) in place; the effective step if asked."""
 
@@ -698,7 +702,7 @@ class SGD(Optimizer):
 
     def _validated(self) -> tuple[float, bool]:
         momentum = _check_real(
-            "SGD", "momentum", self.momentum, 0.0, 1.0, high_closed=False
+            "SGD", "momentum", self.momentum, 0.0, 1.0, high_open=True
         )
         return momentum, _check_bool("SGD", "nesterov", self.nesterov)
 
@@ -795,9 +799,9 @@ class Adam(Optimizer):
         """``(beta_1, beta_2, epsilon, weight_decay)``; Adam never decays."""
         name = type(self).__name__
         return (
-            _check_real(name, "beta_1", self.beta_1, 0.0, 1.0, high_closed=False),
-            _check_real(name, "beta_2", self.beta_2, 0.0, 1.0, high_closed=False),
-            _check_real(name, "epsilon", self.epsilon, 0.0, low_closed=False),
+            _check_real(name, "beta_1", self.beta_1, 0.0, 1.0, high_open=True),
+            _check_real(name, "beta_2", self.beta_2, 0.0, 1.0, high_open=True),
+            _check_real(name, "epsilon", self.epsilon, 0.0, low_open=True),
             self._weight_decay(),
         )
 
@@ -973,11 +977,9 @@ class RMSprop(Optimizer):
 
     def _validated(self) -> tuple[float, float, float]:
         return (
-            _check_real("RMSprop", "rho", self.rho, 0.0, 1.0, high_closed=False),
-            _check_real("RMSprop", "epsilon", self.epsilon, 0.0, low_closed=False),
-            _check_real(
-                "RMSprop", "momentum", self.momentum, 0.0, 1.0, high_closed=False
-            ),
+            _check_real("RMSprop", "rho", self.rho, 0.0, 1.0, high_open=True),
+            _check_real("RMSprop", "epsilon", self.epsilon, 0.0, low_open=True),
+            _check_real("RMSprop", "momentum", self.momentum, 0.0, 1.0, high_open=True),
         )
 
     def _step(self, p, g, slots, step):
@@ -1068,7 +1070,7 @@ class Adagrad(Optimizer):
 
     def _validated(self) -> tuple[float, float]:
         return (
-            _check_real("Adagrad", "epsilon", self.epsilon, 0.0, low_closed=False),
+            _check_real("Adagrad", "epsilon", self.epsilon, 0.0, low_open=True),
             _check_real(
                 "Adagrad", "initial_accumulator", self.initial_accumulator, 0.0
             ),
@@ -1159,8 +1161,8 @@ class Lion(Optimizer):
 
     def _validated(self) -> tuple[float, float]:
         return (
-            _check_real("Lion", "beta_1", self.beta_1, 0.0, 1.0, high_closed=False),
-            _check_real("Lion", "beta_2", self.beta_2, 0.0, 1.0, high_closed=False),
+            _check_real("Lion", "beta_1", self.beta_1, 0.0, 1.0, high_open=True),
+            _check_real("Lion", "beta_2", self.beta_2, 0.0, 1.0, high_open=True),
         )
 
     def _step(self, p, g, slots, step):
@@ -1245,15 +1247,11 @@ def get(identifier: Any, **kwargs: Any) -> Any:
     Parameters
     ----------
     identifier : str, optimizer class or optimizer
-        A registered name (case-insensitive; see ``REGISTRY.names``): ``"sgd"``,
-        ``"adam"``, ``"adamw"``, ``"rmsprop"``, ``"adagrad"``, ``"lion"``,
-        ``"lbfgs"`` (alias ``"l-bfgs"``), ``"fista"``; for squared-loss linear
-        models ``"cd"`` (coordinate descent, alias ``"coordinate_descent"``) and
-        ``"direct"`` (normal equations, alias ``"exact"``); for quantile and
-        absolute-error linear models ``"lp"`` (linear program, alias ``"highs"``;
-        L1 penalty or none) and ``"qp"`` (quadratic program; any elastic-net
-        penalty); an optimizer class (built with ``kwargs``); or an optimizer
-        object, returned unchanged.
+        A registered name (case-insensitive; see ``REGISTRY.names``):
+        %(names)s (the exact linear solvers ``"cd"``, ``"direct"``, ``"lp"``
+        and ``"qp"`` say in their classes which models they solve); an
+        optimizer class (built with ``kwargs``); or an optimizer object,
+        returned unchanged.
     **kwargs : dict
         Hyper-parameters, when ``identifier`` is a name or a class.
 
@@ -1278,3 +1276,6 @@ def get(identifier: Any, **kwargs: Any) -> Any:
     Adam(beta_1=0.9, beta_2=0.99, clipnorm=None, epsilon=1e-08, global_clipnorm=None)
     """
     return REGISTRY.get(identifier, **kwargs)
+
+
+REGISTRY.document(get)

@@ -41,6 +41,7 @@ array([-1.5,  0. ,  0.5])
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
 import numpy as np
@@ -59,12 +60,7 @@ __all__ = [
     "NonNegative",
     "Penalty",
     "block_soft_threshold",
-    "elasticnet",
     "get",
-    "group_l1",
-    "l1",
-    "l2",
-    "none",
     "soft_threshold",
 ]
 
@@ -126,14 +122,6 @@ def soft_threshold(W: Any, threshold: Any, out: np.ndarray | None = None) -> np.
     return np.subtract(W, clipped, out=out)
 
 
-def _check_alpha(owner: str, alpha: Any) -> float:
-    return check_real(owner, "alpha", alpha, 0.0)
-
-
-def _check_l1_ratio(owner: str, l1_ratio: Any) -> float:
-    return check_real(owner, "l1_ratio", l1_ratio, 0.0, 1.0)
-
-
 class Penalty(Component):
     r"""Base class of penalties, the elastic net :math:`R(W)` with strengths.
 
@@ -159,24 +147,32 @@ class Penalty(Component):
     #: ``l2_strength``; :class:`GroupL1` is not.
     separable = True
 
+    def _validated(self) -> tuple[float, float]:
+        """``(alpha, l1_ratio)``, checked."""
+        return self._alpha(), self._l1_ratio()
+
+    def _alpha(self) -> float:
+        return check_real(type(self).__name__, "alpha", self.alpha, 0.0)
+
+    def _l1_ratio(self) -> float:
+        return check_real(type(self).__name__, "l1_ratio", self.l1_ratio, 0.0, 1.0)
+
     @property
     def l1_strength(self) -> float:
         r"""The L1 coefficient :math:`\lambda_1 = \alpha \rho` (validated)."""
-        name = type(self).__name__
-        return _check_alpha(name, self.alpha) * _check_l1_ratio(name, self.l1_ratio)
+        alpha, l1_ratio = self._validated()
+        return alpha * l1_ratio
 
     @property
     def l2_strength(self) -> float:
         r"""The L2 coefficient :math:`\lambda_2 = \alpha (1 - \rho)` (validated)."""
-        name = type(self).__name__
-        return _check_alpha(name, self.alpha) * (
-            1.0 - _check_l1_ratio(name, self.l1_ratio)
-        )
+        alpha, l1_ratio = self._validated()
+        return alpha * (1.0 - l1_ratio)
 
     @property
     def smooth(self) -> bool:
         """Whether the penalty is differentiable: True when it has no L1 part."""
-        return _check_l1_ratio(type(self).__name__, self.l1_ratio) == 0.0
+        return self._l1_ratio() == 0.0
 
     def value(self, W: Any) -> float:
         r"""The penalty :math:`R(W)`.
@@ -436,92 +432,6 @@ class ElasticNet(Penalty):
     def __init__(self, alpha: float = 1.0, l1_ratio: float = 0.5) -> None:
         self.alpha = alpha
         self.l1_ratio = l1_ratio
-
-
-def none() -> NoPenalty:
-    r"""No penalty, :math:`R(W) = 0`.
-
-    Returns
-    -------
-    penalty : NoPenalty
-        The penalty.
-
-    Examples
-    --------
-    >>> from skweights.penalties import none
-    >>> none()
-    NoPenalty()
-    """
-    return NoPenalty()
-
-
-def l1(alpha: float = 1.0) -> L1:
-    r"""The L1 penalty :math:`\alpha \lVert W \rVert_1`.
-
-    Parameters
-    ----------
-    alpha : float, default=1.0
-        Strength, :math:`\ge 0`.
-
-    Returns
-    -------
-    penalty : L1
-        The penalty.
-
-    Examples
-    --------
-    >>> from skweights.penalties import l1
-    >>> l1(0.1)
-    L1(alpha=0.1)
-    """
-    return L1(alpha=alpha)
-
-
-def l2(alpha: float = 1.0) -> L2:
-    r"""The L2 penalty :math:`\frac{\alpha}{2} \lVert W \rVert_2^2`.
-
-    Parameters
-    ----------
-    alpha : float, default=1.0
-        Strength, :math:`\ge 0`.
-
-    Returns
-    -------
-    penalty : L2
-        The penalty.
-
-    Examples
-    --------
-    >>> from skweights.penalties import l2
-    >>> l2(0.1)
-    L2(alpha=0.1)
-    """
-    return L2(alpha=alpha)
-
-
-def elasticnet(alpha: float = 1.0, l1_ratio: float = 0.5) -> ElasticNet:
-    r"""The elastic net :math:`\alpha (\rho \lVert W \rVert_1 + \frac{1 - \rho}{2}
-    \lVert W \rVert_2^2)`.
-
-    Parameters
-    ----------
-    alpha : float, default=1.0
-        Strength, :math:`\ge 0`.
-    l1_ratio : float, default=0.5
-        Share :math:`\rho \in [0, 1]` of L1.
-
-    Returns
-    -------
-    penalty : ElasticNet
-        The penalty.
-
-    Examples
-    --------
-    >>> from skweights.penalties import elasticnet
-    >>> elasticnet(0.1, l1_ratio=0.7)
-    ElasticNet(alpha=0.1, l1_ratio=0.7)
-    """
-    return ElasticNet(alpha=alpha, l1_ratio=l1_ratio)
 
 
 class NonNegative(Penalty):
@@ -883,7 +793,7 @@ class GroupL1(Penalty):
             The penalty.
         """
         W = _as_float(W)
-        alpha = _check_alpha("GroupL1", self.alpha)
+        alpha = self._alpha()
         grouping = self._labels(W)
         if grouping is None:
             return alpha * float(_row_norms(W).sum()) if alpha else 0.0
@@ -906,7 +816,7 @@ class GroupL1(Penalty):
             A new array of ``W``'s shape and dtype.
         """
         W = _as_float(W)
-        alpha = _check_alpha("GroupL1", self.alpha)
+        alpha = self._alpha()
         grouping = self._labels(W)
         if grouping is None:
             norms = _row_norms(W)
@@ -953,7 +863,7 @@ class GroupL1(Penalty):
             If ``step`` is negative, ``alpha`` invalid or ``groups`` malformed.
         """
         W = _as_float(W)
-        alpha = _check_alpha("GroupL1", self.alpha)
+        alpha = self._alpha()
         s = _as_scale(step, W.dtype)
         if not np.all(np.asarray(s) >= 0):
             raise ValueError(f"step must be non-negative, got {step!r}.")
@@ -986,38 +896,14 @@ class GroupL1(Penalty):
         return out
 
 
-def group_l1(alpha: float = 1.0, groups: Any = None) -> GroupL1:
-    r"""The group lasso over rows :math:`\alpha \sum_j \lVert W_j \rVert_2`.
-
-    Parameters
-    ----------
-    alpha : float, default=1.0
-        Strength, :math:`\ge 0`.
-    groups : list of lists of int, default=None
-        Groups of rows penalized together; see :class:`GroupL1`.
-
-    Returns
-    -------
-    penalty : GroupL1
-        The penalty.
-
-    Examples
-    --------
-    >>> from skweights.penalties import group_l1
-    >>> group_l1(0.1)
-    GroupL1(alpha=0.1, groups=None)
-    """
-    return GroupL1(alpha=alpha, groups=groups)
-
-
 REGISTRY = Registry(
     "penalty",
     {
-        "none": none,
-        "l1": l1,
-        "l2": l2,
-        "elasticnet": elasticnet,
-        "group_l1": group_l1,
+        "none": NoPenalty,
+        "l1": L1,
+        "l2": L2,
+        "elasticnet": ElasticNet,
+        "group_l1": GroupL1,
     },
     aliases={
         "l1l2": "elasticnet",
@@ -1026,6 +912,9 @@ REGISTRY = Registry(
     },
 )
 
+# The lowercase names of 0.1 (``l1(0.1)``) are the classes themselves.
+none, l1, l2, elasticnet, group_l1 = NoPenalty, L1, L2, ElasticNet, GroupL1
+
 
 def get(identifier: Any, alpha: float = 1.0, l1_ratio: float = 0.5) -> Any:
     r"""Resolve a penalty from a name, ``None`` or an instance.
@@ -1033,15 +922,14 @@ def get(identifier: Any, alpha: float = 1.0, l1_ratio: float = 0.5) -> Any:
     Parameters
     ----------
     identifier : str, Penalty or None
-        A registered name (case-insensitive; see ``REGISTRY.names``): ``"none"``,
-        ``"l1"``, ``"l2"``, ``"elasticnet"`` (aliases ``"l1l2"``,
-        ``"elastic_net"``), ``"group_l1"`` (alias ``"group_lasso"``); ``None``,
-        which means :class:`NoPenalty`; or a penalty instance, returned unchanged
-        (it keeps its own ``alpha``).
+        A registered name (case-insensitive; see ``REGISTRY.names``):
+        %(names)s; ``None``, which means :class:`NoPenalty`; or a penalty
+        instance, returned unchanged (it keeps its own ``alpha``).
     alpha : float, default=1.0
-        Strength :math:`\alpha`, passed to every penalty but ``none``.
+        Strength :math:`\alpha`, passed to every penalty that takes it (all but
+        ``"none"``).
     l1_ratio : float, default=0.5
-        Share of L1, passed to ``elasticnet`` only.
+        Share of L1, passed to the penalties that take it (``"elasticnet"``).
 
     Returns
     -------
@@ -1066,11 +954,14 @@ def get(identifier: Any, alpha: float = 1.0, l1_ratio: float = 0.5) -> Any:
     if identifier is None:
         return NoPenalty()
     if isinstance(identifier, str) and identifier in REGISTRY:
-        key = identifier.lower()
-        key = REGISTRY.aliases.get(key, key)
-        if key == "none":
-            return REGISTRY.get(identifier)
-        if key == "elasticnet":
-            return REGISTRY.get(identifier, alpha=alpha, l1_ratio=l1_ratio)
-        return REGISTRY.get(identifier, alpha=alpha)
+        # Each penalty gets those of alpha and l1_ratio its constructor takes.
+        factory = REGISTRY.entries[REGISTRY._canonical(identifier)]
+        takes = inspect.signature(factory).parameters
+        given = {"alpha": alpha, "l1_ratio": l1_ratio}
+        return REGISTRY.get(
+            identifier, **{key: v for key, v in given.items() if key in takes}
+        )
     return REGISTRY.get(identifier)
+
+
+REGISTRY.document(get)

@@ -1,27 +1,7 @@
 """Learning-rate schedules: the rate to use during each epoch, with explicit state.
 
-A schedule is four functions of an explicit state, so the object itself only holds
-hyper-parameters and clones like an estimator::
-
-    state = schedule.init(learning_rate, horizon=max_iter)
-    lr = schedule.value(state, epoch)       # epoch is 0-based
-    state = schedule.observe(state, loss)   # once per epoch, with the training loss
-    schedule.exhausted(state)               # True once an adaptive rate ran out
-    schedule.finished(state, epoch)         # run its course: a new fit restarts it
-
-Only :class:`Adaptive` uses ``observe`` and ``exhausted``; the others are functions of
-the epoch, their ``observe`` returns the state unchanged and ``exhausted`` is False.
-
-``horizon`` is the number of epochs the schedule is planned for: the estimators pass
-their ``max_iter``, and a schedule that needs a length (:class:`Cosine` with its
-default ``t_max=None``) anneals over it. ``epoch`` counts the epochs since the
-schedule started: the estimators keep counting across warm starts and
-``partial_fit`` calls, as scikit-learn's ``invscaling`` does, and start a new
-schedule when ``schedule`` or ``learning_rate`` changed, or when the schedule has run
-its course (``finished``: :class:`Cosine` past its annealing length, :class:`Adaptive`
-under its minimum rate), so a new call always trains at a useful rate (for cosine,
-the warm restart of SGDR, over the new fit's ``max_iter``). A schedule without a
-``finished`` method is continued.
+Every schedule subclasses :class:`Schedule`, whose docstring gives the interface the
+training loop uses; :func:`get` resolves a registered name.
 """
 
 from __future__ import annotations
@@ -35,6 +15,7 @@ from ._validation import check_int as _check_int
 from ._validation import check_real as _check_real
 
 __all__ = [
+    "Schedule",
     "Constant",
     "InvScaling",
     "Step",
@@ -43,12 +24,6 @@ __all__ = [
     "Adaptive",
     "ScheduleState",
     "AdaptiveState",
-    "constant",
-    "invscaling",
-    "step",
-    "exponential",
-    "cosine",
-    "adaptive",
     "REGISTRY",
     "get",
 ]
@@ -66,8 +41,8 @@ class ScheduleState(NamedTuple):
 
     Examples
     --------
-    >>> from skweights.schedules import exponential
-    >>> exponential(gamma=0.5).init(0.1, horizon=50)
+    >>> from skweights.schedules import Exponential
+    >>> Exponential(gamma=0.5).init(0.1, horizon=50)
     ScheduleState(learning_rate=0.1, horizon=50)
     """
 
@@ -89,8 +64,8 @@ class AdaptiveState(NamedTuple):
 
     Examples
     --------
-    >>> from skweights.schedules import adaptive
-    >>> schedule = adaptive(patience=1)
+    >>> from skweights.schedules import Adaptive
+    >>> schedule = Adaptive(patience=1)
     >>> state = schedule.observe(schedule.init(0.1), loss=1.0)
     >>> schedule.observe(state, loss=2.0).learning_rate  # one bad epoch: x 0.2
     0.02...
@@ -101,13 +76,47 @@ class AdaptiveState(NamedTuple):
     bad_epochs: int
 
 
-class _Schedule(Component, ABC):
-    """Shared ``init``, ``observe`` and ``exhausted`` of the stateless schedules."""
+class Schedule(Component, ABC):
+    """Base class of the learning-rate schedules: the interface the training loop uses.
+
+    A schedule is four functions of an explicit state, so the object itself only
+    holds hyper-parameters and clones like an estimator::
+
+        state = schedule.init(learning_rate, horizon=max_iter)
+        lr = schedule.value(state, epoch)       # epoch is 0-based
+        state = schedule.observe(state, loss)   # once per epoch, the watched loss
+        schedule.exhausted(state)               # True once an adaptive rate ran out
+        schedule.finished(state, epoch)         # run its course: a new fit restarts
+
+    ``horizon`` is the number of epochs the schedule is planned for: the estimators
+    pass their ``max_iter``, and a schedule that needs a length (:class:`Cosine`
+    with its default ``t_max=None``) anneals over it. ``epoch`` counts the epochs
+    since the schedule started: the estimators keep counting across warm starts
+    and ``partial_fit`` calls, as scikit-learn's ``invscaling`` does, and start a
+    new schedule when ``schedule`` or ``learning_rate`` changed, or when the
+    schedule has run its course (``finished``: :class:`Cosine` past its annealing
+    length, :class:`Adaptive` under its minimum rate), so a new call always trains
+    at a useful rate (for cosine, the warm restart of SGDR, over the new fit's
+    ``max_iter``).
+
+    A subclass gives :meth:`init` and :meth:`value`; the defaults of
+    :meth:`observe`, :meth:`exhausted` and :meth:`finished` suit a schedule that
+    ignores the loss and goes on for ever. The built-in schedules that are a
+    function of the epoch only write their rate ``_rate(lr, epoch, *params)``
+    (with their checked hyper-parameters, ``_validated()``).
+
+    Examples
+    --------
+    >>> from skweights.schedules import Schedule, Step, Adaptive
+    >>> isinstance(Step(), Schedule), isinstance(Adaptive(), Schedule)
+    (True, True)
+    """
 
     def _validated(self) -> tuple:
         return ()
 
-    def init(self, learning_rate: float, horizon: int | None = None) -> ScheduleState:
+    @abstractmethod
+    def init(self, learning_rate: float, horizon: int | None = None) -> Any:
         """Return the state for the initial rate ``learning_rate``.
 
         Parameters
@@ -119,22 +128,17 @@ class _Schedule(Component, ABC):
 
         Returns
         -------
-        state : ScheduleState
+        state : NamedTuple
             The state.
         """
-        self._validated()
-        name = type(self).__name__
-        lr = _check_real(name, "learning_rate", learning_rate, 0.0, low_closed=False)
-        if horizon is not None:
-            horizon = _check_int(name, "horizon", horizon, 1)
-        return ScheduleState(learning_rate=lr, horizon=horizon)
 
-    def value(self, state: ScheduleState, epoch: int) -> float:
+    @abstractmethod
+    def value(self, state: Any, epoch: int) -> float:
         """Return the learning rate to use during ``epoch`` (0-based).
 
         Parameters
         ----------
-        state : ScheduleState
+        state : NamedTuple
             The state from :meth:`init`.
         epoch : int >= 0
             The epoch.
@@ -144,17 +148,6 @@ class _Schedule(Component, ABC):
         learning_rate : float
             The rate.
         """
-        params = self._parameters(state)
-        epoch = _check_int(type(self).__name__, "epoch", epoch, 0)
-        return float(self._rate(state.learning_rate, epoch, *params))
-
-    def _parameters(self, state: ScheduleState) -> tuple:
-        """The validated hyper-parameters ``_rate`` needs for this state."""
-        return self._validated()
-
-    @abstractmethod
-    def _rate(self, lr: float, epoch: int, *params: float) -> float:
-        """The learning rate at ``epoch`` from the initial ``lr``."""
 
     def observe(self, state: ScheduleState, loss: float) -> ScheduleState:
         """Return ``state`` unchanged: this schedule ignores the loss.
@@ -206,6 +199,60 @@ class _Schedule(Component, ABC):
         return False
 
 
+class _Schedule(Schedule):
+    """Template of the schedules that are a function of the epoch: ``init`` and
+    ``value`` written once; a subclass is its ``_rate`` (and ``_validated``)."""
+
+    def init(self, learning_rate: float, horizon: int | None = None) -> ScheduleState:
+        """Return the state for the initial rate ``learning_rate``.
+
+        Parameters
+        ----------
+        learning_rate : float > 0
+            The initial learning rate.
+        horizon : int >= 1, default=None
+            The planned number of epochs (estimators pass their ``max_iter``).
+
+        Returns
+        -------
+        state : ScheduleState
+            The state.
+        """
+        self._validated()
+        name = type(self).__name__
+        lr = _check_real(name, "learning_rate", learning_rate, 0.0, low_open=True)
+        if horizon is not None:
+            horizon = _check_int(name, "horizon", horizon, 1)
+        return ScheduleState(learning_rate=lr, horizon=horizon)
+
+    def value(self, state: ScheduleState, epoch: int) -> float:
+        """Return the learning rate to use during ``epoch`` (0-based).
+
+        Parameters
+        ----------
+        state : ScheduleState
+            The state from :meth:`init`.
+        epoch : int >= 0
+            The epoch.
+
+        Returns
+        -------
+        learning_rate : float
+            The rate.
+        """
+        params = self._parameters(state)
+        epoch = _check_int(type(self).__name__, "epoch", epoch, 0)
+        return float(self._rate(state.learning_rate, epoch, *params))
+
+    def _parameters(self, state: ScheduleState) -> tuple:
+        """The validated hyper-parameters ``_rate`` needs for this state."""
+        return self._validated()
+
+    @abstractmethod
+    def _rate(self, lr: float, epoch: int, *params: float) -> float:
+        """The learning rate at ``epoch`` from the initial ``lr``."""
+
+
 class Constant(_Schedule):
     r"""Constant learning rate.
 
@@ -215,8 +262,8 @@ class Constant(_Schedule):
 
     Examples
     --------
-    >>> from skweights.schedules import constant
-    >>> schedule = constant()
+    >>> from skweights.schedules import Constant
+    >>> schedule = Constant()
     >>> state = schedule.init(0.1)
     >>> [schedule.value(state, t) for t in range(3)]
     [0.1, 0.1, 0.1]
@@ -247,8 +294,8 @@ class InvScaling(_Schedule):
 
     Examples
     --------
-    >>> from skweights.schedules import invscaling
-    >>> schedule = invscaling(power_t=1.0)
+    >>> from skweights.schedules import InvScaling
+    >>> schedule = InvScaling(power_t=1.0)
     >>> state = schedule.init(1.0)
     >>> [schedule.value(state, t) for t in range(4)]
     [1.0, 0.5, 0.3333333333333333, 0.25]
@@ -285,8 +332,8 @@ class Step(_Schedule):
 
     Examples
     --------
-    >>> from skweights.schedules import step
-    >>> schedule = step(drop=0.5, every=2)
+    >>> from skweights.schedules import Step
+    >>> schedule = Step(drop=0.5, every=2)
     >>> state = schedule.init(1.0)
     >>> [schedule.value(state, t) for t in range(5)]
     [1.0, 1.0, 0.5, 0.5, 0.25]
@@ -298,7 +345,7 @@ class Step(_Schedule):
 
     def _validated(self) -> tuple[float, int]:
         return (
-            _check_real("Step", "drop", self.drop, 0.0, 1.0, low_closed=False),
+            _check_real("Step", "drop", self.drop, 0.0, 1.0, low_open=True),
             _check_int("Step", "every", self.every, 1),
         )
 
@@ -320,8 +367,8 @@ class Exponential(_Schedule):
 
     Examples
     --------
-    >>> from skweights.schedules import exponential
-    >>> schedule = exponential(gamma=0.5)
+    >>> from skweights.schedules import Exponential
+    >>> schedule = Exponential(gamma=0.5)
     >>> state = schedule.init(1.0)
     >>> [schedule.value(state, t) for t in range(4)]
     [1.0, 0.5, 0.25, 0.125]
@@ -332,7 +379,7 @@ class Exponential(_Schedule):
 
     def _validated(self) -> tuple[float]:
         return (
-            _check_real("Exponential", "gamma", self.gamma, 0.0, 1.0, low_closed=False),
+            _check_real("Exponential", "gamma", self.gamma, 0.0, 1.0, low_open=True),
         )
 
     def _rate(self, lr: float, epoch: int, gamma: float) -> float:
@@ -372,8 +419,8 @@ class Cosine(_Schedule):
 
     Examples
     --------
-    >>> from skweights.schedules import cosine
-    >>> schedule = cosine(t_max=2, min_lr=0.1)
+    >>> from skweights.schedules import Cosine
+    >>> schedule = Cosine(t_max=2, min_lr=0.1)
     >>> state = schedule.init(1.0)
     >>> [round(schedule.value(state, t), 6) for t in range(4)]
     [1.0, 0.55, 0.1, 0.1]
@@ -449,7 +496,7 @@ class Cosine(_Schedule):
         return min_lr + (lr - min_lr) * (1.0 + math.cos(math.pi * progress)) / 2.0
 
 
-class Adaptive(Component):
+class Adaptive(Schedule):
     r"""Reduce the rate on plateau, like scikit-learn MLP's ``"adaptive"``.
 
     :meth:`observe` receives each epoch's training loss :math:`\ell_t` and keeps the
@@ -491,8 +538,8 @@ class Adaptive(Component):
 
     Examples
     --------
-    >>> from skweights.schedules import adaptive
-    >>> schedule = adaptive(factor=0.5, patience=2)
+    >>> from skweights.schedules import Adaptive
+    >>> schedule = Adaptive(factor=0.5, patience=2)
     >>> state = schedule.init(0.1)
     >>> for loss in [1.0, 0.5, 0.5, 0.5]:
     ...     state = schedule.observe(state, loss)
@@ -520,8 +567,8 @@ class Adaptive(Component):
                 self.factor,
                 0.0,
                 1.0,
-                low_closed=False,
-                high_closed=False,
+                low_open=True,
+                high_open=True,
             ),
             _check_int("Adaptive", "patience", self.patience, 1),
             _check_real("Adaptive", "threshold", self.threshold, 0.0),
@@ -544,9 +591,7 @@ class Adaptive(Component):
             The rate, an infinite best loss and no bad epochs.
         """
         self._validated()
-        lr = _check_real(
-            "Adaptive", "learning_rate", learning_rate, 0.0, low_closed=False
-        )
+        lr = _check_real("Adaptive", "learning_rate", learning_rate, 0.0, low_open=True)
         return AdaptiveState(learning_rate=lr, best_loss=math.inf, bad_epochs=0)
 
     def value(self, state: AdaptiveState, epoch: int) -> float:
@@ -627,162 +672,20 @@ class Adaptive(Component):
         return self.exhausted(state)
 
 
-def constant() -> Constant:
-    """A constant rate; see :class:`Constant`.
-
-    Returns
-    -------
-    schedule : Constant
-        The schedule.
-
-    Examples
-    --------
-    >>> from skweights.schedules import constant
-    >>> constant()
-    Constant()
-    """
-    return Constant()
-
-
-def invscaling(power_t: float = 0.5) -> InvScaling:
-    """Inverse-scaling decay ``lr / (epoch + 1) ** power_t``; see :class:`InvScaling`.
-
-    Parameters
-    ----------
-    power_t : float >= 0, default=0.5
-        The exponent.
-
-    Returns
-    -------
-    schedule : InvScaling
-        The schedule.
-
-    Examples
-    --------
-    >>> from skweights.schedules import invscaling
-    >>> invscaling(0.25)
-    InvScaling(power_t=0.25)
-    """
-    return InvScaling(power_t=power_t)
-
-
-def step(drop: float = 0.5, every: int = 10) -> Step:
-    """Step decay ``lr * drop ** (epoch // every)``; see :class:`Step`.
-
-    Parameters
-    ----------
-    drop : float in (0, 1], default=0.5
-        The factor.
-    every : int >= 1, default=10
-        The period, in epochs.
-
-    Returns
-    -------
-    schedule : Step
-        The schedule.
-
-    Examples
-    --------
-    >>> from skweights.schedules import step
-    >>> step(0.1, 30)
-    Step(drop=0.1, every=30)
-    """
-    return Step(drop=drop, every=every)
-
-
-def exponential(gamma: float = 0.95) -> Exponential:
-    """Exponential decay ``lr * gamma ** epoch``; see :class:`Exponential`.
-
-    Parameters
-    ----------
-    gamma : float in (0, 1], default=0.95
-        The factor per epoch.
-
-    Returns
-    -------
-    schedule : Exponential
-        The schedule.
-
-    Examples
-    --------
-    >>> from skweights.schedules import exponential
-    >>> exponential(0.9)
-    Exponential(gamma=0.9)
-    """
-    return Exponential(gamma=gamma)
-
-
-def cosine(t_max: int | None = None, min_lr: float = 0.0) -> Cosine:
-    """Cosine annealing to ``min_lr`` at ``t_max``; see :class:`Cosine`.
-
-    Parameters
-    ----------
-    t_max : int >= 1 or None, default=None
-        The annealing length, in epochs; None anneals over the estimator's
-        ``max_iter``.
-    min_lr : float >= 0, default=0.0
-        The final rate.
-
-    Returns
-    -------
-    schedule : Cosine
-        The schedule.
-
-    Examples
-    --------
-    >>> from skweights.schedules import cosine
-    >>> cosine(50)
-    Cosine(min_lr=0.0, t_max=50)
-    """
-    return Cosine(t_max=t_max, min_lr=min_lr)
-
-
-def adaptive(
-    factor: float = 0.2,
-    patience: int = 5,
-    threshold: float = 1e-4,
-    min_lr: float = 1e-6,
-) -> Adaptive:
-    """Reduce on plateau; see :class:`Adaptive`.
-
-    Parameters
-    ----------
-    factor : float in (0, 1), default=0.2
-        The reduction factor.
-    patience : int >= 1, default=5
-        Consecutive bad epochs before a reduction.
-    threshold : float >= 0, default=1e-4
-        The minimum improvement of the loss.
-    min_lr : float >= 0, default=1e-6
-        The rate under which the schedule is exhausted.
-
-    Returns
-    -------
-    schedule : Adaptive
-        The schedule.
-
-    Examples
-    --------
-    >>> from skweights.schedules import adaptive
-    >>> adaptive(patience=10).patience
-    10
-    """
-    return Adaptive(
-        factor=factor, patience=patience, threshold=threshold, min_lr=min_lr
-    )
-
-
 REGISTRY = Registry(
     "schedule",
     {
-        "constant": constant,
-        "invscaling": invscaling,
-        "step": step,
-        "exponential": exponential,
-        "cosine": cosine,
-        "adaptive": adaptive,
+        "constant": Constant,
+        "invscaling": InvScaling,
+        "step": Step,
+        "exponential": Exponential,
+        "cosine": Cosine,
+        "adaptive": Adaptive,
     },
 )
+# The lowercase names of 0.1 (``step(drop=0.5)``) are the classes themselves.
+constant, invscaling, step = Constant, InvScaling, Step
+exponential, cosine, adaptive = Exponential, Cosine, Adaptive
 
 
 def get(identifier: Any, **kwargs: Any) -> Any:
@@ -791,11 +694,10 @@ def get(identifier: Any, **kwargs: Any) -> Any:
     Parameters
     ----------
     identifier : str or schedule
-        One of ``"constant"``, ``"invscaling"``, ``"step"``, ``"exponential"``,
-        ``"cosine"``, ``"adaptive"`` (case-insensitive), or a schedule object,
-        returned unchanged.
+        One of %(names)s (case-insensitive), a :class:`Schedule` subclass (built
+        with ``kwargs``), or a schedule object, returned unchanged.
     **kwargs : dict
-        Hyper-parameters passed to the factory when ``identifier`` is a name.
+        Hyper-parameters passed to the class when ``identifier`` is a name.
 
     Returns
     -------
@@ -814,3 +716,6 @@ def get(identifier: Any, **kwargs: Any) -> Any:
     Adaptive(factor=0.2, min_lr=1e-06, patience=3, threshold=0.0001)
     """
     return REGISTRY.get(identifier, **kwargs)
+
+
+REGISTRY.document(get)

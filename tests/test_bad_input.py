@@ -287,6 +287,38 @@ def _param_table():
                 )
 
 
+def _constraint_table():
+    for name, make in ESTIMATORS.items():
+        for param in type(make())._parameter_constraints:
+            yield pytest.param(name, param, id=f"{param}-{name}")
+
+
+@pytest.mark.parametrize("name, param", list(_constraint_table()))
+def test_every_entry_of_the_parameter_table_is_checked_at_fit(name, param):
+    # The table (``_parameter_constraints``) names real constructor parameters,
+    # and a value no entry accepts is refused with a message naming the parameter
+    # and what it accepts.
+    model = ESTIMATORS[name]()
+    assert param in model.get_params()
+    model.set_params(**{param: [1]})
+    X, y = _data(name)
+    with pytest.raises(ValueError, match=rf"^{name}: the '{param}' parameter must be"):
+        model.fit(X, y)
+
+
+def test_the_parameter_table_accepts_what_the_defaults_and_docs_allow():
+    X, y = _data("LinearRegressor")
+    for params in (
+        dict(n_iter_no_change=np.inf, shuffle=np.True_, record_weights=3),
+        dict(batch_size=8, verbose=0, validation_fraction=0.5, early_stopping=True),
+    ):
+        LinearRegressor(max_iter=3, **params).fit(X, y)
+    with pytest.raises(ValueError, match="'record_weights'.*integer >= 1"):
+        LinearRegressor(record_weights=0).fit(X, y)  # 0 is not False
+    with pytest.raises(ValueError, match="'batch_size'.*'auto' or an integer"):
+        LinearRegressor(batch_size=True).fit(X, y)
+
+
 @pytest.mark.parametrize("name, method, params, match", list(_param_table()))
 def test_invalid_hyperparameters_keep_the_fitted_model(name, method, params, match):
     X, y = _data(name)

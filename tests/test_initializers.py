@@ -456,8 +456,11 @@ def test_all_lists_public_names():
         obj = getattr(initializers, name)
         if name != "REGISTRY":
             assert obj.__doc__ and "Examples" in obj.__doc__, name
-    assert set(EXPECTED_NAMES) <= set(initializers.__all__)
-    assert "get" in initializers.__all__
+    # Every registered name is importable (a class, or a preset of VarianceScaling)
+    # and every class is public, with its base class.
+    assert all(callable(getattr(initializers, name)) for name in EXPECTED_NAMES)
+    classes = {type(get(name)).__name__ for name in EXPECTED_NAMES}
+    assert classes | {"Initializer", "get"} <= set(initializers.__all__)
 
 
 # -- zero and empty shapes, the distributions' shapes, Haar orthogonal draws -----------
