@@ -29,7 +29,8 @@ concrete classes:
 
 Adding an activation: subclass :class:`Activation`, write ``_forward`` and
 ``_derivative`` (and ``_backprop`` where a fused version pays), set the two attributes,
-and register the class in ``REGISTRY`` below.
+optionally write the two scalar rules (for the numba kernels), and register the class
+in ``REGISTRY`` below.
 
 :func:`get` resolves a name (case-insensitive; ``"sigmoid"`` and ``"linear"`` are
 aliases), a class, an instance or a callable.
