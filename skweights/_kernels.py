@@ -34,7 +34,7 @@ squared norm, is one more kernel (no component rule).
 :func:`plan` returns None, and the loop takes the numpy reference path, when numba
 is disabled or the activation or loss has no scalar rule; an optimizer without one
 runs its own ``update``. Nothing requires a component to have a rule. A subclass
-that redefines a numpy rule inherits none of its parent's scalar rules
+that redefines a numpy rule keeps only the scalar rules it declares itself
 (:func:`forget_scalar_rules`).
 
 Each kernel is generated once per rule and compiled by numba once per dtype, on
