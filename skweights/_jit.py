@@ -14,6 +14,8 @@ skweights`` does not pay numba's import time.
   finds a writable cache directory, and without the cache otherwise: on a read-only
   install numba refuses ``cache=True`` with "no locator available", which must not
   break a fit.
+- :func:`scalar_rule` lets kernels call a component's scalar rule (a plain Python
+  function of numbers), inlined where it is called.
 
 Callers choose the path: ``if _jit.enabled(): kernel(...) else: numpy reference``.
 """
@@ -26,12 +28,13 @@ import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
-__all__ = ["Kernel", "disabled", "enabled", "kernel"]
+__all__ = ["Kernel", "disabled", "enabled", "kernel", "scalar_rule"]
 
 _DISABLE_VARIABLE = "SKWEIGHTS_DISABLE_NUMBA"
 _lock = threading.RLock()
 _local = threading.local()
 _numba_usable: bool | None = None
+_rules: set[Callable] = set()
 
 
 def _numba_importable() -> bool:
@@ -149,3 +152,29 @@ def kernel(**options: Any) -> Callable[[Callable], Kernel]:
         return Kernel(function, options)
 
     return decorate
+
+
+def scalar_rule(function: Callable) -> Callable:
+    """Let compiled kernels call ``function``, inlined into each kernel that does.
+
+    Parameters
+    ----------
+    function : callable
+        A plain function of numbers (arithmetic, ``math`` and numpy scalar
+        functions, in numba's nopython subset), e.g. an activation's
+        ``scalar_forward``. Registered with numba once; Python calls are unchanged.
+
+    Returns
+    -------
+    callable
+        ``function`` itself.
+    """
+    with _lock:
+        if function not in _rules:
+            from numba.extending import register_jitable
+
+            # Inlined into the kernel's IR: compiled with the kernel's options
+            # (error_model="numpy"), so the arithmetic is the kernel's own.
+            register_jitable(inline="always", error_model="numpy")(function)
+            _rules.add(function)
+    return function

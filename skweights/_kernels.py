@@ -1,32 +1,56 @@
-"""Fused numba kernels for the minibatch loop, and the plan that picks them.
+"""Numba kernels generated from the components' scalar rules, and the plan of a fit.
 
-The numpy code in ``_network.py`` and ``optimizers.py`` is the reference; these
-kernels do the same arithmetic in fewer passes over memory (the products stay in
-numpy/BLAS):
+The numpy code in ``_network.py`` and the components' methods is the reference;
+these kernels do the same arithmetic in fewer passes over memory (the products stay
+in numpy/BLAS). Each kernel is one algorithm shape, written once here, that calls a
+component's own *scalar rule*: a static method on the component's class, in plain
+arithmetic and ``math``/numpy scalar functions, which numba compiles and inlines.
 
-- a hidden layer's bias and activation, in place on ``X @ W`` (and a copy of the
-  pre-activation for activations whose derivative needs it);
-- a hidden layer's derivative times the back-propagated delta, with the column sums
-  that are its bias gradient;
-- the output layer's bias, the loss, the per-sample scaled gradient (written over the
-  raw output) and its column sums;
-- an L2 penalty's gradient ``c * W`` added to a weight gradient, with its squared norm;
-- one element-wise optimizer step over the flat parameter array.
+============================  =====================================================
+shape                         the component's rule
+============================  =====================================================
+hidden layer, forward:        ``activation.scalar_forward(v, p)``: ``f(v)`` of one
+``z = f(z + b)`` in place     pre-activation ``v = z + b`` (kept in ``pre`` when
+                              ``derivative_from == "input"``)
+hidden layer, backward:       ``activation.scalar_backprop(delta, x, p)``: ``delta``
+``delta`` times ``f'``, and   times ``f'``, with ``x`` the output ``a`` (or ``v``
+its column sums               when ``derivative_from == "input"``)
+output layer: bias, loss,     ``loss.scalar_loss(v, y, p) -> (term, gradient)`` of
+scaled gradient (written      one element, and ``loss.scalar_total(sum, p)`` the
+over the raw output) and      row's loss from the sum of its terms; or a row-wise
+its column sums               ``loss.row_loss(row, b, y, s, p, bias_grad)``
+one step over the flat        ``optimizer.scalar_step(p, g, *slots, coefficients)
+parameter array               -> (p, *slots)`` of one coordinate, with
+                              ``optimizer.scalar_coefficients(hyper, lr, count)``
+                              the tuple of the step's numbers
+============================  =====================================================
 
-A component declares its fused form with two attributes, read here and nowhere else:
-``fused`` (a key of one of the tables below, or None) and ``fused_parameter()`` (the
-one number the kernel needs, e.g. LeakyReLU's slope; optimizers give their
-validated hyper-parameters instead). :func:`plan` returns None, and the loop takes
-the reference path, when numba is disabled or a component has no fused form.
+``p`` is the component's ``scalar_parameter()`` (LeakyReLU's slope, Huber's
+epsilon; 0 when it has none); an optimizer's ``scalar_parameter()`` is its
+validated hyper-parameters, which ``scalar_coefficients`` turns into each step's
+numbers. An L2 penalty's gradient ``c * W`` added to a weight gradient, with its
+squared norm, is one more kernel (no component rule).
 
-Every kernel loops from 0 over whole contiguous arrays (rows of a 2-D array, or a
-1-D array): loops over ``range(start, stop)`` of a slice did not vectorize. Scalars
-are passed in the arrays' dtype, so float32 stays float32 arithmetic.
+:func:`plan` returns None, and the loop takes the numpy reference path, when numba
+is disabled or the activation or loss has no scalar rule; an optimizer without one
+runs its own ``update``. Nothing requires a component to have a rule. A subclass
+that redefines a numpy rule keeps only the scalar rules it declares itself
+(:func:`forget_scalar_rules`).
+
+Each kernel is generated once per rule and compiled by numba once per dtype, on
+first use, so a fit compiles only what it uses; the on-disk cache is keyed to the
+rule's code. Every kernel loops from 0 over whole contiguous arrays (rows of a 2-D
+array, or a 1-D array): loops over ``range(start, stop)`` of a slice did not
+vectorize. Scalars are passed in the arrays' dtype, so float32 stays float32
+arithmetic.
 """
 
 from __future__ import annotations
 
-import math
+import hashlib
+import marshal
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,396 +59,116 @@ import numpy as np
 from . import _jit
 from ._validation import check_real
 
-__all__ = ["Plan", "plan"]
+__all__ = ["Plan", "forget_scalar_rules", "plan"]
 
 _FAST = {"nogil": True, "error_model": "numpy"}
 
 
 # --------------------------------------------------------------------------------------
-# Hidden layers: forward (bias + activation) and backward (derivative + bias gradient)
-# Signatures: forward(z, b, pre, p), backward(delta, a, pre, p, bias_grad); ``pre`` is
-# the pre-activation (written by forward, read by backward) for derivative_from="input"
-# activations and an unused empty array otherwise; ``p`` is the activation's parameter.
+# Shapes. Each generator returns the Python source of a kernel as a closure over the
+# rule (registered with numba by _jit.scalar_rule) and ``version``, a digest of the
+# rule's code: numba's on-disk cache hashes a closure's cells, so a changed rule
+# compiles anew instead of loading the kernel of its old code.
 # --------------------------------------------------------------------------------------
 
 
-@_jit.kernel(**_FAST)
-def _identity_forward(z, b, pre, p):  # pragma: no cover - compiled
-    for i in range(z.shape[0]):
-        row = z[i]
-        for j in range(row.shape[0]):
-            row[j] += b[j]
+def _hidden_forward(forward: Callable, keep_input: bool, version: str) -> Callable:
+    """``z = f(z + b)`` in place; ``pre = z + b`` too when ``keep_input``."""
+
+    def kernel(z, b, pre, p):  # pragma: no cover - compiled
+        version  # noqa: B018 - a cell of the closure (see above)
+        for i in range(z.shape[0]):
+            row = z[i]
+            before = pre[i] if keep_input else row
+            for j in range(row.shape[0]):
+                v = row[j] + b[j]
+                if keep_input:  # a constant of the closure: compiled away
+                    before[j] = v
+                row[j] = forward(v, p)
+
+    return kernel
 
 
-@_jit.kernel(**_FAST)
-def _identity_backward(delta, a, pre, p, bias_grad):  # pragma: no cover - compiled
-    bias_grad[:] = 0
-    for i in range(delta.shape[0]):
-        row = delta[i]
-        for j in range(row.shape[0]):
-            bias_grad[j] += row[j]
+def _hidden_backward(backprop: Callable, version: str) -> Callable:
+    """``delta = delta * f'`` in place (from ``x``, ``a`` or ``z``); its column sums."""
+
+    def kernel(delta, x, p, bias_grad):  # pragma: no cover - compiled
+        version  # noqa: B018
+        bias_grad[:] = 0
+        for i in range(delta.shape[0]):
+            row, at = delta[i], x[i]
+            for j in range(row.shape[0]):
+                d = backprop(row[j], at[j], p)
+                row[j] = d
+                bias_grad[j] += d
+
+    return kernel
 
 
-@_jit.kernel(**_FAST)
-def _relu_forward(z, b, pre, p):  # pragma: no cover - compiled
-    for i in range(z.shape[0]):
-        row = z[i]
-        for j in range(row.shape[0]):
-            v = row[j] + b[j]
-            row[j] = v if v > 0 else 0
+def _output_elementwise(loss: Callable, total: Callable, version: str) -> Callable:
+    """Bias, loss and scaled gradient of each element; ``sum_i s_i * loss_i``."""
+
+    def kernel(raw, b, Y, scale, p, bias_grad):  # pragma: no cover - compiled
+        version  # noqa: B018
+        bias_grad[:] = 0
+        result = 0.0
+        for i in range(raw.shape[0]):
+            row, y, s = raw[i], Y[i], scale[i]
+            terms = 0.0
+            for j in range(row.shape[0]):
+                term, gradient = loss(row[j] + b[j], y[j], p)
+                terms += term
+                d = gradient * s
+                row[j] = d
+                bias_grad[j] += d
+            result += s * total(terms, p)
+        return result
+
+    return kernel
 
 
-@_jit.kernel(**_FAST)
-def _relu_backward(delta, a, pre, p, bias_grad):  # pragma: no cover - compiled
-    bias_grad[:] = 0
-    for i in range(delta.shape[0]):
-        row, out = delta[i], a[i]
-        for j in range(row.shape[0]):
-            d = row[j] if out[j] > 0 else 0
-            row[j] = d
-            bias_grad[j] += d
+def _output_rowwise(row_loss: Callable, version: str) -> Callable:
+    """The row rule on each row; ``sum_i s_i * loss_i``."""
+
+    def kernel(raw, b, Y, scale, p, bias_grad):  # pragma: no cover - compiled
+        version  # noqa: B018
+        bias_grad[:] = 0
+        result = 0.0
+        for i in range(raw.shape[0]):
+            s = scale[i]
+            result += s * row_loss(raw[i], b, Y[i], s, p, bias_grad)
+        return result
+
+    return kernel
 
 
-@_jit.kernel(**_FAST)
-def _leaky_relu_forward(z, b, pre, p):  # pragma: no cover - compiled
-    for i in range(z.shape[0]):
-        row = z[i]
-        for j in range(row.shape[0]):
-            v = row[j] + b[j]
-            row[j] = v if v >= 0 else v * p
+_MAX_SLOTS = 3
 
 
-@_jit.kernel(**_FAST)
-def _leaky_relu_backward(delta, a, pre, p, bias_grad):  # pragma: no cover - compiled
-    bias_grad[:] = 0
-    for i in range(delta.shape[0]):
-        row, out = delta[i], a[i]
-        for j in range(row.shape[0]):
-            d = row[j] if out[j] > 0 else row[j] * p
-            row[j] = d
-            bias_grad[j] += d
+def _flat_step(step: Callable, n_slots: int, version: str) -> Callable:
+    """One step over a flat array with ``n_slots`` state arrays (0 to 3)."""
 
+    def kernel0(p, g, *c):  # pragma: no cover - compiled
+        version  # noqa: B018
+        for k in range(p.shape[0]):
+            (p[k],) = step(p[k], g[k], c)
 
-@_jit.kernel(**_FAST)
-def _tanh_forward(z, b, pre, p):  # pragma: no cover - compiled
-    for i in range(z.shape[0]):
-        row = z[i]
-        for j in range(row.shape[0]):
-            row[j] = np.tanh(row[j] + b[j])
+    def kernel1(p, g, s, *c):  # pragma: no cover - compiled
+        version  # noqa: B018
+        for k in range(p.shape[0]):
+            p[k], s[k] = step(p[k], g[k], s[k], c)
 
+    def kernel2(p, g, s, t, *c):  # pragma: no cover - compiled
+        version  # noqa: B018
+        for k in range(p.shape[0]):
+            p[k], s[k], t[k] = step(p[k], g[k], s[k], t[k], c)
 
-@_jit.kernel(**_FAST)
-def _tanh_backward(delta, a, pre, p, bias_grad):  # pragma: no cover - compiled
-    bias_grad[:] = 0
-    for i in range(delta.shape[0]):
-        row, out = delta[i], a[i]
-        for j in range(row.shape[0]):
-            d = row[j] * (1 - out[j] * out[j])
-            row[j] = d
-            bias_grad[j] += d
+    def kernel3(p, g, s, t, u, *c):  # pragma: no cover - compiled
+        version  # noqa: B018
+        for k in range(p.shape[0]):
+            p[k], s[k], t[k], u[k] = step(p[k], g[k], s[k], t[k], u[k], c)
 
-
-@_jit.kernel(**_FAST)
-def _logistic_forward(z, b, pre, p):  # pragma: no cover - compiled
-    for i in range(z.shape[0]):
-        row = z[i]
-        for j in range(row.shape[0]):
-            row[j] = 1 / (1 + np.exp(-(row[j] + b[j])))
-
-
-@_jit.kernel(**_FAST)
-def _logistic_backward(delta, a, pre, p, bias_grad):  # pragma: no cover - compiled
-    bias_grad[:] = 0
-    for i in range(delta.shape[0]):
-        row, out = delta[i], a[i]
-        for j in range(row.shape[0]):
-            d = row[j] * ((1 - out[j]) * out[j])
-            row[j] = d
-            bias_grad[j] += d
-
-
-@_jit.kernel(**_FAST)
-def _softplus_forward(z, b, pre, p):  # pragma: no cover - compiled
-    for i in range(z.shape[0]):
-        row = z[i]
-        for j in range(row.shape[0]):
-            v = row[j] + b[j]
-            row[j] = max(v, 0) + np.log1p(np.exp(-abs(v)))
-
-
-@_jit.kernel(**_FAST)
-def _softplus_backward(delta, a, pre, p, bias_grad):  # pragma: no cover - compiled
-    bias_grad[:] = 0
-    for i in range(delta.shape[0]):
-        row, out = delta[i], a[i]
-        for j in range(row.shape[0]):
-            d = -(row[j] * np.expm1(-out[j]))
-            row[j] = d
-            bias_grad[j] += d
-
-
-@_jit.kernel(**_FAST)
-def _gelu_forward(z, b, pre, p):  # pragma: no cover - compiled
-    for i in range(z.shape[0]):
-        row, before = z[i], pre[i]
-        for j in range(row.shape[0]):
-            v = row[j] + b[j]
-            before[j] = v
-            row[j] = v * (0.5 * math.erfc(-v * 0.7071067811865476))
-
-
-@_jit.kernel(**_FAST)
-def _gelu_backward(delta, a, pre, p, bias_grad):  # pragma: no cover - compiled
-    bias_grad[:] = 0
-    for i in range(delta.shape[0]):
-        row, before = delta[i], pre[i]
-        for j in range(row.shape[0]):
-            v = before[j]
-            cdf = 0.5 * math.erfc(-v * 0.7071067811865476)
-            d = row[j] * (np.exp(-0.5 * v * v) * v * 0.3989422804014327 + cdf)
-            row[j] = d
-            bias_grad[j] += d
-
-
-@_jit.kernel(**_FAST)
-def _silu_forward(z, b, pre, p):  # pragma: no cover - compiled
-    for i in range(z.shape[0]):
-        row, before = z[i], pre[i]
-        for j in range(row.shape[0]):
-            v = row[j] + b[j]
-            before[j] = v
-            row[j] = v * (1 / (1 + np.exp(-v)))
-
-
-@_jit.kernel(**_FAST)
-def _silu_backward(delta, a, pre, p, bias_grad):  # pragma: no cover - compiled
-    bias_grad[:] = 0
-    for i in range(delta.shape[0]):
-        row, before = delta[i], pre[i]
-        for j in range(row.shape[0]):
-            v = before[j]
-            sigma = 1 / (1 + np.exp(-v))
-            d = row[j] * (((1 - sigma) * v + 1) * sigma)
-            row[j] = d
-            bias_grad[j] += d
-
-
-#: ``activation.fused`` -> (forward, backward) kernels.
-ACTIVATIONS = {
-    "identity": (_identity_forward, _identity_backward),
-    "relu": (_relu_forward, _relu_backward),
-    "leaky_relu": (_leaky_relu_forward, _leaky_relu_backward),
-    "tanh": (_tanh_forward, _tanh_backward),
-    "logistic": (_logistic_forward, _logistic_backward),
-    "softplus": (_softplus_forward, _softplus_backward),
-    "gelu": (_gelu_forward, _gelu_backward),
-    "silu": (_silu_forward, _silu_backward),
-}
-
-
-# --------------------------------------------------------------------------------------
-# Output layer: bias + loss + scaled gradient (over the raw output) + bias gradient.
-# Signature: loss(raw, b, Y, scale, p, bias_grad) -> sum_i scale_i * loss_i; on return
-# raw holds delta = scale_i * d loss_i / d raw_i and bias_grad its column sums.
-# --------------------------------------------------------------------------------------
-
-
-@_jit.kernel(**_FAST)
-def _squared_error(raw, b, Y, scale, p, bias_grad):  # pragma: no cover - compiled
-    bias_grad[:] = 0
-    total = 0.0
-    for i in range(raw.shape[0]):
-        row, y, s = raw[i], Y[i], scale[i]
-        loss = 0.0
-        for j in range(row.shape[0]):
-            r = row[j] + b[j] - y[j]
-            loss += r * r
-            d = r * s
-            row[j] = d
-            bias_grad[j] += d
-        total += s * (0.5 * loss)
-    return total
-
-
-@_jit.kernel(**_FAST)
-def _log_loss(raw, b, Y, scale, p, bias_grad):  # pragma: no cover - compiled
-    bias_grad[:] = 0
-    total = 0.0
-    for i in range(raw.shape[0]):
-        row, y, s = raw[i], Y[i], scale[i]
-        loss = 0.0
-        for j in range(row.shape[0]):
-            r = row[j] + b[j]
-            loss += max(r, 0) - y[j] * r + np.log1p(np.exp(-abs(r)))
-            d = (1 / (1 + np.exp(-r)) - y[j]) * s
-            row[j] = d
-            bias_grad[j] += d
-        total += s * loss
-    return total
-
-
-@_jit.kernel(**_FAST)
-def _multinomial_log_loss(raw, b, Y, scale, p, bias_grad):  # pragma: no cover
-    bias_grad[:] = 0
-    total = 0.0
-    for i in range(raw.shape[0]):
-        row, y, s = raw[i], Y[i], scale[i]
-        top = row[0] + b[0]
-        for j in range(row.shape[0]):
-            row[j] += b[j]
-            top = max(top, row[j])
-        dot, mass, norm = 0.0, 0.0, 0.0
-        for j in range(row.shape[0]):
-            shifted = row[j] - top
-            dot += y[j] * shifted
-            mass += y[j]
-            e = np.exp(shifted)
-            row[j] = e
-            norm += e
-        total += s * (np.log(norm) - dot + top * (1 - mass))
-        for j in range(row.shape[0]):
-            d = (row[j] / norm - y[j]) * s
-            row[j] = d
-            bias_grad[j] += d
-    return total
-
-
-@_jit.kernel(**_FAST)
-def _poisson(raw, b, Y, scale, p, bias_grad):  # pragma: no cover - compiled
-    bias_grad[:] = 0
-    total = 0.0
-    for i in range(raw.shape[0]):
-        row, y, s = raw[i], Y[i], scale[i]
-        loss = 0.0
-        for j in range(row.shape[0]):
-            r = row[j] + b[j]
-            mu = np.exp(r)
-            entropy = y[j] * np.log(y[j]) if y[j] != 0 else 0.0
-            loss += mu - y[j] * r + entropy - y[j]
-            d = (mu - y[j]) * s
-            row[j] = d
-            bias_grad[j] += d
-        total += s * loss
-    return total
-
-
-@_jit.kernel(**_FAST)
-def _gamma(raw, b, Y, scale, p, bias_grad):  # pragma: no cover - compiled
-    bias_grad[:] = 0
-    total = 0.0
-    for i in range(raw.shape[0]):
-        row, y, s = raw[i], Y[i], scale[i]
-        loss = 0.0
-        for j in range(row.shape[0]):
-            r = row[j] + b[j]
-            ratio = y[j] * np.exp(-r)
-            loss += ratio + r - np.log(y[j]) - 1
-            d = (1 - ratio) * s
-            row[j] = d
-            bias_grad[j] += d
-        total += s * loss
-    return total
-
-
-@_jit.kernel(**_FAST)
-def _tweedie(raw, b, Y, scale, p, bias_grad):  # pragma: no cover - compiled
-    # Half Tweedie deviance of power p (0, or >= 1) with the log link, as
-    # losses.TweedieLoss: the integer powers are its limits.
-    bias_grad[:] = 0
-    total = 0.0
-    for i in range(raw.shape[0]):
-        row, y, s = raw[i], Y[i], scale[i]
-        loss = 0.0
-        for j in range(row.shape[0]):
-            r = row[j] + b[j]
-            mu = np.exp(r)
-            if p == 0:
-                loss += 0.5 * (mu - y[j]) * (mu - y[j])
-            elif p == 1:
-                entropy = y[j] * np.log(y[j]) if y[j] != 0 else 0.0
-                loss += mu - y[j] * r + entropy - y[j]
-            elif p == 2:
-                loss += y[j] * np.exp(-r) + r - np.log(y[j]) - 1
-            else:
-                top = max(y[j], 0.0) ** (2 - p) / ((1 - p) * (2 - p))
-                low = np.exp((1 - p) * r)
-                loss += np.exp((2 - p) * r) / (2 - p) - y[j] * low / (1 - p) + top
-            d = np.exp((1 - p) * r) * (mu - y[j]) * s
-            row[j] = d
-            bias_grad[j] += d
-        total += s * loss
-    return total
-
-
-@_jit.kernel(**_FAST)
-def _huber(raw, b, Y, scale, p, bias_grad):  # pragma: no cover - compiled
-    bias_grad[:] = 0
-    total = 0.0
-    for i in range(raw.shape[0]):
-        row, y, s = raw[i], Y[i], scale[i]
-        loss = 0.0
-        for j in range(row.shape[0]):
-            r = row[j] + b[j] - y[j]
-            size = abs(r)
-            loss += 0.5 * size * size if size <= p else p * size - 0.5 * p * p
-            d = min(max(r, -p), p) * s
-            row[j] = d
-            bias_grad[j] += d
-        total += s * loss
-    return total
-
-
-@_jit.kernel(**_FAST)
-def _quantile(raw, b, Y, scale, p, bias_grad):  # pragma: no cover - compiled
-    bias_grad[:] = 0
-    total = 0.0
-    for i in range(raw.shape[0]):
-        row, y, s = raw[i], Y[i], scale[i]
-        loss = 0.0
-        for j in range(row.shape[0]):
-            r = y[j] - (row[j] + b[j])
-            loss += p * r if r >= 0 else (p - 1) * r
-            d = (-p if r > 0 else 1 - p) * s
-            row[j] = d
-            bias_grad[j] += d
-        total += s * loss
-    return total
-
-
-@_jit.kernel(**_FAST)
-def _absolute_error(raw, b, Y, scale, p, bias_grad):  # pragma: no cover - compiled
-    bias_grad[:] = 0
-    total = 0.0
-    for i in range(raw.shape[0]):
-        row, y, s = raw[i], Y[i], scale[i]
-        loss = 0.0
-        for j in range(row.shape[0]):
-            r = row[j] + b[j] - y[j]
-            loss += abs(r)
-            d = np.sign(r) * s
-            row[j] = d
-            bias_grad[j] += d
-        total += s * loss
-    return total
-
-
-#: ``loss.fused`` -> kernel.
-LOSSES = {
-    "squared_error": _squared_error,
-    "log_loss": _log_loss,
-    "multinomial_log_loss": _multinomial_log_loss,
-    "poisson": _poisson,
-    "gamma": _gamma,
-    "tweedie": _tweedie,
-    "huber": _huber,
-    "quantile": _quantile,
-    "absolute_error": _absolute_error,
-}
-
-
-# --------------------------------------------------------------------------------------
-# Penalty gradient and norms; optimizer steps over 1-D contiguous arrays
-# --------------------------------------------------------------------------------------
+    return (kernel0, kernel1, kernel2, kernel3)[n_slots]
 
 
 # Reassociation lets the sum of squares vectorize; it changes only the reported norm's
@@ -444,147 +188,110 @@ def _add_l2_and_square(grad, weights, l2):  # pragma: no cover - compiled
     return total
 
 
-@_jit.kernel(**_FAST)
-def _sgd(p, g, v, lr, momentum, nesterov):  # pragma: no cover - compiled
-    if momentum == 0:
-        for k in range(p.shape[0]):
-            step = g[k] * lr
-            v[k] = step
-            p[k] -= step
-    else:
-        for k in range(p.shape[0]):
-            velocity = v[k] * momentum + g[k]
-            v[k] = velocity
-            direction = velocity * momentum + g[k] if nesterov else velocity
-            p[k] -= direction * lr
-
-
-@_jit.kernel(**_FAST)
-def _adam(p, g, m, v, lr_hat, one_b1, one_b2, root_correction, eps):  # pragma: no cover
-    for k in range(p.shape[0]):
-        gk = g[k]
-        mk = m[k] + (gk - m[k]) * one_b1
-        vk = v[k] + (gk * gk - v[k]) * one_b2
-        m[k] = mk
-        v[k] = vk
-        p[k] -= mk / (np.sqrt(vk) * root_correction + eps) * lr_hat
-
-
-@_jit.kernel(**_FAST)
-def _rmsprop(p, g, v, b, lr, one_rho, eps, momentum):  # pragma: no cover - compiled
-    for k in range(p.shape[0]):
-        gk = g[k]
-        vk = v[k] + (gk * gk - v[k]) * one_rho
-        v[k] = vk
-        denominator = np.sqrt(vk) + eps
-        if momentum != 0:
-            bk = b[k] * momentum + gk / denominator
-            b[k] = bk
-            p[k] -= bk * lr
-        else:
-            p[k] -= gk / denominator * lr
-
-
-@_jit.kernel(**_FAST)
-def _adagrad(p, g, accumulator, lr, eps):  # pragma: no cover - compiled
-    for k in range(p.shape[0]):
-        gk = g[k]
-        total = accumulator[k] + gk * gk
-        accumulator[k] = total
-        p[k] -= gk / (np.sqrt(total) + eps) * lr
-
-
-@_jit.kernel(**_FAST)
-def _lion(p, g, m, lr, one_b1, one_b2):  # pragma: no cover - compiled
-    for k in range(p.shape[0]):
-        gk, mk = g[k], m[k]
-        c = mk + (gk - mk) * one_b1
-        p[k] -= np.sign(c) * lr
-        m[k] = mk + (gk - mk) * one_b2
-
-
-def _sgd_update(param, grad, state, lr, hyper):
-    momentum, nesterov = hyper
-    dtype = param.dtype.type
-    _sgd(param, grad, state.velocity[0], dtype(lr), dtype(momentum), nesterov)
-    return state._replace(count=state.count + 1)
-
-
-def _adam_update(param, grad, state, lr, hyper):
-    beta_1, beta_2, epsilon, weight_decay = hyper
-    if weight_decay != 0.0:  # decay spares biases: never on one flat array
-        raise ValueError("the fused Adam step has no weight decay")
-    count = state.count + 1
-    dtype = param.dtype.type
-    _adam(
-        param,
-        grad,
-        state.mu[0],
-        state.nu[0],
-        dtype(lr / (1.0 - beta_1**count)),
-        dtype(1.0 - beta_1),
-        dtype(1.0 - beta_2),
-        dtype(1.0 / math.sqrt(1.0 - beta_2**count)),
-        dtype(epsilon),
-    )
-    return state._replace(count=count)
-
-
-def _rmsprop_update(param, grad, state, lr, hyper):
-    rho, epsilon, momentum = hyper
-    dtype = param.dtype.type
-    _rmsprop(
-        param,
-        grad,
-        state.nu[0],
-        state.velocity[0],
-        dtype(lr),
-        dtype(1.0 - rho),
-        dtype(epsilon),
-        dtype(momentum),
-    )
-    return state._replace(count=state.count + 1)
-
-
-def _adagrad_update(param, grad, state, lr, hyper):
-    epsilon, _ = hyper
-    dtype = param.dtype.type
-    _adagrad(param, grad, state.sum_of_squares[0], dtype(lr), dtype(epsilon))
-    return state._replace(count=state.count + 1)
-
-
-def _lion_update(param, grad, state, lr, hyper):
-    beta_1, beta_2 = hyper
-    dtype = param.dtype.type
-    _lion(param, grad, state.mu[0], dtype(lr), dtype(1.0 - beta_1), dtype(1.0 - beta_2))
-    return state._replace(count=state.count + 1)
-
-
-#: ``optimizer.fused`` -> ``update(flat_param, flat_grad, state, lr, hyper) -> state``
-#: on the one flat array of an element-wise optimizer's fused layout.
-OPTIMIZERS = {
-    "sgd": _sgd_update,
-    "adam": _adam_update,
-    "rmsprop": _rmsprop_update,
-    "adagrad": _adagrad_update,
-    "lion": _lion_update,
-}
-
-
 # --------------------------------------------------------------------------------------
-# Declaring a fused form, and the plan of one fit
+# Generated kernels, one per shape and rule (numba then compiles one per dtype)
 # --------------------------------------------------------------------------------------
 
+_generated: dict[tuple, Callable] = {}
+_lock = threading.Lock()
 
-def forget_fused_form(cls: type, rules: tuple[str, ...]) -> None:
-    """Reset ``cls.fused`` to None when ``cls`` redefines a rule but not ``fused``.
+
+def _version(rules: tuple[Callable, ...]) -> str:
+    """A digest of the rules' code (bytecode, constants, names, lines)."""
+    digest = hashlib.sha256()
+    for rule in rules:
+        digest.update(marshal.dumps(rule.__code__))
+    return digest.hexdigest()
+
+
+def _generate(shape: Callable, rules: tuple[Callable, ...], *flags: Any) -> Callable:
+    """The numba dispatcher of ``shape`` over ``rules``, made once per key."""
+    key = (shape, rules, flags)
+    kernel = _generated.get(key)
+    if kernel is None:
+        with _lock:
+            kernel = _generated.get(key)
+            if kernel is None:
+                for rule in rules:
+                    _jit.scalar_rule(rule)
+                source = shape(*rules, *flags, _version(rules))
+                kernel = _jit.kernel(**_FAST)(source).compiled()
+                _generated[key] = kernel
+    return kernel
+
+
+def _rule(component: Any, name: str) -> Callable | None:
+    """The component's scalar rule ``name`` (a function), or None."""
+    rule = getattr(component, name, None)
+    return rule if callable(rule) else None
+
+
+def _activation_kernels(activation: Any) -> tuple[Callable, Callable] | None:
+    forward = _rule(activation, "scalar_forward")
+    backprop = _rule(activation, "scalar_backprop")
+    if forward is None or backprop is None:
+        return None
+    keep_input = getattr(activation, "derivative_from", "output") == "input"
+    return (
+        _generate(_hidden_forward, (forward,), keep_input),
+        _generate(_hidden_backward, (backprop,)),
+    )
+
+
+def _loss_kernel(loss: Any) -> Callable | None:
+    row_loss = _rule(loss, "row_loss")
+    if row_loss is not None:
+        return _generate(_output_rowwise, (row_loss,))
+    element, total = _rule(loss, "scalar_loss"), _rule(loss, "scalar_total")
+    if element is None or total is None:
+        return None
+    return _generate(_output_elementwise, (element, total))
+
+
+def _optimizer_step(optimizer: Any) -> tuple | None:
+    """``(kernel, coefficients, hyper, owner)`` for :meth:`Plan.update`, or None."""
+    step = _rule(optimizer, "scalar_step")
+    coefficients = _rule(optimizer, "scalar_coefficients")
+    fields = getattr(getattr(optimizer, "State", None), "_fields", None)
+    if step is None or coefficients is None or not fields:
+        return None
+    n_slots = len(fields) - 1  # the fields after ``count``
+    if n_slots > _MAX_SLOTS:
+        return None
+    kernel = _generate(_flat_step, (step,), n_slots)
+    hyper = optimizer.scalar_parameter()
+    return kernel, coefficients, hyper, type(optimizer).__name__
+
+
+def forget_scalar_rules(
+    cls: type, root: type, rules: tuple[str, ...], scalar_rules: tuple[str, ...]
+) -> None:
+    """Give ``cls`` ``root``'s scalar rules back when it redefines a numpy rule.
 
     Called by the components' ``__init_subclass__``: a subclass that changes the
     math (e.g. a ReLU with another ``_forward``) must not inherit its parent's
-    kernel; it takes the reference path unless it declares a fused form itself.
+    scalar rules; it keeps only those it declares itself (none: the reference path).
+
+    Parameters
+    ----------
+    cls : type
+        The new subclass.
+    root : type
+        The base class whose (rule-less) defaults ``cls`` gets back.
+    rules : tuple of str
+        The names of the numpy rule methods.
+    scalar_rules : tuple of str
+        The names of the scalar rules.
     """
-    if "fused" not in vars(cls) and any(rule in vars(cls) for rule in rules):
-        cls.fused = None
+    if any(rule in vars(cls) for rule in rules):
+        for name in scalar_rules:
+            if name not in vars(cls):
+                setattr(cls, name, vars(root)[name])
+
+
+# --------------------------------------------------------------------------------------
+# The plan of one fit
+# --------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -596,9 +303,10 @@ class Plan:
     keeps_pre : bool
         Whether the activation's derivative needs each hidden pre-activation.
     optimizer : tuple or None
-        The fused optimizer step (with the optimizer's name and hyper-parameters)
-        that :meth:`update` runs on the flat arrays; None when the parameters are
-        not fused or the optimizer has no fused form.
+        The generated optimizer step (with its coefficients rule, the optimizer's
+        validated hyper-parameters and its name) that :meth:`update` runs on the
+        flat arrays; None when the parameters are not flat or the optimizer has no
+        scalar rule.
     """
 
     dtype: Any
@@ -615,7 +323,7 @@ class Plan:
     def backward(self, delta, a, pre, bias_grad) -> None:
         """``delta *= f'`` in place; ``bias_grad`` = its column sums."""
         kernel, parameter = self.activation[1], self.activation[2]
-        kernel(delta, a, pre, parameter, bias_grad)
+        kernel(delta, pre if self.keeps_pre else a, parameter, bias_grad)
 
     def loss_and_delta(self, raw, b, Y, scale, bias_grad) -> float:
         """Add ``b`` to ``raw``, return the scaled loss; ``raw`` becomes the delta."""
@@ -634,15 +342,16 @@ class Plan:
 
     def update(self, param, grad, state, learning_rate: float) -> Any:
         """One optimizer step on the flat arrays; the new state (see the class)."""
-        step, owner, hyper = self.optimizer
+        kernel, coefficients, hyper, owner = self.optimizer
         lr = check_real(owner, "learning_rate", learning_rate, 0.0)
-        return step(param, grad, state, lr, hyper)
-
-
-def _fused(component: Any, table: dict) -> Any:
-    """The component's kernel entry, or None when it declares no known form."""
-    name = getattr(component, "fused", None)
-    return table.get(name) if isinstance(name, str) else None
+        count = state.count + 1
+        cast = self.dtype
+        numbers = [
+            cast(c) if isinstance(c, float) else c
+            for c in coefficients(hyper, lr, count)
+        ]
+        kernel(param, grad, *[slot[0] for slot in state[1:]], *numbers)
+        return state._replace(count=count)
 
 
 def plan(objective: Any, optimizer: Any, dtype: Any, flat: bool) -> Plan | None:
@@ -651,10 +360,10 @@ def plan(objective: Any, optimizer: Any, dtype: Any, flat: bool) -> Plan | None:
     Parameters
     ----------
     objective : Objective
-        Its activation and loss must both declare a fused form.
+        Its activation and loss must both have scalar rules.
     optimizer : Optimizer or None
-        Its fused step is used when ``flat`` (one flat parameter array) and it
-        declares one; otherwise the optimizer's own ``update`` runs.
+        Its generated step is used when ``flat`` (one flat parameter array) and it
+        has a scalar rule; otherwise the optimizer's own ``update`` runs.
     dtype : dtype
         The training dtype (float32 or float64).
     flat : bool
@@ -663,25 +372,21 @@ def plan(objective: Any, optimizer: Any, dtype: Any, flat: bool) -> Plan | None:
     Returns
     -------
     Plan or None
-        None when numba is disabled or unavailable, or a component has no fused form.
+        None when numba is disabled or unavailable, or the activation or the loss
+        has no scalar rule.
     """
     dtype = np.dtype(dtype)
     if dtype not in (np.float32, np.float64) or not _jit.enabled():
         return None
     activation, loss = objective.activation, objective.loss
-    hidden, output = _fused(activation, ACTIVATIONS), _fused(loss, LOSSES)
+    hidden, output = _activation_kernels(activation), _loss_kernel(loss)
     if hidden is None or output is None:
         return None
-    step = _fused(optimizer, OPTIMIZERS) if flat else None
     scalar = dtype.type
-    # numba's dispatchers themselves: the batch loop calls them without a wrapper.
-    hidden = tuple(kernel.compiled() for kernel in hidden)
     return Plan(
         dtype=scalar,
-        activation=(*hidden, scalar(activation.fused_parameter())),
-        loss=(output.compiled(), scalar(loss.fused_parameter())),
+        activation=(*hidden, scalar(activation.scalar_parameter())),
+        loss=(output, scalar(loss.scalar_parameter())),
         keeps_pre=getattr(activation, "derivative_from", "output") == "input",
-        optimizer=None
-        if step is None
-        else (step, type(optimizer).__name__, optimizer.fused_parameter()),
+        optimizer=_optimizer_step(optimizer) if flat else None,
     )

@@ -19,14 +19,18 @@ concrete classes:
   (it needs ``z``: the engine then keeps each hidden layer's pre-activations).
 - ``piecewise_linear``: True when :math:`f` is linear between finitely many kinks
   (identity, ReLU, leaky ReLU); DeepSHAP's secants then lose no digits.
-- ``fused``: the name of the activation's fused numba kernels in
-  ``skweights._kernels.ACTIVATIONS`` (None: the training loop uses the numpy methods
-  here), with ``fused_parameter()`` the one number they need. A subclass that
-  redefines the math loses its parent's ``fused`` unless it declares its own.
+- ``scalar_forward(v, p)`` and ``scalar_backprop(delta, x, p)``: the activation of
+  one number and one back-propagated number (``x`` is ``a``, or ``z`` when
+  ``derivative_from == "input"``), static methods from which
+  ``skweights._kernels`` generates the training loop's numba kernels (None: the
+  loop uses the numpy methods here), with ``scalar_parameter()`` the one number
+  ``p`` they need. A subclass that redefines the math loses its parent's scalar
+  rules unless it declares its own.
 
 Adding an activation: subclass :class:`Activation`, write ``_forward`` and
 ``_derivative`` (and ``_backprop`` where a fused version pays), set the two attributes,
-and register the class in ``REGISTRY`` below.
+optionally write the two scalar rules (for the numba kernels), and register the class
+in ``REGISTRY`` below.
 
 :func:`get` resolves a name (case-insensitive; ``"sigmoid"`` and ``"linear"`` are
 aliases), a class, an instance or a callable.
@@ -46,13 +50,14 @@ array([[0., 3.]])
 
 from __future__ import annotations
 
+import math
 from abc import ABC, abstractmethod
 from typing import Any
 
 import numpy as np
 from scipy.special import expit, ndtr
 
-from skweights._kernels import forget_fused_form
+from skweights._kernels import forget_scalar_rules
 from skweights._registry import Component, Registry
 from skweights._validation import as_float as _as_float
 from skweights._validation import check_real
@@ -88,8 +93,9 @@ class Activation(Component, ABC):
         Whether the activation is linear between finitely many kinks.
     monotone : bool
         Whether it is non-decreasing (``monotonic_cst`` needs it).
-    fused : str or None
-        The name of its fused kernels (see ``skweights._kernels``), or None.
+    scalar_forward, scalar_backprop : callable or None
+        Its scalar rules, from which ``skweights._kernels`` generates numba
+        kernels, or None (the numpy methods only).
 
     Subclasses that have an ONNX form also define :meth:`onnx_nodes` (used by
     :func:`skweights.to_onnx`).
@@ -105,17 +111,18 @@ class Activation(Component, ABC):
     derivative_from = "output"
     piecewise_linear = False
     monotone = False
-    fused: str | None = None
+    scalar_forward: Any = None
+    scalar_backprop: Any = None
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        forget_fused_form(cls, _RULES)
+        forget_scalar_rules(cls, Activation, _RULES, _SCALAR_RULES)
         # Other math must not inherit its parent's ONNX graph either.
         if "onnx_nodes" not in vars(cls) and any(rule in vars(cls) for rule in _RULES):
             cls.onnx_nodes = Activation.onnx_nodes
 
-    def fused_parameter(self) -> float:
-        """The number the fused kernels need (LeakyReLU's slope; 0 otherwise).
+    def scalar_parameter(self) -> float:
+        """The number ``p`` the scalar rules take (LeakyReLU's slope; 0 otherwise).
 
         Returns
         -------
@@ -245,6 +252,7 @@ class Activation(Component, ABC):
 
 
 _RULES = ("forward", "derivative", "backprop", "_forward", "_derivative", "_backprop")
+_SCALAR_RULES = ("scalar_forward", "scalar_backprop")
 
 
 class Identity(Activation):
@@ -265,7 +273,6 @@ class Identity(Activation):
     """
 
     monotone = True
-    fused = "identity"
     piecewise_linear = True
 
     def _forward(self, z: np.ndarray, out: np.ndarray) -> np.ndarray:
@@ -279,6 +286,14 @@ class Identity(Activation):
     def _backprop(
         self, delta: np.ndarray, a: np.ndarray, z: np.ndarray | None
     ) -> np.ndarray:
+        return delta
+
+    @staticmethod
+    def scalar_forward(v, p):
+        return v
+
+    @staticmethod
+    def scalar_backprop(delta, x, p):
         return delta
 
     def onnx_nodes(self, node: Any, z: str) -> str:
@@ -306,7 +321,6 @@ class ReLU(Activation):
     """
 
     monotone = True
-    fused = "relu"
     piecewise_linear = True
 
     def _forward(self, z: np.ndarray, out: np.ndarray) -> np.ndarray:
@@ -320,6 +334,14 @@ class ReLU(Activation):
     ) -> np.ndarray:
         # Multiplying by the boolean mask is ~8x faster than masked assignment.
         return np.multiply(delta, a > 0, out=delta)
+
+    @staticmethod
+    def scalar_forward(v, p):
+        return v if v > 0 else 0
+
+    @staticmethod
+    def scalar_backprop(delta, x, p):
+        return delta if x > 0 else 0
 
     def onnx_nodes(self, node: Any, z: str) -> str:
         return node("Relu", [z])
@@ -356,7 +378,6 @@ class LeakyReLU(Activation):
     """
 
     monotone = True
-    fused = "leaky_relu"
     piecewise_linear = True
 
     def __init__(self, negative_slope: float = 0.01) -> None:
@@ -366,8 +387,8 @@ class LeakyReLU(Activation):
         # A Python float never upcasts a float32 array.
         return (check_real("LeakyReLU", "negative_slope", self.negative_slope, 0.0),)
 
-    def fused_parameter(self) -> float:
-        """The validated ``negative_slope``, for the fused kernels.
+    def scalar_parameter(self) -> float:
+        """The validated ``negative_slope``, for the scalar rules.
 
         Returns
         -------
@@ -396,6 +417,14 @@ class LeakyReLU(Activation):
         np.multiply(delta, slope, out=delta, where=a <= 0)
         return delta
 
+    @staticmethod
+    def scalar_forward(v, p):
+        return v if v >= 0 else v * p
+
+    @staticmethod
+    def scalar_backprop(delta, x, p):
+        return delta if x > 0 else delta * p
+
     def onnx_nodes(self, node: Any, z: str) -> str:
         # Where, not LeakyRelu: its float attribute would round a float64 slope.
         negative = node("Less", [z, 0.0])
@@ -421,7 +450,6 @@ class Tanh(Activation):
     """
 
     monotone = True
-    fused = "tanh"
 
     def _forward(self, z: np.ndarray, out: np.ndarray) -> np.ndarray:
         return np.tanh(z, out=out)
@@ -430,6 +458,14 @@ class Tanh(Activation):
         d = np.multiply(a, a)
         np.subtract(1, d, out=d)
         return d
+
+    @staticmethod
+    def scalar_forward(v, p):
+        return np.tanh(v)
+
+    @staticmethod
+    def scalar_backprop(delta, x, p):
+        return delta * (1 - x * x)
 
     def onnx_nodes(self, node: Any, z: str) -> str:
         return node("Tanh", [z])
@@ -454,7 +490,6 @@ class Logistic(Activation):
     """
 
     monotone = True
-    fused = "logistic"
 
     def _forward(self, z: np.ndarray, out: np.ndarray) -> np.ndarray:
         return expit(z, out=out)
@@ -463,6 +498,14 @@ class Logistic(Activation):
         d = np.subtract(1, a)
         d *= a
         return d
+
+    @staticmethod
+    def scalar_forward(v, p):
+        return 1 / (1 + np.exp(-v))
+
+    @staticmethod
+    def scalar_backprop(delta, x, p):
+        return delta * ((1 - x) * x)
 
     def onnx_nodes(self, node: Any, z: str) -> str:
         return node("Sigmoid", [z])
@@ -488,7 +531,6 @@ class Softplus(Activation):
     """
 
     monotone = True
-    fused = "softplus"
 
     def _forward(self, z: np.ndarray, out: np.ndarray) -> np.ndarray:
         return np.logaddexp(0, z, out=out)
@@ -507,6 +549,14 @@ class Softplus(Activation):
         delta *= d
         np.negative(delta, out=delta)
         return delta
+
+    @staticmethod
+    def scalar_forward(v, p):
+        return max(v, 0) + np.log1p(np.exp(-abs(v)))
+
+    @staticmethod
+    def scalar_backprop(delta, x, p):
+        return -(delta * np.expm1(-x))
 
     def onnx_nodes(self, node: Any, z: str) -> str:
         # max(z, 0) + log(1 + exp(-|z|)), as logaddexp(0, z); onnxruntime has no
@@ -541,7 +591,6 @@ class GELU(Activation):
     array([-0.0833,  0.5   ,  1.0833])
     """
 
-    fused = "gelu"
     derivative_from = "input"
 
     def _forward(self, z: np.ndarray, out: np.ndarray) -> np.ndarray:
@@ -557,6 +606,15 @@ class GELU(Activation):
         d *= 1.0 / np.sqrt(2.0 * np.pi)
         d += ndtr(z)
         return d
+
+    @staticmethod
+    def scalar_forward(v, p):
+        return v * (0.5 * math.erfc(-v * 0.7071067811865476))
+
+    @staticmethod
+    def scalar_backprop(delta, x, p):
+        cdf = 0.5 * math.erfc(-x * 0.7071067811865476)
+        return delta * (np.exp(-0.5 * x * x) * x * 0.3989422804014327 + cdf)
 
     def onnx_nodes(self, node: Any, z: str) -> str:
         # z * Phi(z) = z / 2 * (1 + erf(z / sqrt(2)))
@@ -589,7 +647,6 @@ class SiLU(Activation):
     array([0.0723, 0.5   , 0.9277])
     """
 
-    fused = "silu"
     derivative_from = "input"
 
     def _forward(self, z: np.ndarray, out: np.ndarray) -> np.ndarray:
@@ -603,6 +660,15 @@ class SiLU(Activation):
         d += 1
         d *= sigma
         return d
+
+    @staticmethod
+    def scalar_forward(v, p):
+        return v * (1 / (1 + np.exp(-v)))
+
+    @staticmethod
+    def scalar_backprop(delta, x, p):
+        sigma = 1 / (1 + np.exp(-x))
+        return delta * (((1 - sigma) * x + 1) * sigma)
 
     def onnx_nodes(self, node: Any, z: str) -> str:
         return node("Mul", [z, node("Sigmoid", [z])])

@@ -30,10 +30,13 @@ Every loss has:
   other fit at the loss's best constant (the weighted quantile of ``y``);
 - ``check_targets(y)``: raises a ``ValueError`` for targets outside the loss's
   domain (negative counts for Poisson, non-positive values for Gamma);
-- ``fused``: the name of its fused numba kernel in ``skweights._kernels.LOSSES``
-  (None: the training loop uses the numpy methods), with ``fused_parameter()`` the
-  one number it needs (Huber's ``epsilon``, the quantile). A subclass that redefines
-  the math loses its parent's ``fused`` unless it declares its own.
+- ``scalar_loss(v, y, p) -> (loss, gradient)`` of one raw output and target, with
+  ``scalar_total(sum, p)`` the sample's loss from the sum of those (the sum itself
+  by default), or a row-wise ``row_loss`` (the softmax): static methods from which
+  ``skweights._kernels`` generates the training loop's numba kernel (None: the loop
+  uses the numpy methods), with ``scalar_parameter()`` the one number ``p`` they
+  need (Huber's ``epsilon``, the quantile). A subclass that redefines the math
+  loses its parent's scalar rules unless it declares its own.
 
 Regression losses follow scikit-learn's definitions (``sklearn._loss``): the
 Poisson and Gamma losses are *half* deviances, zero at a perfect fit, so the
@@ -64,7 +67,7 @@ from typing import Any
 import numpy as np
 from scipy.special import expit, xlogy
 
-from skweights._kernels import forget_fused_form
+from skweights._kernels import forget_scalar_rules
 from skweights._registry import Component, Registry
 from skweights._validation import check_real
 
@@ -206,8 +209,32 @@ class Loss(Component, ABC):
     #: with line searches (L-BFGS, FISTA) need it; subgradient steps do not.
     smooth: bool = True
 
-    #: The name of the fused kernel (see ``skweights._kernels``), or None.
-    fused: str | None = None
+    #: ``scalar_loss(v, y, p) -> (loss, gradient)`` of one element (a static
+    #: method), from which ``skweights._kernels`` generates a numba kernel; None:
+    #: the numpy methods only.
+    scalar_loss: Any = None
+    #: ``row_loss(row, b, y, s, p, bias_grad) -> loss`` of one sample, for a loss
+    #: whose elements depend on each other (the softmax), or None. It adds ``b`` to
+    #: ``row``, writes ``s`` times the gradient there and adds it to ``bias_grad``.
+    row_loss: Any = None
+
+    @staticmethod
+    def scalar_total(total, p):
+        """A sample's loss from the sum of its elements' ``scalar_loss`` (that sum).
+
+        Parameters
+        ----------
+        total : float
+            The sum of the first values returned by ``scalar_loss`` over a row.
+        p : float
+            The loss's :meth:`scalar_parameter`.
+
+        Returns
+        -------
+        float
+            The sample's loss.
+        """
+        return total
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -219,7 +246,9 @@ class Loss(Component, ABC):
             "_gradient",
             "_pointwise_and_gradient",
         )
-        forget_fused_form(cls, rules)
+        forget_scalar_rules(
+            cls, Loss, rules, ("scalar_loss", "scalar_total", "row_loss")
+        )
         # Another loss's math is no longer the linear program of its parent.
         if "linear_slopes" not in vars(cls) and any(r in vars(cls) for r in rules):
             cls.linear_slopes = Loss.linear_slopes
@@ -267,8 +296,8 @@ class Loss(Component, ABC):
         a, b = slopes
         return _weighted_quantile(Y, a / (a + b), sample_weight)
 
-    def fused_parameter(self) -> float:
-        """The number the fused kernel needs (0 for losses without a parameter).
+    def scalar_parameter(self) -> float:
+        """The number ``p`` the scalar rules take (0 for losses without a parameter).
 
         Returns
         -------
@@ -475,7 +504,6 @@ class SquaredError(Loss):
            [ 0., -1.]])
     """
 
-    fused = "squared_error"
     output_activation = "identity"
     #: Least squares: linear models can use the direct and coordinate-descent solvers.
     quadratic = True
@@ -489,6 +517,15 @@ class SquaredError(Loss):
 
     def _gradient(self, y: np.ndarray, raw: np.ndarray) -> np.ndarray:
         return np.subtract(raw, y)
+
+    @staticmethod
+    def scalar_loss(v, y, p):
+        r = v - y
+        return r * r, r
+
+    @staticmethod
+    def scalar_total(total, p):
+        return 0.5 * total
 
     def _predict(self, raw: np.ndarray) -> np.ndarray:
         return raw.copy()
@@ -520,7 +557,6 @@ class BinaryLogLoss(Loss):
     array([[0.5]])
     """
 
-    fused = "log_loss"
     output_activation = "logistic"
 
     def _pointwise(self, y: np.ndarray, raw: np.ndarray) -> np.ndarray:
@@ -537,6 +573,11 @@ class BinaryLogLoss(Loss):
         grad = expit(raw)
         grad -= y
         return grad
+
+    @staticmethod
+    def scalar_loss(v, y, p):
+        loss = max(v, 0) - y * v + np.log1p(np.exp(-abs(v)))
+        return loss, 1 / (1 + np.exp(-v)) - y
 
     def _predict(self, raw: np.ndarray) -> np.ndarray:
         return expit(raw)
@@ -580,7 +621,6 @@ class MultinomialLogLoss(Loss):
     array([[0.5, 0.5]])
     """
 
-    fused = "multinomial_log_loss"
     output_activation = "softmax"
 
     def _pointwise(self, y: np.ndarray, raw: np.ndarray) -> np.ndarray:
@@ -618,6 +658,26 @@ class MultinomialLogLoss(Loss):
         grad /= total
         grad -= y
         return loss, grad
+
+    @staticmethod
+    def row_loss(row, b, y, s, p, bias_grad):
+        top = row[0] + b[0]
+        for j in range(row.shape[0]):
+            row[j] += b[j]
+            top = max(top, row[j])
+        dot, mass, norm = 0.0, 0.0, 0.0
+        for j in range(row.shape[0]):
+            shifted = row[j] - top
+            dot += y[j] * shifted
+            mass += y[j]
+            e = np.exp(shifted)
+            row[j] = e
+            norm += e
+        for j in range(row.shape[0]):
+            d = (row[j] / norm - y[j]) * s
+            row[j] = d
+            bias_grad[j] += d
+        return np.log(norm) - dot + top * (1 - mass)
 
     def _predict(self, raw: np.ndarray) -> np.ndarray:
         return _softmax(raw)
@@ -666,7 +726,6 @@ class PoissonLoss(Loss):
            [1.]])
     """
 
-    fused = "poisson"
     output_activation = "exp"
 
     def check_targets(self, y: Any) -> None:
@@ -683,6 +742,12 @@ class PoissonLoss(Loss):
         grad = np.exp(raw)
         grad -= y
         return grad
+
+    @staticmethod
+    def scalar_loss(v, y, p):
+        mu = np.exp(v)
+        entropy = y * np.log(y) if y != 0 else 0.0
+        return mu - y * v + entropy - y, mu - y
 
     def _predict(self, raw: np.ndarray) -> np.ndarray:
         return np.exp(raw)
@@ -713,7 +778,6 @@ class GammaLoss(Loss):
     array([0.])
     """
 
-    fused = "gamma"
     output_activation = "exp"
 
     def check_targets(self, y: Any) -> None:
@@ -732,6 +796,11 @@ class GammaLoss(Loss):
         grad *= y
         np.subtract(1, grad, out=grad)
         return grad
+
+    @staticmethod
+    def scalar_loss(v, y, p):
+        ratio = y * np.exp(-v)
+        return ratio + v - np.log(y) - 1, 1 - ratio
 
     def _predict(self, raw: np.ndarray) -> np.ndarray:
         return np.exp(raw)
@@ -793,7 +862,6 @@ class TweedieLoss(Loss):
            [1.]])
     """
 
-    fused = "tweedie"
     output_activation = "exp"
 
     def __init__(self, power: float = 0.0) -> None:
@@ -802,8 +870,8 @@ class TweedieLoss(Loss):
     def _validated(self) -> tuple[float]:
         return (_check_power(self.power),)
 
-    def fused_parameter(self) -> float:
-        """The validated ``power``, for the fused kernel.
+    def scalar_parameter(self) -> float:
+        """The validated ``power``, for the scalar rule.
 
         Returns
         -------
@@ -856,6 +924,23 @@ class TweedieLoss(Loss):
         grad *= low
         return grad
 
+    @staticmethod
+    def scalar_loss(v, y, p):
+        # The integer powers are the limits of the general formula.
+        mu = np.exp(v)
+        if p == 0:
+            loss = 0.5 * (mu - y) * (mu - y)
+        elif p == 1:
+            entropy = y * np.log(y) if y != 0 else 0.0
+            loss = mu - y * v + entropy - y
+        elif p == 2:
+            loss = y * np.exp(-v) + v - np.log(y) - 1
+        else:
+            top = max(y, 0.0) ** (2 - p) / ((1 - p) * (2 - p))
+            low = np.exp((1 - p) * v)
+            loss = np.exp((2 - p) * v) / (2 - p) - y * low / (1 - p) + top
+        return loss, np.exp((1 - p) * v) * (mu - y)
+
     def _predict(self, raw: np.ndarray) -> np.ndarray:
         return np.exp(raw)
 
@@ -898,7 +983,6 @@ class HuberLoss(Loss):
     array([0.125, 2.5  ])
     """
 
-    fused = "huber"
     output_activation = "identity"
 
     def __init__(self, epsilon: float = 1.0) -> None:
@@ -907,8 +991,8 @@ class HuberLoss(Loss):
     def _validated(self) -> tuple[float]:
         return (check_real("HuberLoss", "epsilon", self.epsilon, 0.0, low_open=True),)
 
-    def fused_parameter(self) -> float:
-        """The validated ``epsilon``, for the fused kernel.
+    def scalar_parameter(self) -> float:
+        """The validated ``epsilon``, for the scalar rule.
 
         Returns
         -------
@@ -928,6 +1012,13 @@ class HuberLoss(Loss):
         grad = np.subtract(raw, y)
         np.clip(grad, -eps, eps, out=grad)
         return grad
+
+    @staticmethod
+    def scalar_loss(v, y, p):
+        r = v - y
+        size = abs(r)
+        loss = 0.5 * size * size if size <= p else p * size - 0.5 * p * p
+        return loss, min(max(r, -p), p)
 
     def _predict(self, raw: np.ndarray) -> np.ndarray:
         return raw.copy()
@@ -964,7 +1055,6 @@ class QuantileLoss(Loss):
     array([0.9, 0.1])
     """
 
-    fused = "quantile"
     output_activation = "identity"
     smooth = False
 
@@ -984,8 +1074,8 @@ class QuantileLoss(Loss):
             ),
         )
 
-    def fused_parameter(self) -> float:
-        """The validated ``quantile``, for the fused kernel.
+    def scalar_parameter(self) -> float:
+        """The validated ``quantile``, for the scalar rule.
 
         Returns
         -------
@@ -1015,6 +1105,11 @@ class QuantileLoss(Loss):
         (q,) = self._validated()
         return np.where(y > raw, -q, 1 - q).astype(raw.dtype)
 
+    @staticmethod
+    def scalar_loss(v, y, p):
+        r = y - v
+        return p * r if r >= 0 else (p - 1) * r, -p if r > 0 else 1 - p
+
     def _predict(self, raw: np.ndarray) -> np.ndarray:
         return raw.copy()
 
@@ -1042,7 +1137,6 @@ class AbsoluteError(Loss):
     array([1., 2.])
     """
 
-    fused = "absolute_error"
     output_activation = "identity"
     smooth = False
 
@@ -1061,6 +1155,11 @@ class AbsoluteError(Loss):
 
     def _gradient(self, y: np.ndarray, raw: np.ndarray) -> np.ndarray:
         return np.sign(raw - y)
+
+    @staticmethod
+    def scalar_loss(v, y, p):
+        r = v - y
+        return abs(r), np.sign(r)
 
     def _predict(self, raw: np.ndarray) -> np.ndarray:
         return raw.copy()

@@ -39,8 +39,9 @@ Every minibatch optimizer subclasses :class:`Optimizer`, which writes ``init`` a
 optimizer is its state's slots and its update rule for one array. **Adding one**
 (see :class:`Lion`): a state :class:`~typing.NamedTuple`, a subclass with
 ``__init__``, ``_validated`` and ``_step``, and one ``REGISTRY`` entry; the
-estimators, their fused flat-array fast path (``elementwise``) and the test tables
-pick it up from there. The lowercase names of 0.1 (``sgd``, ``adam``, ...) are the
+estimators, their flat-array fast path (``elementwise``) and the test tables pick
+it up from there; a ``scalar_step`` rule (see :class:`Optimizer`) adds a generated
+numba kernel for that path. The lowercase names of 0.1 (``sgd``, ``adam``, ...) are the
 classes themselves.
 """
 
@@ -55,7 +56,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from ._full_batch import FISTA, LBFGS, MinimizeResult
-from ._kernels import forget_fused_form
+from ._kernels import forget_scalar_rules
 from ._linear_solvers import (
     CoordinateDescent,
     DirectSolve,
@@ -510,18 +511,27 @@ class Optimizer(Component, ABC):
 
     full_batch = False
     State: type = NamedTuple
-    #: The name of the fused step over a flat array (see ``skweights._kernels``),
-    #: or None; a subclass that redefines the rule loses its parent's.
-    fused: str | None = None
+    #: ``scalar_step(p, g, *slots, coefficients) -> (p, *slots)``, the rule of one
+    #: coordinate (a static method), from which ``skweights._kernels`` generates
+    #: the step over the flat array, with ``scalar_coefficients(hyper, lr, count)``
+    #: the tuple of the step's numbers; None: :meth:`update` only. A subclass
+    #: that redefines the numpy rule loses its parent's.
+    scalar_step: Any = None
+    scalar_coefficients: Any = None
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        forget_fused_form(cls, ("_step", "init", "update", "_initial_slot"))
+        forget_scalar_rules(
+            cls,
+            Optimizer,
+            ("_step", "init", "update", "_initial_slot"),
+            ("scalar_step", "scalar_coefficients"),
+        )
         # Each subclass its own factory signature (never its parent's).
         _returns_itself(cls)
 
-    def fused_parameter(self) -> tuple:
-        """The validated hyper-parameters the fused step needs.
+    def scalar_parameter(self) -> tuple:
+        """The validated hyper-parameters, given to ``scalar_coefficients``.
 
         Returns
         -------
@@ -689,7 +699,6 @@ class SGD(Optimizer):
     """
 
     State = SGDState
-    fused = "sgd"
 
     def __init__(
         self,
@@ -724,6 +733,21 @@ class SGD(Optimizer):
             p -= direction
         # Momentum multiplies the steady-state step by 1 / (1 - momentum).
         return lr / (1.0 - momentum)
+
+    @staticmethod
+    def scalar_coefficients(hyper, learning_rate, count):
+        momentum, nesterov = hyper
+        return learning_rate, momentum, nesterov
+
+    @staticmethod
+    def scalar_step(p, g, v, coefficients):
+        lr, momentum, nesterov = coefficients
+        if momentum == 0:
+            step = g * lr
+            return p - step, step
+        velocity = v * momentum + g
+        direction = velocity * momentum + g if nesterov else velocity
+        return p - direction * lr, velocity
 
 
 @_shared_docs
@@ -783,7 +807,6 @@ class Adam(Optimizer):
     """
 
     State = AdamState
-    fused = "adam"
 
     def __init__(
         self,
@@ -835,6 +858,26 @@ class Adam(Optimizer):
         scratch *= lr / correction_1
         p -= scratch
         return None
+
+    @staticmethod
+    def scalar_coefficients(hyper, learning_rate, count):
+        beta_1, beta_2, epsilon, weight_decay = hyper
+        if weight_decay != 0.0:  # decay spares biases: never on one flat array
+            raise ValueError("the flat Adam step has no weight decay")
+        return (
+            learning_rate / (1.0 - beta_1**count),
+            1.0 - beta_1,
+            1.0 - beta_2,
+            1.0 / math.sqrt(1.0 - beta_2**count),
+            epsilon,
+        )
+
+    @staticmethod
+    def scalar_step(p, g, m, v, coefficients):
+        lr_hat, one_b1, one_b2, root_correction, eps = coefficients
+        m = m + (g - m) * one_b1
+        v = v + (g * g - v) * one_b2
+        return p - m / (np.sqrt(v) * root_correction + eps) * lr_hat, m, v
 
 
 @_shared_docs
@@ -963,7 +1006,6 @@ class RMSprop(Optimizer):
     """
 
     State = RMSpropState
-    fused = "rmsprop"
 
     def __init__(
         self,
@@ -1008,6 +1050,21 @@ class RMSprop(Optimizer):
             return None
         # The step per unit of a constant gradient, as SGD's.
         return np.divide(lr / (1.0 - momentum), denominator, out=denominator)
+
+    @staticmethod
+    def scalar_coefficients(hyper, learning_rate, count):
+        rho, epsilon, momentum = hyper
+        return learning_rate, 1.0 - rho, epsilon, momentum
+
+    @staticmethod
+    def scalar_step(p, g, v, b, coefficients):
+        lr, one_rho, eps, momentum = coefficients
+        v = v + (g * g - v) * one_rho
+        denominator = np.sqrt(v) + eps
+        if momentum != 0:
+            b = b * momentum + g / denominator
+            return p - b * lr, v, b
+        return p - g / denominator * lr, v, b
 
 
 @_shared_docs
@@ -1057,7 +1114,6 @@ class Adagrad(Optimizer):
     """
 
     State = AdagradState
-    fused = "adagrad"
 
     def __init__(
         self,
@@ -1095,6 +1151,17 @@ class Adagrad(Optimizer):
         scratch *= lr
         p -= scratch
         return None
+
+    @staticmethod
+    def scalar_coefficients(hyper, learning_rate, count):
+        epsilon, _ = hyper
+        return learning_rate, epsilon
+
+    @staticmethod
+    def scalar_step(p, g, accumulator, coefficients):
+        lr, eps = coefficients
+        total = accumulator + g * g
+        return p - g / (np.sqrt(total) + eps) * lr, total
 
 
 @_shared_docs
@@ -1148,7 +1215,6 @@ class Lion(Optimizer):
     """
 
     State = LionState
-    fused = "lion"
 
     def __init__(
         self,
@@ -1187,6 +1253,17 @@ class Lion(Optimizer):
         c *= 1.0 - beta_2
         m += c
         return per_coordinate
+
+    @staticmethod
+    def scalar_coefficients(hyper, learning_rate, count):
+        beta_1, beta_2 = hyper
+        return learning_rate, 1.0 - beta_1, 1.0 - beta_2
+
+    @staticmethod
+    def scalar_step(p, g, m, coefficients):
+        lr, one_b1, one_b2 = coefficients
+        c = m + (g - m) * one_b1
+        return p - np.sign(c) * lr, m + (g - m) * one_b2
 
 
 # --------------------------------------------------------------------------------------

@@ -18,6 +18,25 @@ def _scaled_sum(x, scale):
     return total
 
 
+def _halve(x):
+    return x * 0.5
+
+
+@_jit.kernel(nogil=True)
+def _halved_sum(x):
+    total = 0.0
+    for i in range(x.shape[0]):
+        total += _halve(x[i])
+    return total
+
+
+def test_a_scalar_rule_is_callable_from_kernels_and_from_python():
+    assert _jit.scalar_rule(_halve) is _halve
+    assert _jit.scalar_rule(_halve) is _halve  # registered once, no error
+    assert _halve(3.0) == 1.5
+    assert _halved_sum(np.arange(4.0)) == 3.0
+
+
 def _run(code, **env):
     environment = {**os.environ, **env}
     result = subprocess.run(

@@ -1,10 +1,12 @@
-"""The fused numba path of the minibatch loop against the numpy reference path.
+"""The numba kernels of the minibatch loop against the numpy reference path.
 
+The kernels are generated from the components' scalar rules (``skweights._kernels``).
 In float64 both paths do the same arithmetic but for the order of a few sums (BLAS
 versus a kernel's loop), so after several epochs the weights agree to 1e-12; a wrong
-kernel (a missing bias, a wrong derivative or slot) differs by far more. Every
-registered activation meets every registered loss, and every minibatch optimizer
-(with its momentum variants) meets every penalty.
+rule or kernel (a missing bias, a wrong derivative or slot) differs by far more. Every
+registered activation with scalar rules meets every such loss, and every minibatch
+optimizer with a scalar rule (with its momentum variants) meets every penalty. A
+component without scalar rules needs no kernel: it trains on the reference path.
 """
 
 import contextlib
@@ -15,6 +17,7 @@ import subprocess
 import sys
 import warnings
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import pytest
@@ -54,19 +57,40 @@ def _targets(name, rng):
     return rng.standard_normal((n, 2))
 
 
-LOSSES = sorted(losses.REGISTRY.entries)
-ACTIVATIONS = sorted(activations.REGISTRY.entries)
+def _has_rules(component):
+    """Whether the component's class declares the scalar rules of a kernel."""
+    rules = {
+        activations.Activation: ("scalar_forward", "scalar_backprop"),
+        losses.Loss: ("scalar_loss",),
+        optimizers.Optimizer: ("scalar_step", "scalar_coefficients"),
+    }
+    for base, names in rules.items():
+        if isinstance(component, base):
+            if base is losses.Loss and component.row_loss is not None:
+                return True
+            return all(getattr(component, name) is not None for name in names)
+    return False
+
+
+def _with_rules(registry, get):
+    return sorted(name for name in registry.entries if _has_rules(get(name)))
+
+
+LOSSES = _with_rules(losses.REGISTRY, losses.get)
+ACTIVATIONS = _with_rules(activations.REGISTRY, activations.get)
 MINIBATCH = sorted(
     name
     for name, cls in optimizers.REGISTRY.entries.items()
-    if not cls.full_batch and not getattr(cls, "solves_linear", False)
+    if not cls.full_batch
+    and not getattr(cls, "solves_linear", False)
+    and _has_rules(optimizers.get(name))
 )
 OPTIMIZERS = [optimizers.get(name) for name in MINIBATCH] + [
     optimizers.SGD(momentum=0.9),
     optimizers.SGD(momentum=0.9, nesterov=True),
     optimizers.RMSprop(momentum=0.5),
     optimizers.Adagrad(initial_accumulator=0.1),
-    optimizers.AdamW(weight_decay=0.0),  # element-wise: Adam's fused step
+    optimizers.AdamW(weight_decay=0.0),  # element-wise: Adam's scalar rule
     optimizers.Adam(clipnorm=0.05),  # clipping between the kernels
 ]
 PENALTIES = {
@@ -121,7 +145,7 @@ def _fit(activation, loss, optimizer, penalty, dtype=np.float64, epochs=3):
 
 def _assert_paths_agree(activation, loss, optimizer, penalty):
     fused, fused_history, objective = _fit(activation, loss, optimizer, penalty)
-    # The loop really took the fused path (else this test compares numpy to numpy).
+    # The loop really took the kernels (else this test compares numpy to numpy).
     assert _kernels.plan(objective, optimizer, np.float64, flat=False) is not None
     with _jit.disabled():
         reference, history, _ = _fit(activation, loss, optimizer, penalty)
@@ -152,14 +176,107 @@ def test_every_optimizer_and_penalty_match_the_reference(index, penalty):
     _assert_paths_agree(activation, loss, OPTIMIZERS[index], PENALTIES[penalty])
 
 
-def test_every_registered_component_has_a_fused_form():
-    """A new activation, loss or minibatch optimizer must declare its kernels."""
-    for name in ACTIVATIONS:
-        assert activations.get(name).fused in _kernels.ACTIVATIONS, name
-    for name in LOSSES:
-        assert losses.get(name).fused in _kernels.LOSSES, name
-    for name in MINIBATCH:
-        assert optimizers.get(name).fused in _kernels.OPTIMIZERS, name
+# -- components defined here, outside the package ------------------------------------
+# Softsign, the log-cosh loss and plain gradient descent without a state slot: first
+# with numpy rules only, then with scalar rules of their own (subclasses that add
+# them and change no numpy rule).
+
+
+class _SoftsignNumpy(activations.Activation):
+    """``z / (1 + |z|)``; ``f' = 1 / (1 + |z|)^2 = (1 - |a|)^2``."""
+
+    monotone = True
+
+    def _forward(self, z, out):
+        return np.divide(z, 1 + np.abs(z), out=out)
+
+    def _derivative(self, a, z):
+        d = 1 - np.abs(a)
+        d *= d
+        return d
+
+
+class _Softsign(_SoftsignNumpy):
+    @staticmethod
+    def scalar_forward(v, p):
+        return v / (1 + abs(v))
+
+    @staticmethod
+    def scalar_backprop(delta, x, p):
+        return delta * ((1 - abs(x)) * (1 - abs(x)))
+
+
+class _LogCoshNumpy(losses.Loss):
+    """``log cosh(raw - y)``, whose gradient is ``tanh(raw - y)``."""
+
+    output_activation = "identity"
+
+    def _pointwise(self, y, raw):
+        return np.log(np.cosh(raw - y)).sum(axis=1)
+
+    def _gradient(self, y, raw):
+        return np.tanh(raw - y)
+
+    def _predict(self, raw):
+        return raw.copy()
+
+
+class _LogCosh(_LogCoshNumpy):
+    @staticmethod
+    def scalar_loss(v, y, p):
+        r = v - y
+        return np.log(np.cosh(r)), np.tanh(r)
+
+
+class _CountOnly(NamedTuple):
+    count: int
+
+
+class _PlainDescentNumpy(optimizers.Optimizer):
+    """``p -= lr * g``, with no slot in its state."""
+
+    State = _CountOnly
+
+    def _step(self, p, g, slots, step):
+        p -= g * step.learning_rate
+        return step.learning_rate
+
+
+class _PlainDescent(_PlainDescentNumpy):
+    @staticmethod
+    def scalar_coefficients(hyper, learning_rate, count):
+        return (learning_rate,)
+
+    @staticmethod
+    def scalar_step(p, g, coefficients):
+        (lr,) = coefficients
+        return (p - g * lr,)
+
+
+def test_components_without_scalar_rules_train_on_the_reference_path():
+    activation, loss = _SoftsignNumpy(), _LogCoshNumpy()
+    optimizer = _PlainDescentNumpy()
+    assert not any(_has_rules(c) for c in (activation, loss, optimizer))
+    objective = Objective(activation, loss, penalties.get("l2"), (1,), (1,))
+    assert _kernels.plan(objective, optimizer, np.float64, flat=True) is None
+    plain = Objective(
+        activations.ReLU(), losses.SquaredError(), penalties.get(None), (1,), (1,)
+    )
+    assert _kernels.plan(plain, optimizer, np.float64, flat=True).optimizer is None
+    trained, history, _ = _fit(activation, loss, optimizer, PENALTIES["l2"])
+    with _jit.disabled():
+        reference, _, _ = _fit(activation, loss, optimizer, PENALTIES["l2"])
+    for a, b in zip(trained, reference, strict=True):
+        assert_array_equal(a, b)  # the very same numpy calls: no kernel ran
+    assert history["loss"][-1] < history["loss"][0]
+
+
+def test_components_with_their_own_scalar_rules_get_kernels_matching_numpy():
+    activation, loss, optimizer = _Softsign(), _LogCosh(), _PlainDescent()
+    objective = Objective(activation, loss, penalties.get("l2"), (1,), (1,))
+    plan = _kernels.plan(objective, optimizer, np.float64, flat=True)
+    assert plan is not None and plan.optimizer is not None
+    _assert_paths_agree(activation, loss, optimizer, PENALTIES["l2"])
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -180,7 +297,7 @@ def test_float32_stays_float32_and_the_flat_step_is_fused(dtype):
         assert_allclose(a, b, rtol=1e-3, atol=1e-4)
 
 
-def test_no_plan_when_disabled_or_a_component_has_no_fused_form(monkeypatch):
+def test_no_plan_when_disabled_or_a_component_has_no_scalar_rule(monkeypatch):
     objective = Objective(
         activations.get("relu"),
         losses.get("squared_error"),
@@ -199,7 +316,7 @@ def test_no_plan_when_disabled_or_a_component_has_no_fused_form(monkeypatch):
 
 
 class _ShiftedReLU(activations.ReLU):
-    """A subclass that changes the math: it must not inherit ReLU's kernels."""
+    """A subclass that changes the math: it must not inherit ReLU's scalar rules."""
 
     def _forward(self, z, out):
         return np.maximum(z, 0.1, out=out)
@@ -210,10 +327,20 @@ class _TinyStepSGD(optimizers.SGD):
         p -= 0.5 * g  # ignores the learning rate
 
 
+class _HalfSquaredError(losses.SquaredError):
+    def _pointwise(self, y, raw):
+        return 0.5 * super()._pointwise(y, raw)
+
+
 def test_a_subclass_that_changes_the_rule_takes_the_reference_path():
-    assert _ShiftedReLU.fused is None and _TinyStepSGD.fused is None
-    assert activations.LeakyReLU.fused == "leaky_relu"  # its own, not ReLU's
-    assert optimizers.AdamW.fused == "adam"  # AdamW changes no rule
+    assert _ShiftedReLU.scalar_forward is None and _ShiftedReLU.scalar_backprop is None
+    assert _TinyStepSGD.scalar_step is None
+    assert _TinyStepSGD.scalar_coefficients is None
+    # Not even SquaredError's halving of the row's sum survives: the base's default.
+    assert _HalfSquaredError.scalar_loss is None
+    assert _HalfSquaredError.scalar_total is losses.Loss.scalar_total
+    assert activations.LeakyReLU.scalar_forward is not activations.ReLU.scalar_forward
+    assert optimizers.AdamW.scalar_step is optimizers.Adam.scalar_step  # no new rule
     objective = Objective(
         _ShiftedReLU(), losses.get("squared_error"), penalties.get(None), (1,), (1,)
     )
@@ -316,6 +443,67 @@ def test_a_read_only_install_imports_and_fits(tmp_path):
     assert_allclose(np.load(out_dir / "weights.npy"), _reference_weights(), 1e-12)
 
 
+_RULE_MODULE = """
+import numpy as np
+from skweights import activations
+
+
+class Scaling(activations.Identity):
+    def _forward(self, z, out):
+        return np.multiply(z, {factor}, out=out)
+
+    @staticmethod
+    def scalar_forward(v, p):
+        return v * {factor}
+
+    @staticmethod
+    def scalar_backprop(delta, x, p):
+        return delta
+"""
+
+_RUN_RULE = """
+import sys
+sys.path[:0] = [{root!r}, {here!r}]
+import numpy as np
+from skweights import _kernels, losses, penalties
+from skweights._network import Objective
+import rule_module
+objective = Objective(
+    rule_module.Scaling(), losses.SquaredError(), penalties.get(None), (1,), (1,)
+)
+plan = _kernels.plan(objective, None, np.float64, flat=False)
+z = np.ones((2, 3))
+plan.forward(z, np.zeros(3), np.empty((0, 0)))
+print(z[0, 0], sum(plan.activation[0].stats.cache_hits.values()))
+"""
+
+
+def test_the_kernel_cache_follows_the_rules_code(tmp_path):
+    """A kernel compiled once is reused by the next process, until its rule changes.
+
+    numba's on-disk cache knows only the file of the kernel's shape
+    (``_kernels.py``); the rule's code is in the key through the closure.
+    """
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path / "cache")}
+    code = _RUN_RULE.format(root=str(ROOT), here=str(tmp_path))
+
+    def run(factor):
+        (tmp_path / "rule_module.py").write_text(_RULE_MODULE.format(factor=factor))
+        result = subprocess.run(
+            [sys.executable, "-B", "-W", "ignore", "-c", code],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=tmp_path,
+        )
+        assert result.returncode == 0, result.stderr
+        return result.stdout.split()
+
+    assert run(2.0) == ["2.0", "0"]  # compiled
+    assert run(2.0) == ["2.0", "1"]  # loaded from the cache
+    assert run(3.0) == ["3.0", "0"]  # another rule: compiled anew, not the old one
+
+
 def _estimator_case(case):
     rng = np.random.default_rng(0)
     X = rng.standard_normal((90, 6))
@@ -404,15 +592,20 @@ def _gradient(params):
 
 
 def _fused_steps(monkeypatch, optimizer, learning_rate, steps):
-    """(w, b) after ``steps`` full-batch steps, and the fused updates that ran."""
+    """(w, b) after ``steps`` full-batch steps, and the generated steps that ran."""
     calls = []
-    for name, update in list(_kernels.OPTIMIZERS.items()):
+    generate = _kernels._optimizer_step
 
-        def spy(*args, _update=update, _name=name):
-            calls.append(_name)
-            return _update(*args)
+    def spying(optimizer):
+        kernel, coefficients, hyper, owner = generate(optimizer)
 
-        monkeypatch.setitem(_kernels.OPTIMIZERS, name, spy)
+        def spy(*args):
+            calls.append(owner)
+            return kernel(*args)
+
+        return spy, coefficients, hyper, owner
+
+    monkeypatch.setattr(_kernels, "_optimizer_step", spying)
     from skweights import LinearRegressor
 
     model = LinearRegressor(
@@ -437,7 +630,7 @@ def test_adams_first_fused_step_is_the_learning_rate_against_the_gradients_sign(
     # 1e-8 relative. Without the corrections it would be lr * (1 - b1) /
     # sqrt(1 - b2) * sign(g), 3.2 times as long.
     params, calls = _fused_steps(monkeypatch, optimizers.Adam(), 0.01, 1)
-    assert calls == ["adam"]
+    assert calls == ["Adam"]
     assert_allclose(params, -0.01 * np.sign(_gradient(np.zeros(4))), rtol=1e-6)
 
 
@@ -445,7 +638,7 @@ def test_adams_fused_steps_follow_the_bias_corrected_formula(monkeypatch):
     lr, beta_1, beta_2, eps = 0.05, 0.9, 0.999, 1e-7
     adam = optimizers.Adam(beta_1=beta_1, beta_2=beta_2, epsilon=eps)
     params, calls = _fused_steps(monkeypatch, adam, lr, 3)
-    assert calls == ["adam"] * 3
+    assert calls == ["Adam"] * 3
     p, m, v = np.zeros(4), np.zeros(4), np.zeros(4)
     for t in (1, 2, 3):
         g = _gradient(p)
@@ -470,7 +663,7 @@ def test_nesterovs_fused_steps_follow_the_hand_computed_formula(monkeypatch):
         expected[nesterov] = p
         sgd = optimizers.SGD(momentum=momentum, nesterov=nesterov)
         params, calls = _fused_steps(monkeypatch, sgd, lr, 3)
-        assert calls == ["sgd"] * 3
+        assert calls == ["SGD"] * 3
         assert_allclose(params, p, rtol=1e-10)
     # The two forms differ here by far more than the tolerance.
     assert not np.allclose(expected[True], expected[False], rtol=1e-3)

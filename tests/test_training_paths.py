@@ -1,4 +1,4 @@
-"""The training loop's fused flat-array path against the per-array reference path."""
+"""The training loop's flat-array path against the per-array reference path."""
 
 import warnings
 

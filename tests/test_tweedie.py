@@ -206,5 +206,5 @@ def test_explain_is_additive_in_margin_and_response_space(power, hidden):
 def test_registry_name_and_power_parameter():
     loss = losses.get("tweedie", power=1.5)
     assert type(loss) is TweedieLoss and loss.power == 1.5
-    assert loss.fused_parameter() == 1.5
+    assert loss.scalar_parameter() == 1.5
     assert losses.get("tweedie").power == 0.0  # scikit-learn's default
