@@ -1,8 +1,10 @@
 """The training loop shared by every estimator.
 
-Reads top to bottom: :func:`train` records the state at initialization (epoch 0) and
-picks the minibatch or the full-batch path; an epoch is :func:`run_epoch` (batches →
-gradients → clipping → optimizer step, with a divergence guard); :func:`end_epoch`
+Reads top to bottom: :func:`train` runs a :class:`FitPlan` (built by
+``BaseNetwork._plan``): it records the state at initialization (epoch 0) and picks
+the exact, minibatch or full-batch path; an epoch is :func:`run_epoch` (batches →
+:func:`batch_gradients` → :class:`_Step`: clipping → optimizer → constraints, with a
+divergence guard); :func:`end_epoch`
 records history and decides whether to stop. :class:`_Guard` holds the divergence
 rule (see :data:`DIVERGENCE_RULE`); a diverging run raises ``ValueError`` or, with
 ``on_divergence="keep_best"``, restores the best epoch's weights and warns with
