@@ -262,8 +262,8 @@ def _check_options(min_lr, max_lr, n_steps, rule, smoothing, threshold) -> None:
 def _range_plan(model, X, y, sample_weight) -> FitPlan:
     """The plan ``fit`` would start from (``model`` is a clone: it may change),
     checked for a minibatch optimizer."""
-    plan = model._plan(X, y, sample_weight, fit=False)
-    optimizer = plan.config.optimizer
+    resolved = model._resolve()
+    optimizer = resolved["optimizer"]
     if getattr(optimizer, "full_batch", False):
         raise ValueError(
             f"learning_rate_range: {type(model).__name__}'s optimizer "
@@ -271,7 +271,7 @@ def _range_plan(model, X, y, sample_weight) -> FitPlan:
             "rate; the range test needs a minibatch optimizer. Set "
             f"optimizer='adam' (or {_other_minibatch_names('adam')})."
         )
-    return plan
+    return model._plan(X, y, sample_weight, resolved=resolved, fit=False)
 
 
 def _other_minibatch_names(but: str) -> str:
