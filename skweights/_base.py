@@ -36,6 +36,7 @@ from ._ignored import warn_ignored_parameters
 from ._network import Objective, forward, layer_sizes
 from ._registry import store_params  # noqa: F401 (the estimators import it here)
 from ._training import (
+    FitPlan,
     TrainData,
     TrainingConfig,
     TrainingState,
@@ -186,6 +187,43 @@ def _non_numeric_y_message(owner: str, message: str) -> str:
         f"objects ({message}). Convert the targets to numbers, or use a classifier "
         "for class labels."
     )
+
+
+def minibatch_optimizer_names() -> list[str]:
+    """The registered optimizers that step minibatches (not ``full_batch``), in
+    the registry's order: the list messages give."""
+    return [
+        name
+        for name, factory in optimizers.REGISTRY.entries.items()
+        if not getattr(factory(), "full_batch", False)
+    ]
+
+
+def frozen_layers(model: Any, n_layers: int) -> set[int]:
+    """The layers whose weights ``model.frozen_layers`` holds fixed, as indices
+    ``0..n_layers - 1`` (negative ones count from the output layer, -1 being it,
+    as in the plots).
+
+    Raises
+    ------
+    ValueError
+        Naming the entries that are not layers of the network.
+    """
+    frozen = tuple(getattr(model, "frozen_layers", ()) or ())
+    bad = [
+        i
+        for i in frozen
+        if not isinstance(i, numbers.Integral)
+        or isinstance(i, bool)
+        or not -n_layers <= i < n_layers
+    ]
+    if bad:
+        raise ValueError(
+            f"{type(model).__name__}: frozen_layers {bad} do not exist; the "
+            f"network has layers 0..{n_layers - 1} (or -{n_layers}..-1 counted "
+            "from the output layer)."
+        )
+    return {int(i) % n_layers for i in frozen}
 
 
 def _background_sample(X, random_state):
@@ -377,10 +415,10 @@ class BaseNetwork(_CallbackSupport, BaseEstimator):
                 )
         if incremental and getattr(optimizer, "full_batch", False):
             raise ValueError(
-                f"{owner}: partial_fit needs a minibatch optimizer (sgd, adam, adamw, "
-                f"rmsprop, adagrad); {optimizer!r} works on the whole data set at "
-                "once. "
-                "Use fit, or set optimizer='adam' or 'auto'."
+                f"{owner}: partial_fit needs a minibatch optimizer "
+                f"({', '.join(minibatch_optimizer_names())}); {optimizer!r} works on "
+                "the whole data set at once. Use fit, or set optimizer='adam' or "
+                "'auto'."
             )
         return optimizer
 
@@ -587,8 +625,73 @@ default=None
     def _fit_resolved(
         self, X, y, sample_weight, incremental, classes, resolved, validation=None
     ):
-        owner = type(self).__name__
-        continuing = (incremental or self.warm_start) and hasattr(self, "coefs_")
+        plan = self._plan(
+            X,
+            y,
+            sample_weight,
+            incremental=incremental,
+            classes=classes,
+            validation=validation,
+            resolved=resolved,
+        )
+        callback_ctx = self._start_callbacks(plan)
+        n_iter_before = plan.state.n_iter
+        seen_before = getattr(self, "t_", 0) if plan.continuing else 0
+        curves_before = self._curves() if plan.continuing else ([], [])
+        outcome = train(plan)
+        if (
+            not incremental
+            and not outcome.converged
+            and outcome.event is None
+            and plan.state.n_iter >= self.max_iter
+        ):
+            # A solver that stops early for its own reasons (L-BFGS's max_fun)
+            # warns itself, naming the reason.
+            warn_not_converged(plan.config, plan.state)
+        if not incremental or not hasattr(self, "background_"):
+            # After training, so that drawing the rows never changes the fit.
+            self.background_ = _background_sample(plan.X, self.random_state)
+        self._store(
+            plan.coefs, plan.intercepts, plan.state, n_iter_before, curves_before
+        )
+        self.out_activation_ = plan.objective.loss.output_activation
+        # Training samples seen, as scikit-learn's t_ (a full-batch iteration sees
+        # every sample once).
+        n_epochs = plan.state.n_iter - n_iter_before
+        self.t_ = seen_before + n_epochs * plan.data.Y.shape[0]
+        if callback_ctx is not None:
+            callback_ctx.call_on_fit_task_end(
+                estimator=self, X=plan.X, y=plan.y, reconstruction_attributes={}
+            )
+        return self
+
+    def _plan(
+        self,
+        X,
+        y,
+        sample_weight=None,
+        *,
+        incremental: bool = False,
+        classes=None,
+        validation=None,
+        resolved=None,
+        fit: bool = True,
+    ) -> FitPlan:
+        """The fit plan: the data, network, objective, settings and state a run of
+        :func:`~skweights._training.train` starts from, as ``fit`` builds them.
+
+        ``incremental``: one epoch from the fitted network (``partial_fit``);
+        ``validation``: ``(X_val, y_val, sample_weight_val)`` given to ``fit``;
+        ``resolved``: the components of :meth:`_resolve`, if already resolved.
+        ``fit=False`` (the learning-rate range test, the regularization path): a
+        new network as initialized and every row, without what only a fit does
+        (held-out rows, the output intercepts' start, monotone constraints).
+        """
+        if resolved is None:
+            resolved = self._resolve(incremental)
+        continuing = (
+            fit and (incremental or self.warm_start) and hasattr(self, "coefs_")
+        )
         X, y, Y, weights = self._training_data(
             X, y, sample_weight, continuing, classes, resolved
         )
@@ -598,59 +701,50 @@ default=None
         )
         if not incremental:
             state = state.for_new_fit()
-        state.record_weights = _record_weights_bins(owner, self.record_weights)
-        objective = self._objective(resolved, len(coefs))
-        config = self._training_config(resolved, X.shape[0], len(coefs))
-        self._add_monotone(config, objective, coefs)
-        callback_ctx = self._start_callbacks(config, coefs, intercepts, X, y)
-        # An exact solve has no epochs to stop early: no data is held out for it.
-        no_split = incremental or getattr(config.optimizer, "solves_linear", False)
-        if validation is not None:
-            data = TrainData(X, Y, weights)
-            validation_score = self._given_validation(X, validation)
-        else:
-            data, validation_score = self._split(X, Y, y, weights, state, no_split)
-        if not continuing:
-            _start_output_intercepts(objective, intercepts, data, resolved)
-        n_iter_before = state.n_iter
-        seen_before = getattr(self, "t_", 0) if continuing else 0
-        curves_before = self._curves() if continuing else ([], [])
-        outcome = train(
-            objective,
-            coefs,
-            intercepts,
-            data,
-            config,
-            state,
-            validation_score=validation_score(coefs, intercepts)
-            if validation_score
-            else None,
+        plan = FitPlan(
+            data=TrainData(X, Y, weights),
+            objective=self._objective(resolved, len(coefs)),
+            coefs=coefs,
+            intercepts=intercepts,
+            config=self._training_config(resolved, X.shape[0], len(coefs)),
+            state=state,
             epochs=1 if incremental else None,
+            X=X,
+            y=y,
+            continuing=continuing,
         )
-        if (
-            not incremental
-            and not outcome.converged
-            and outcome.event is None
-            and state.n_iter >= self.max_iter
-        ):
-            # A solver that stops early for its own reasons (L-BFGS's max_fun)
-            # warns itself, naming the reason.
-            warn_not_converged(config, state)
-        if not incremental or not hasattr(self, "background_"):
-            # After training, so that drawing the rows never changes the fit.
-            self.background_ = _background_sample(X, self.random_state)
-        self._store(coefs, intercepts, state, n_iter_before, curves_before)
-        self.out_activation_ = objective.loss.output_activation
-        # Training samples seen, as scikit-learn's t_ (a full-batch iteration sees
-        # every sample once).
-        self.t_ = seen_before + (state.n_iter - n_iter_before) * data.Y.shape[0]
-        if callback_ctx is not None:
-            callback_ctx.call_on_fit_task_end(
-                estimator=self, X=X, y=y, reconstruction_attributes={}
-            )
-        return self
+        if fit:
+            self._add_monotone(plan.config, plan.objective, coefs)
+            self._hold_out(plan, validation, incremental)
+            if not continuing:
+                _start_output_intercepts(
+                    plan.objective, intercepts, plan.data, resolved
+                )
+        return plan
 
-    def _start_callbacks(self, config, coefs, intercepts, X, y):
+    def _hold_out(self, plan: FitPlan, validation, incremental: bool) -> None:
+        """The validation of early stopping: ``fit``'s ``X_val``/``y_val``, or
+        rows of the data held out (never in ``partial_fit``, nor for an exact
+        solve, which has no epochs to stop early)."""
+        if validation is not None:
+            make_score = self._given_validation(plan.X, validation)
+        else:
+            no_split = incremental or getattr(
+                plan.config.optimizer, "solves_linear", False
+            )
+            data, make_score = self._split(
+                plan.X,
+                plan.data.Y,
+                plan.y,
+                plan.data.sample_weight,
+                plan.state,
+                no_split,
+            )
+            plan.data = data
+        if make_score is not None:
+            plan.validation_score = make_score(plan.coefs, plan.intercepts)
+
+    def _start_callbacks(self, plan: FitPlan):
         """scikit-learn's callbacks (>= 1.9), own or propagated by a meta-estimator
         such as GridSearchCV: the fit is a task with one subtask per epoch, each
         ending with the network of that epoch (``ScoringMonitor`` scores it,
@@ -658,7 +752,8 @@ default=None
         own = getattr(self, "_skl_callbacks", None)
         if not own and not hasattr(self, "_parent_callback_ctx"):
             return None
-        ctx = self._init_callback_context(max_subtasks=max(config.max_iter, 1))
+        X, y, coefs, intercepts = plan.X, plan.y, plan.coefs, plan.intercepts
+        ctx = self._init_callback_context(max_subtasks=max(plan.config.max_iter, 1))
         ctx.call_on_fit_task_begin(estimator=self, X=X, y=y)
         output = self._loss().output_activation
 
@@ -677,7 +772,7 @@ default=None
                 },
             )
 
-        config.on_epoch = on_epoch
+        plan.config.on_epoch = on_epoch
         return ctx
 
     def _training_data(self, X, y, sample_weight, continuing, classes, resolved):
@@ -736,6 +831,9 @@ default=None
             on_divergence=self.on_divergence,
             constraints=self._layer_constraints(resolved, n_layers),
             dropout=self._dropout_rates(),
+            record_weights=_record_weights_bins(
+                type(self).__name__, self.record_weights
+            ),
         )
 
     def _column_y(self, y):
@@ -769,27 +867,8 @@ default=None
         intercepts = [np.zeros(n_out, dtype=dtype) for _, n_out in shapes]
         return coefs, intercepts
 
-    def _frozen_set(self, n_layers: int) -> set[int]:
-        """``frozen_layers`` as layer indices; negative ones count from the end
-        (-1 is the output layer), as in the plots."""
-        frozen = self._frozen()
-        bad = [
-            i
-            for i in frozen
-            if not isinstance(i, numbers.Integral)
-            or isinstance(i, bool)
-            or not -n_layers <= i < n_layers
-        ]
-        if bad:
-            raise ValueError(
-                f"{type(self).__name__}: frozen_layers {bad} do not exist; the "
-                f"network has layers 0..{n_layers - 1} (or -{n_layers}..-1 counted "
-                "from the output layer)."
-            )
-        return {int(i) % n_layers for i in frozen}
-
     def _objective(self, resolved, n_layers: int) -> Objective:
-        frozen = self._frozen_set(n_layers)
+        frozen = frozen_layers(self, n_layers)
         penalty = resolved["penalty"]
         if isinstance(penalty, tuple):
             if len(penalty) != n_layers:

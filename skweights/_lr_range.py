@@ -13,17 +13,17 @@ from __future__ import annotations
 import math
 import numbers
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from sklearn.base import clone
 
-from ._base import BaseNetwork
-from ._network import Workspace, interleave, layer_sizes, sample_scale
+from ._base import BaseNetwork, minibatch_optimizer_names
+from ._network import Workspace, layer_sizes
 from ._pipeline import final_estimator, preprocessing
-from ._training import _trainable
+from ._training import FitPlan, _Step, _trainable, batch_gradients
 
 _RULES = ("minimum", "steepest")
 
@@ -220,9 +220,9 @@ def learning_rate_range(
             "learning_rate_range: the estimator (or a pipeline's last step) must be "
             f"a skweights estimator; got {type(model).__name__}."
         )
-    run = _Run.prepare(model, X, y, sample_weight)
+    plan = _range_plan(model, X, y, sample_weight)
     rates = min_lr * (max_lr / min_lr) ** (np.arange(n_steps) / (n_steps - 1))
-    losses, diverged_at = run.sweep(rates, smoothing, divergence_threshold)
+    losses, diverged_at = _sweep(plan, rates, smoothing, divergence_threshold)
     rates = rates[: losses.size]
     smoothed = _zero_lag_average(losses, smoothing)
     suggestion, min_loss_rate = _suggest(rates, smoothed, rule, diverged_at is not None)
@@ -234,7 +234,7 @@ def learning_rate_range(
         rule=rule,
         min_loss_rate=min_loss_rate,
         diverged_at=diverged_at,
-        estimator=f"{type(model).__name__}, {type(run.optimizer).__name__}",
+        estimator=f"{type(model).__name__}, {type(plan.config.optimizer).__name__}",
     )
 
 
@@ -259,99 +259,68 @@ def _check_options(min_lr, max_lr, n_steps, rule, smoothing, threshold) -> None:
         raise ValueError("learning_rate_range needs " + "; ".join(problems) + ".")
 
 
-@dataclass
-class _Run:
-    """A fresh network and the estimator's engine pieces, ready to step."""
+def _range_plan(model, X, y, sample_weight) -> FitPlan:
+    """The plan ``fit`` would start from (``model`` is a clone: it may change),
+    checked for a minibatch optimizer."""
+    resolved = model._resolve()
+    optimizer = resolved["optimizer"]
+    if getattr(optimizer, "full_batch", False):
+        raise ValueError(
+            f"learning_rate_range: {type(model).__name__}'s optimizer "
+            f"{optimizer!r} works on the whole data set and takes no learning "
+            "rate; the range test needs a minibatch optimizer. Set "
+            f"optimizer='adam' (or {_other_minibatch_names('adam')})."
+        )
+    return model._plan(X, y, sample_weight, resolved=resolved, fit=False)
 
-    objective: Any
-    optimizer: Any
-    coefs: list
-    intercepts: list
-    X: Any
-    Y: np.ndarray
-    weights: np.ndarray
-    batch_size: int
-    rng: np.random.Generator
 
-    @classmethod
-    def prepare(cls, model, X, y, sample_weight) -> _Run:
-        """What ``fit`` builds before training (``model`` is a clone: it may change)."""
-        resolved = model._resolve()
-        optimizer = resolved["optimizer"]
-        if getattr(optimizer, "full_batch", False):
-            raise ValueError(
-                f"learning_rate_range: {type(model).__name__}'s optimizer "
-                f"{optimizer!r} works on the whole data set and takes no learning "
-                "rate; the range test needs a minibatch optimizer. Set "
-                "optimizer='adam' (or 'sgd', 'adamw', 'rmsprop', 'adagrad')."
+def _other_minibatch_names(but: str) -> str:
+    """The registered minibatch optimizers other than ``but``, quoted."""
+    return ", ".join(repr(name) for name in minibatch_optimizer_names() if name != but)
+
+
+def _batches(plan: FitPlan):
+    """Row indices of minibatches, epoch after epoch of shuffled data."""
+    n_samples, batch_size = plan.data.Y.shape[0], plan.config.batch_size
+    while True:
+        order = plan.state.rng.permutation(n_samples)
+        for begin in range(0, n_samples, batch_size):
+            yield np.sort(order[begin : begin + batch_size])
+
+
+def _sweep(plan: FitPlan, rates, smoothing, threshold) -> tuple[np.ndarray, Any]:
+    """One step per rate (the fit's own step); stop when the smoothed loss blows
+    up. The steps are the optimizer's alone: no schedule, dropout or weight
+    constraint, and the reference (numpy) computations."""
+    objective, coefs, intercepts = plan.objective, plan.coefs, plan.intercepts
+    params, penalized = _trainable(objective, coefs, intercepts)
+    plan.state.optimizer_state = plan.config.optimizer.init(params)
+    config = replace(plan.config, constraints=(), dropout=())
+    workspace = Workspace(layer_sizes(coefs), config.batch_size, coefs[0].dtype)
+    step = _Step(objective, params, penalized, config, workspace, coefs)
+    mean_weight = float(plan.data.sample_weight.mean())
+    losses, average, best = [], 0.0, np.inf
+    batches = _batches(plan)
+    with np.errstate(over="ignore", invalid="ignore"):
+        for t, rate in enumerate(rates):
+            value, coef_grads, intercept_grads, _ = batch_gradients(
+                objective,
+                coefs,
+                intercepts,
+                plan.data,
+                next(batches),
+                mean_weight,
+                workspace,
             )
-        # The same data, network and objective as fit would start from.
-        X, _, Y, weights = model._training_data(
-            X, y, sample_weight, False, None, resolved
-        )
-        sizes = [X.shape[1], *model._hidden_sizes(), Y.shape[1]]
-        coefs, intercepts, state = model._starting_point(
-            sizes, X.dtype, False, resolved
-        )
-        rng = state.rng
-        return cls(
-            objective=model._objective(resolved, len(coefs)),
-            optimizer=optimizer,
-            coefs=coefs,
-            intercepts=intercepts,
-            X=X,
-            Y=Y,
-            weights=weights,
-            batch_size=model._batch_size(X.shape[0]),
-            rng=rng,
-        )
-
-    def batches(self):
-        """Row indices of minibatches, epoch after epoch of shuffled data."""
-        n_samples = self.Y.shape[0]
-        while True:
-            order = self.rng.permutation(n_samples)
-            for begin in range(0, n_samples, self.batch_size):
-                yield np.sort(order[begin : begin + self.batch_size])
-
-    def sweep(self, rates, smoothing, threshold) -> tuple[np.ndarray, float | None]:
-        """One step per rate; stop when the smoothed loss blows up."""
-        objective, coefs, intercepts = self.objective, self.coefs, self.intercepts
-        params, penalized = _trainable(objective, coefs, intercepts)
-        state = self.optimizer.init(params)
-        workspace = Workspace(layer_sizes(coefs), self.batch_size, coefs[0].dtype)
-        mean_weight = float(self.weights.mean())
-        losses, average, best = [], 0.0, np.inf
-        batches = self.batches()
-        with np.errstate(over="ignore", invalid="ignore"):
-            for step, rate in enumerate(rates):
-                rows = next(batches)
-                value, coef_grads, intercept_grads = objective.data_value_and_grads(
-                    coefs,
-                    intercepts,
-                    self.X[rows],
-                    self.Y[rows],
-                    sample_scale(self.weights[rows], mean_weight),
-                    workspace,
-                )
-                loss = value + objective.penalty_value(coefs)
-                average = smoothing * average + (1 - smoothing) * loss
-                smooth = average / (1 - smoothing ** (step + 1))
-                if not math.isfinite(smooth) or smooth > threshold * best:
-                    return np.array(losses), float(rate)
-                losses.append(loss)
-                best = min(best, smooth)
-                objective.add_penalty_grad(coefs, coef_grads, workspace)
-                grads = interleave(coef_grads, intercept_grads)
-                state = self.optimizer.update(
-                    params,
-                    [g for g in grads if g is not None],
-                    state,
-                    float(rate),
-                    penalty=objective.array_penalties(),
-                    penalized=penalized,
-                )
-        return np.array(losses), None
+            loss = value + objective.penalty_value(coefs)
+            average = smoothing * average + (1 - smoothing) * loss
+            smooth = average / (1 - smoothing ** (t + 1))
+            if not math.isfinite(smooth) or smooth > threshold * best:
+                return np.array(losses), float(rate)
+            losses.append(loss)
+            best = min(best, smooth)
+            step(plan.state, coef_grads, intercept_grads, float(rate))
+    return np.array(losses), None
 
 
 def _zero_lag_average(losses: np.ndarray, smoothing: float) -> np.ndarray:

@@ -1,8 +1,10 @@
 """The training loop shared by every estimator.
 
-Reads top to bottom: :func:`train` records the state at initialization (epoch 0) and
-picks the minibatch or the full-batch path; an epoch is :func:`run_epoch` (batches →
-gradients → clipping → optimizer step, with a divergence guard); :func:`end_epoch`
+Reads top to bottom: :func:`train` runs a :class:`FitPlan` (built by
+``BaseNetwork._plan``): it records the state at initialization (epoch 0) and picks
+the exact, minibatch or full-batch path; an epoch is :func:`run_epoch` (batches →
+:func:`batch_gradients` → :class:`_Step`: clipping → optimizer → constraints, with a
+divergence guard); :func:`end_epoch`
 records history and decides whether to stop. :class:`_Guard` holds the divergence
 rule (see :data:`DIVERGENCE_RULE`); a diverging run raises ``ValueError`` or, with
 ``on_divergence="keep_best"``, restores the best epoch's weights and warns with
@@ -246,6 +248,8 @@ class TrainingConfig:
     constraints: tuple = ()
     #: Dropout rate of each layer's input (0: none; empty: no dropout at all).
     dropout: tuple = ()
+    #: Bins per decade of the weight distributions added to each record (0: none).
+    record_weights: int = 0
 
 
 @dataclass
@@ -257,8 +261,6 @@ class TrainingState:
     has run its course); ``schedule_key`` says what that schedule was started
     from, so a changed ``schedule`` or ``learning_rate`` starts a new one.
     Saved (pickled or skops) states hold the history as columns of arrays.
-    ``record_weights`` is the estimator's setting for the current fit (bins per
-    decade of the weight distributions added to each record; 0: none).
     """
 
     rng: np.random.Generator
@@ -274,7 +276,6 @@ class TrainingState:
     best_epoch: int = 0
     schedule_epoch: int = 0
     schedule_key: Any = None
-    record_weights: int = 0
 
     def for_new_fit(self) -> TrainingState:
         """The state a ``fit`` starts from (warm start included).
@@ -301,7 +302,9 @@ class TrainingState:
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         # Files saved by older versions lack the newer fields and hold the history
-        # as a list of dicts: both still load.
+        # as a list of dicts: both still load. Their ``record_weights`` (a setting
+        # of the fit that saved them, now in TrainingConfig) is dropped.
+        state = {k: v for k, v in state.items() if k != "record_weights"}
         for item in fields(self):
             if item.name not in state:
                 default = (
@@ -336,6 +339,37 @@ class Outcome:
     reason: str = ""
     # Why a fit that completed its epochs still diverged (the end-of-fit rules).
     why: str = ""
+
+
+@dataclass
+class FitPlan:
+    """One training run: what :func:`train` needs, built by ``BaseNetwork._plan``.
+
+    ``fit``, ``partial_fit``, the learning-rate range test and the regularization
+    path all start from a plan (so from the same data, network and objective).
+    """
+
+    #: The training rows (without the rows held out for early stopping).
+    data: TrainData
+    #: Loss, penalty, activation and which arrays are trainable.
+    objective: Objective
+    #: The network, trained in place.
+    coefs: list
+    intercepts: list
+    #: This run's settings (optimizer, schedule, stopping rules...).
+    config: TrainingConfig
+    #: What carries over between runs (optimizer state, history...); updated.
+    state: TrainingState
+    #: ``() -> (score, loss)`` of the live weights on held-out data, or None;
+    #: enables early stopping with restoration of the best weights.
+    validation_score: Callable[[], Any] | None = None
+    #: Run exactly this many epochs, ignoring the stopping rules (``partial_fit``).
+    epochs: int | None = None
+    #: The validated inputs, every row (the background sample, the callbacks).
+    X: Any = None
+    y: Any = None
+    #: Whether the run continues a fitted network (warm start, ``partial_fit``).
+    continuing: bool = False
 
 
 class _Checkpoint:
@@ -508,36 +542,13 @@ def _spread(low: np.ndarray, high: np.ndarray) -> bool:
     return bool((high - low > tolerance * magnitude).any())
 
 
-def train(
-    objective: Objective,
-    coefs: list[np.ndarray],
-    intercepts: list[np.ndarray],
-    data: TrainData,
-    config: TrainingConfig,
-    state: TrainingState,
-    *,
-    validation_score: Callable[[], float] | None = None,
-    epochs: int | None = None,
-) -> Outcome:
-    """Train ``coefs``/``intercepts`` in place.
+def train(plan: FitPlan) -> Outcome:
+    """Run ``plan``: train its network in place, updating its state.
 
     Parameters
     ----------
-    objective : Objective
-        Loss, penalty, activation and which arrays are trainable.
-    coefs, intercepts : list of ndarray
-        The network, updated in place.
-    data : TrainData
-        The training data.
-    config : TrainingConfig
-        Optimizer, schedule, stopping rules and what to do on divergence.
-    state : TrainingState
-        Optimizer/schedule state, counters and history; updated.
-    validation_score : callable, optional
-        Scores the current weights on held-out data (higher is better); enables
-        early stopping with restoration of the best weights.
-    epochs : int, optional
-        Run exactly this many epochs and ignore the stopping rules (``partial_fit``).
+    plan : FitPlan
+        The data, objective, network, settings and state of the run.
 
     Returns
     -------
@@ -548,29 +559,25 @@ def train(
     ValueError
         If training diverges and ``config.on_divergence == "raise"``.
     """
-    progress = _Progress(config, epochs if epochs is not None else config.max_iter)
-    trainable = bool(_trainable(objective, coefs, intercepts)[0])
+    config, state = plan.config, plan.state
+    total = plan.epochs if plan.epochs is not None else config.max_iter
+    progress = _Progress(config, total)
+    trainable = bool(_trainable(plan.objective, plan.coefs, plan.intercepts)[0])
     # Epoch 0, the state at initialization; a direct or coordinate-descent solve has
     # no trajectory to show, and the extra pass would cost as much as the solve.
     solves_linear = trainable and getattr(config.optimizer, "solves_linear", False)
     if not state.history and not solves_linear:
-        progress.update(_record_initial(objective, coefs, intercepts, data, state))
+        progress.update(_record_initial(plan))
     if not trainable:
         _warn_nothing_to_train(config)
         outcome = Outcome(converged=True, reason="every layer is frozen")
     elif solves_linear:
-        outcome = _train_linear(
-            objective, coefs, intercepts, data, config, state, validation_score
-        )
+        outcome = _train_linear(plan)
     else:
-        guard = _Guard(objective, coefs, intercepts, data, state)
-        run = (validation_score, epochs, progress, guard)
-        path = (
-            _train_full_batch
-            if getattr(config.optimizer, "full_batch", False)
-            else _train_minibatch
-        )
-        outcome = path(objective, coefs, intercepts, data, config, state, run)
+        guard = _Guard(plan.objective, plan.coefs, plan.intercepts, plan.data, state)
+        full_batch = getattr(config.optimizer, "full_batch", False)
+        path = _train_full_batch if full_batch else _train_minibatch
+        outcome = path(plan, progress, guard)
     progress.close(_stop_line(config, state, outcome))
     if outcome.event == "diverged" and config.on_divergence == "raise":
         raise ValueError(_divergence_message(config, state, outcome))
@@ -589,26 +596,26 @@ def _warn_nothing_to_train(config: TrainingConfig) -> None:
     )
 
 
-def _record_initial(objective, coefs, intercepts, data, state) -> dict:
+def _record_initial(plan: FitPlan) -> dict:
     """Epoch 0: the objective, weight and gradient norms before any update."""
     start = time.perf_counter()
-    scale = data.sample_weight / data.sample_weight.sum()
-    blocks = _BlockEvaluator(objective, coefs, intercepts, data, scale)
+    blocks = _BlockEvaluator(plan)
     with np.errstate(over="ignore", invalid="ignore"):
         loss, coef_grads, _ = blocks.smooth_value_and_grads()
-        loss += objective.penalty_value(coefs, "nonsmooth")
+        loss += plan.objective.penalty_value(plan.coefs, "nonsmooth")
         norms = [np.nan if g is None else _norm(g) for g in coef_grads]
-    return _record(state, coefs, loss, norms, None, "initial", start)
+    return _record(plan, loss, norms, None, "initial", start)
 
 
-def _train_linear(
-    objective, coefs, intercepts, data, config, state, validation_score
-) -> Outcome:
+def _train_linear(plan: FitPlan) -> Outcome:
     """A direct or coordinate-descent solve (``solves_linear``): one record."""
     start = time.perf_counter()
+    config, coefs, state = plan.config, plan.coefs, plan.state
     with np.errstate(over="ignore", invalid="ignore"):
-        solution = config.optimizer.solve(objective, coefs, intercepts, data, config)
-    if not all(np.isfinite(a).all() for a in coefs + intercepts):
+        solution = config.optimizer.solve(
+            plan.objective, coefs, plan.intercepts, plan.data, config
+        )
+    if not all(np.isfinite(a).all() for a in coefs + plan.intercepts):
         # Targets or features beyond the training dtype's range (e.g. 1e300 in
         # float32): an exact solve has no better weights to fall back to.
         raise ValueError(
@@ -617,11 +624,10 @@ def _train_linear(
             f"({coefs[0].dtype}). Scale X and y (e.g. StandardScaler, or divide y "
             "by its standard deviation), or fit in float64."
         )
-    grad_norms = [solution.grad_norm]
-    record = _record(state, coefs, solution.value, grad_norms, None, None, start)
+    record = _record(plan, solution.value, [solution.grad_norm], None, None, start)
     state.n_iter = record["epoch"] = solution.n_iter
-    if validation_score is not None:
-        _score_into(record, validation_score)
+    if plan.validation_score is not None:
+        _score_into(record, plan.validation_score)
     if config.on_epoch is not None:  # the solve is the one step
         config.on_epoch(record)
     solver = type(config.optimizer).__name__
@@ -647,11 +653,58 @@ def _trainable(objective: Objective, coefs: list, intercepts: list):
     return params, penalized
 
 
-def _train_minibatch(objective, coefs, intercepts, data, config, state, run) -> Outcome:
-    validation_score, epochs, progress, guard = run
-    network = (objective, coefs, intercepts, data)
+def _train_minibatch(plan: FitPlan, progress, guard) -> Outcome:
+    """Epochs of minibatch steps until a stopping rule (or ``plan.epochs``)."""
+    config, state = plan.config, plan.state
+    step = _minibatch_step(plan)
+    params = step.params
+    checkpoint = _Checkpoint(
+        params,
+        state.history[-1]["loss"] if state.n_iter == 0 else np.inf,
+        state.n_iter,
+        config.on_divergence == "keep_best",
+    )
+    n_epochs = plan.epochs if plan.epochs is not None else config.max_iter
+    outcome = Outcome()
+    for _ in range(n_epochs):
+        record = _minibatch_epoch(plan, step, guard)
+        if record["event"] is not None:
+            progress.update(record)
+            outcome.event = record["event"]
+            # keep_best: the best epoch by loss, unless early stopping restores
+            # the best one by validation score below.
+            restoring_val = (
+                plan.validation_score is not None and state.best_params is not None
+            )
+            if outcome.event == "diverged" and checkpoint.active and not restoring_val:
+                _keep_best(checkpoint, params, guard, plan)
+            break
+        checkpoint.offer(params, record["loss"], record["epoch"])
+        stop = end_epoch(record, state, config, params, plan.validation_score)
+        progress.update(record)
+        if stop and plan.epochs is None:
+            outcome.converged = outcome.stopped_early = True
+            break
+    if plan.epochs is not None and outcome.event is None:
+        outcome.reason = f"ran the {plan.epochs} epoch(s) asked for (partial_fit)"
+    restored = _restore_best(state, params, plan.validation_score)
+    if outcome.event is None:
+        outcome.why = _end_of_minibatch_fit(plan, step, guard, restored)
+        if outcome.why:
+            outcome.event = "diverged"
+            if checkpoint.active:
+                _keep_best(checkpoint, params, guard, plan)
+    return outcome
+
+
+def _minibatch_step(plan: FitPlan) -> _Step:
+    """The step of a minibatch fit: the trainable arrays (fused into one flat
+    array when the optimizer allows), their workspace and kernels, the
+    optimizer's state (fresh if other arrays train now) and the schedule."""
+    objective, coefs, intercepts = plan.objective, plan.coefs, plan.intercepts
+    config, state = plan.config, plan.state
     params, penalized = _trainable(objective, coefs, intercepts)
-    workspace = _workspace(coefs, config.batch_size, data)
+    workspace = _workspace(coefs, config.batch_size, plan.data)
     fused = _fusable(objective, config.optimizer)
     if fused:
         params, penalized = [_fuse(coefs, intercepts)], [True]
@@ -668,65 +721,29 @@ def _train_minibatch(objective, coefs, intercepts, data, config, state, run) -> 
         state.optimizer_state = config.optimizer.init(params)
         state.trainable = layout
     _start_schedule(config, state)
-    step = _Step(objective, params, penalized, config, workspace, guard, coefs)
-    checkpoint = _Checkpoint(
-        params,
-        state.history[-1]["loss"] if state.n_iter == 0 else np.inf,
-        state.n_iter,
-        config.on_divergence == "keep_best",
-    )
-    n_epochs = epochs if epochs is not None else config.max_iter
-    outcome = Outcome()
-    for _ in range(n_epochs):
-        record = _minibatch_epoch(objective, coefs, intercepts, data, state, step)
-        if record["event"] is not None:
-            progress.update(record)
-            outcome.event = record["event"]
-            # keep_best: the best epoch by loss, unless early stopping restores
-            # the best one by validation score below.
-            restoring_val = (
-                validation_score is not None and state.best_params is not None
-            )
-            if outcome.event == "diverged" and checkpoint.active and not restoring_val:
-                _keep_best(checkpoint, params, guard, network, state)
-            break
-        checkpoint.offer(params, record["loss"], record["epoch"])
-        stop = end_epoch(record, state, config, params, validation_score)
-        progress.update(record)
-        if stop and epochs is None:
-            outcome.converged = outcome.stopped_early = True
-            break
-    if epochs is not None and outcome.event is None:
-        outcome.reason = f"ran the {epochs} epoch(s) asked for (partial_fit)"
-    restored = _restore_best(state, params, validation_score)
-    if outcome.event is None:
-        outcome.why = _end_of_minibatch_fit(network, step, state, restored)
-        if outcome.why:
-            outcome.event = "diverged"
-            if checkpoint.active:
-                _keep_best(checkpoint, params, guard, network, state)
-    return outcome
+    return _Step(objective, params, penalized, config, workspace, coefs)
 
 
-def _end_of_minibatch_fit(network, step, state, restored: bool) -> str:
+def _end_of_minibatch_fit(plan: FitPlan, step, guard, restored: bool) -> str:
     """The end rules (``_Guard.end_check``) after the last epoch; '' if none fired.
 
     The last batch's hidden outputs (still in the workspace, unless early stopping
     restored other weights) say whether a pass over the data is needed at all.
     """
-    objective, coefs, intercepts, data = network
-    n_rows, batch = data.Y.shape[0], step.config.batch_size
+    n_rows, batch = plan.data.Y.shape[0], plan.config.batch_size
     n_last = n_rows - (n_rows - 1) // batch * batch  # rows in the last batch
     last_rows = None if restored else step.workspace.activation_buffers(n_last)[:-1]
-    loss = _returned_loss(state)
-    return step.guard.end_check(objective, coefs, intercepts, data, loss, last_rows)
+    loss = _returned_loss(plan.state)
+    return guard.end_check(
+        plan.objective, plan.coefs, plan.intercepts, plan.data, loss, last_rows
+    )
 
 
-def _keep_best(checkpoint, params, guard, network, state) -> None:
+def _keep_best(checkpoint, params, guard, plan: FitPlan) -> None:
     """``keep_best`` after divergence: the checkpoint's weights, if they are alive."""
     _put_back(params, checkpoint.params)
-    state.best_epoch = checkpoint.epoch
-    _keep_alive(guard, *network, state)
+    plan.state.best_epoch = checkpoint.epoch
+    _keep_alive(guard, plan)
 
 
 def _returned_loss(state: TrainingState) -> float:
@@ -738,29 +755,28 @@ def _returned_loss(state: TrainingState) -> float:
     return state.history[-1]["loss"]
 
 
-def _keep_alive(guard, objective, coefs, intercepts, data, state) -> None:
+def _keep_alive(guard, plan: FitPlan) -> None:
     """``keep_best``: if the kept weights killed a hidden layer too, the start's."""
-    if guard.killed_layers(objective, coefs, intercepts, data.X):
+    coefs, intercepts = plan.coefs, plan.intercepts
+    if guard.killed_layers(plan.objective, coefs, intercepts, plan.data.X):
         guard.restore_start(coefs, intercepts)
-        state.best_epoch = guard.start_epoch
+        plan.state.best_epoch = guard.start_epoch
 
 
-def _minibatch_epoch(objective, coefs, intercepts, data, state, step) -> dict:
+def _minibatch_epoch(plan: FitPlan, step, guard) -> dict:
     """Run one epoch at the schedule's rate and record it."""
     start = time.perf_counter()
-    config = step.config
+    config, state = plan.config, plan.state
     learning_rate = config.schedule.value(state.schedule_state, state.schedule_epoch)
     try:
         # Overflow is expected when training diverges; the guard reports it.
         with np.errstate(over="ignore", invalid="ignore"):
-            loss, grad_norms, event = run_epoch(
-                objective, coefs, intercepts, data, state, learning_rate, step
-            )
+            loss, grad_norms, event = run_epoch(plan, learning_rate, step, guard)
     except KeyboardInterrupt:
-        loss, grad_norms, event = np.nan, [np.nan] * len(coefs), "interrupted"
+        loss, grad_norms, event = np.nan, [np.nan] * len(plan.coefs), "interrupted"
     if event is None:
         state.schedule_epoch += 1
-    record = _record(state, coefs, loss, grad_norms, learning_rate, event, start)
+    record = _record(plan, loss, grad_norms, learning_rate, event, start)
     record["clipped"] = step.clipped
     return record
 
@@ -790,18 +806,20 @@ def _start_schedule(config: TrainingConfig, state: TrainingState) -> None:
 
 
 class _Step:
-    """What every batch needs: the arrays, the optimizer step and the clipping.
+    """The one code that steps a minibatch, in the fit's epochs and in the
+    learning-rate range test alike: a chain of links, as optax's ``chain``.
 
-    When the optimizer clips gradients (``clipnorm``/``global_clipnorm``), the loop
-    clips the gradient buffers itself, per array even when the parameters are fused
-    into one flat array (the per-array gradients are views into the flat one), counts
-    the batches clipped for the history, and steps with a copy of the optimizer that
-    does not clip again.
+    1. Clipping (the optimizer's ``clipnorm`` or ``global_clipnorm``): the loop
+       rescales its own gradient buffers, per array even when the parameters are
+       fused into one flat array (the per-array gradients are views into the flat
+       one), and counts the clipped batches for the history.
+    2. The optimizer's rule on the clipped gradients: its fused kernel, or its
+       ``apply`` (``update`` without the clipping; an optimizer without ``apply``
+       is stepped by its ``update``, which clips if it does).
+    3. The weight constraints' projection.
     """
 
-    def __init__(
-        self, objective, params, penalized, config, workspace, guard, coefs=()
-    ) -> None:
+    def __init__(self, objective, params, penalized, config, workspace, coefs=()):
         self.objective, self.params, self.penalized = objective, params, penalized
         # (weights, constraint) of each constrained trainable layer; the weights
         # are views into the flat array when the parameters are fused.
@@ -812,7 +830,6 @@ class _Step:
             )
             if constraint is not None and trainable
         ]
-        self.guard = guard
         # Per array, for the proximal steps; the smooth penalties are in the
         # gradients (and a fused flat array only ever holds smooth ones).
         self.penalties = (
@@ -822,36 +839,20 @@ class _Step:
         )
         self.config, self.workspace = config, workspace
         optimizer = config.optimizer
-        self.clipnorm = getattr(optimizer, "clipnorm", None)
-        self.global_clipnorm = getattr(optimizer, "global_clipnorm", None)
-        self.optimizer = optimizer
-        if self.clipnorm is not None or self.global_clipnorm is not None:
-            check_clipping(
-                type(optimizer).__name__, self.clipnorm, self.global_clipnorm
-            )
-            self.optimizer = copy.copy(optimizer).set_params(
-                clipnorm=None, global_clipnorm=None
-            )
+        self.rule = getattr(optimizer, "apply", optimizer.update)
+        self.clipnorm, self.global_clipnorm = _clipping(optimizer)
         self.clipped = 0
 
     def __call__(self, state, coef_grads, intercept_grads, learning_rate) -> None:
         grads = self.workspace.flat_grads or _present(coef_grads, intercept_grads)
-        if self.clipnorm is not None:
-            per_array = _present(coef_grads, intercept_grads)  # views when fused
-            self.clipped += clip_gradients(
-                per_array, clipnorm=self.clipnorm, inplace=True
-            )[1]
-        elif self.global_clipnorm is not None:
-            self.clipped += clip_gradients(
-                grads, global_clipnorm=self.global_clipnorm, inplace=True
-            )[1]
+        self.clipped += self._clip(coef_grads, intercept_grads, grads)
         plan = self.workspace.kernels
         if plan is not None and plan.optimizer is not None:
             state.optimizer_state = plan.update(
                 self.params[0], grads[0], state.optimizer_state, learning_rate
             )
         else:
-            state.optimizer_state = self.optimizer.update(
+            state.optimizer_state = self.rule(
                 self.params,
                 grads,
                 state.optimizer_state,
@@ -863,20 +864,56 @@ class _Step:
         for W, constraint in self.constrained:
             W[...] = constraint(W)
 
+    def _clip(self, coef_grads, intercept_grads, grads) -> bool:
+        """Clip the gradient buffers in place; whether any was rescaled."""
+        if self.clipnorm is not None:
+            per_array = _present(coef_grads, intercept_grads)  # views when fused
+            return clip_gradients(per_array, clipnorm=self.clipnorm, inplace=True)[1]
+        if self.global_clipnorm is not None:
+            return clip_gradients(
+                grads, global_clipnorm=self.global_clipnorm, inplace=True
+            )[1]
+        return False
+
+
+def _clipping(optimizer: Any) -> tuple[Any, Any]:
+    """``(clipnorm, global_clipnorm)`` for the loop's clipping link, checked;
+    ``(None, None)`` for an optimizer without ``apply`` (its ``update`` clips)."""
+    if not hasattr(optimizer, "apply"):
+        return None, None
+    clipnorm = getattr(optimizer, "clipnorm", None)
+    global_clipnorm = getattr(optimizer, "global_clipnorm", None)
+    if clipnorm is not None or global_clipnorm is not None:
+        check_clipping(type(optimizer).__name__, clipnorm, global_clipnorm)
+    return clipnorm, global_clipnorm
+
 
 def _present(coef_grads: list, intercept_grads: list) -> list:
     """The gradients of the trainable arrays, in optimizer order."""
     return [g for g in interleave(coef_grads, intercept_grads) if g is not None]
 
 
+def batch_gradients(
+    objective, coefs, intercepts, data, rows, mean_weight, workspace, masks=None
+):
+    """The data term of the objective on ``rows`` and its gradients, the smooth
+    penalties' gradients added, and each weight gradient's norm: what
+    :class:`_Step` steps with (``masks``: this batch's dropout, or None)."""
+    value, coef_grads, intercept_grads = objective.data_value_and_grads(
+        coefs,
+        intercepts,
+        _gather(data.X, rows, workspace),
+        data.Y[rows],
+        sample_scale(data.sample_weight[rows], mean_weight),
+        workspace,
+        masks,
+    )
+    norms = _penalize_and_measure(objective, coefs, coef_grads, workspace)
+    return value, coef_grads, intercept_grads, norms
+
+
 def run_epoch(
-    objective: Objective,
-    coefs: list,
-    intercepts: list,
-    data: TrainData,
-    state: TrainingState,
-    learning_rate: float,
-    step: _Step,
+    plan: FitPlan, learning_rate: float, step: _Step, guard: _Guard
 ) -> tuple[float, list[float], str | None]:
     """One pass over the data in minibatches.
 
@@ -886,6 +923,7 @@ def run_epoch(
     put back to their values at the start of the epoch (the last finite ones) and
     the loss returned is the one that blew up.
     """
+    objective, coefs, data, state = plan.objective, plan.coefs, plan.data, plan.state
     config, workspace, params = step.config, step.workspace, step.params
     n_samples = data.Y.shape[0]
     order = state.rng.permutation(n_samples) if config.shuffle else np.arange(n_samples)
@@ -896,17 +934,10 @@ def run_epoch(
     for begin in range(0, n_samples, config.batch_size):
         rows = order[begin : begin + config.batch_size]
         rows.sort()  # contiguous-ish gathers are faster, order within a batch is moot
-        scale = sample_scale(data.sample_weight[rows], mean_weight)
-        value, coef_grads, intercept_grads = objective.data_value_and_grads(
-            coefs,
-            intercepts,
-            _gather(data.X, rows, workspace),
-            data.Y[rows],
-            scale,
-            workspace,
-            _dropout_masks(config.dropout, coefs, len(rows), state.rng),
+        masks = _dropout_masks(config.dropout, coefs, len(rows), state.rng)
+        value, coef_grads, intercept_grads, norms = batch_gradients(
+            objective, coefs, plan.intercepts, data, rows, mean_weight, workspace, masks
         )
-        norms = _penalize_and_measure(objective, coefs, coef_grads, workspace)
         if not math.isfinite(value):
             return _diverged(params, snapshot, coefs, value)
         total += value * len(rows)
@@ -918,7 +949,7 @@ def run_epoch(
         return _diverged(params, snapshot, coefs, np.inf)
     # The penalty is added once per epoch, at the epoch's final weights.
     loss = total / n_samples + objective.penalty_value(coefs)
-    if step.guard.blown_up(loss):
+    if guard.blown_up(loss):
         # Finite batch losses can still add up to inf, or grow by orders of
         # magnitude without overflowing: both are divergence, not progress.
         return _diverged(params, snapshot, coefs, loss)
@@ -1086,8 +1117,9 @@ def _score_into(record: dict, validation_score: Callable) -> float:
     return score
 
 
-def _record(state, coefs, loss, grad_norms, learning_rate, event, start):
-    """Append one history record; ``event="initial"`` is epoch 0."""
+def _record(plan, loss, grad_norms, learning_rate, event, start):
+    """Append one history record to ``plan.state``; ``event="initial"`` is epoch 0."""
+    state, coefs, bins = plan.state, plan.coefs, plan.config.record_weights
     if event == "initial":
         epoch, event = 0, None
     elif event is None:
@@ -1107,8 +1139,8 @@ def _record(state, coefs, loss, grad_norms, learning_rate, event, start):
         "seconds": time.perf_counter() - start,
         "event": event,
     }
-    if state.record_weights:  # opt-in: no per-epoch work otherwise
-        record.update(_weight_record.distributions(coefs, state.record_weights))
+    if bins:  # opt-in: no per-epoch work otherwise
+        record.update(_weight_record.distributions(coefs, bins))
     state.history.append(record)
     return record
 
@@ -1223,24 +1255,23 @@ def _stop_line(config: TrainingConfig, state: TrainingState, outcome: Outcome) -
     )
 
 
-def _train_full_batch(
-    objective, coefs, intercepts, data, config, state, run
-) -> Outcome:
+def _train_full_batch(plan: FitPlan, progress, guard) -> Outcome:
     """L-BFGS / FISTA on the whole objective; each solver iteration is an epoch."""
-    validation_score, _, progress, guard = run
-    network = (objective, coefs, intercepts, data)
-    fit = _FullBatchRun(network, config, state, validation_score, progress)
-    outcome = fit.solve()
+    outcome = _FullBatchRun(plan, progress).solve()
     if outcome.event is None:
         outcome.why = guard.end_check(
-            objective, coefs, intercepts, data, _returned_loss(state)
+            plan.objective,
+            plan.coefs,
+            plan.intercepts,
+            plan.data,
+            _returned_loss(plan.state),
         )
         if outcome.why:
             # The solvers only accept decreasing steps: the start is the best
             # weights known to keep every layer alive.
             outcome.event = "diverged"
-            guard.restore_start(coefs, intercepts)
-            state.best_epoch = guard.start_epoch
+            guard.restore_start(plan.coefs, plan.intercepts)
+            plan.state.best_epoch = guard.start_epoch
     return outcome
 
 
@@ -1257,15 +1288,16 @@ class _FullBatchRun:
     epoch began; ``outcome``, how the run is ending.
     """
 
-    def __init__(self, network, config, state, validation_score, progress) -> None:
-        objective, coefs, intercepts, data = network
-        self.objective, self.coefs = objective, coefs
-        self.config, self.state = config, state
-        self.validation_score, self.progress = validation_score, progress
-        self.params, self.penalized = _trainable(objective, coefs, intercepts)
-        scale = data.sample_weight / data.sample_weight.sum()
-        self.blocks = _BlockEvaluator(objective, coefs, intercepts, data, scale)
-        self.coef_grads: list = [None] * len(coefs)
+    def __init__(self, plan: FitPlan, progress) -> None:
+        self.plan, self.progress = plan, progress
+        self.objective, self.coefs = plan.objective, plan.coefs
+        self.config, self.state = plan.config, plan.state
+        self.validation_score = plan.validation_score
+        self.params, self.penalized = _trainable(
+            plan.objective, plan.coefs, plan.intercepts
+        )
+        self.blocks = _BlockEvaluator(plan)
+        self.coef_grads: list = [None] * len(plan.coefs)
         self.last_finite = [p.copy() for p in self.params]
         self.start = time.perf_counter()
         self.outcome = Outcome()
@@ -1322,7 +1354,7 @@ class _FullBatchRun:
         """Append the epoch's record (``value`` includes the non-smooth penalty)."""
         state, validation_score = self.state, self.validation_score
         norms = [np.nan if g is None else np.linalg.norm(g) for g in self.coef_grads]
-        record = _record(state, self.coefs, value, norms, None, None, self.start)
+        record = _record(self.plan, value, norms, None, None, self.start)
         self.start = time.perf_counter()
         stop = validation_score is not None and end_epoch(
             record, state, self.config, self.params, validation_score
@@ -1346,7 +1378,7 @@ class _FullBatchRun:
             state.history[-1]["event"] = event
         else:
             nan = [np.nan] * len(self.coefs)
-            _record(state, self.coefs, np.nan, nan, None, event, time.perf_counter())
+            _record(self.plan, np.nan, nan, None, event, time.perf_counter())
 
 
 def _solver_reason(config: TrainingConfig, result: Any, outcome: Outcome) -> str:
@@ -1379,9 +1411,11 @@ class _BlockEvaluator:
     # were 2.5x slower on logistic regression, measured on 40,000 x 100).
     _TARGET_FLOATS = 2**16
 
-    def __init__(self, objective, coefs, intercepts, data, scale) -> None:
-        self.objective, self.coefs, self.intercepts = objective, coefs, intercepts
-        self.data, self.scale = data, scale
+    def __init__(self, plan: FitPlan) -> None:
+        objective, coefs, data = plan.objective, plan.coefs, plan.data
+        self.objective, self.coefs, self.intercepts = objective, coefs, plan.intercepts
+        self.data = data
+        self.scale = data.sample_weight / data.sample_weight.sum()
         sizes = layer_sizes(coefs)
         n_samples = data.Y.shape[0]
         self.block = int(np.clip(self._TARGET_FLOATS // max(sizes), 256, n_samples))
@@ -1391,7 +1425,7 @@ class _BlockEvaluator:
             _kernels.plan(objective, None, coefs[0].dtype, flat=False)
         )
         self.coef_sums = [np.zeros_like(W) for W in coefs]
-        self.intercept_sums = [np.zeros_like(b) for b in intercepts]
+        self.intercept_sums = [np.zeros_like(b) for b in plan.intercepts]
 
     def smooth_value_and_grads(self):
         """Sum the data term over blocks, then add the smooth penalty once."""

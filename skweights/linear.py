@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 import numpy as np
 from sklearn.base import ClassifierMixin, RegressorMixin
-from sklearn.utils import check_random_state
 
 from . import optimizers, penalties
 from ._base import (
-    _FLOAT_DTYPES,
     BaseNetwork,
     ClassifierOutputMixin,
     RegressorOutputMixin,
     RegressorPartialFitMixin,
-    _validate,
     store_params,
 )
 from ._docs import (
@@ -24,7 +19,6 @@ from ._docs import (
     TRAINING_PARAMETERS,
     indent_doc,
 )
-from ._training import TrainData
 from ._validation import FLAG
 
 _TOL_DOC = """\
@@ -184,26 +178,10 @@ class _LinearMixin:
             return None
         if self.early_stopping:
             return None
-        X, y = _validate(
-            self,
-            X,
-            y,
-            accept_sparse="csr",
-            dtype=_FLOAT_DTYPES,
-            multi_output=True,
-            y_numeric=True,
+        plan = self._plan(X, y, sample_weight, resolved=resolved, fit=False)
+        path = optimizer.solve_path(
+            plan.objective, plan.data, plan.config, alphas, plan.coefs[0]
         )
-        Y = self._encode_targets(y, X.dtype, False, None)
-        data = TrainData(X, Y, self._sample_weight(sample_weight, X, y))
-        config = SimpleNamespace(tol=float(self.tol), max_iter=self.max_iter)
-        rng = np.random.default_rng(
-            check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
-        )
-        coefs, _ = self._initialize(
-            resolved["initializer"], [X.shape[1], Y.shape[1]], rng, X.dtype
-        )
-        objective = self._objective(resolved, 1)
-        path = optimizer.solve_path(objective, data, config, alphas, coefs[0])
         return path, self._y_was_1d
 
     def _resolve(self, incremental: bool = False):

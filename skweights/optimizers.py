@@ -524,7 +524,7 @@ class Optimizer(Component, ABC):
         forget_scalar_rules(
             cls,
             Optimizer,
-            ("_step", "init", "update", "_initial_slot"),
+            ("_step", "init", "update", "apply", "_rule", "_initial_slot"),
             ("scalar_step", "scalar_coefficients"),
         )
         # Each subclass its own factory signature (never its parent's).
@@ -622,19 +622,56 @@ class Optimizer(Component, ABC):
         state : NamedTuple
             The new state (its slot arrays are updated in place).
         """
-        owner = type(self).__name__
-        hyper = self._validated()
-        lr = _check_real(owner, "learning_rate", learning_rate, 0.0)
-        penalized = _check_arguments(owner, params, grads, penalized)
+        hyper, lr, penalized = self._checked(params, grads, learning_rate, penalized)
         clipping = self._clipping()
         if clipping != (None, None):
             grads = clip_gradients(grads, *clipping)[0]
-        per_array = _per_array(owner, penalty, penalized)
+        return self._rule(params, grads, state, lr, hyper, penalty, penalized)
+
+    def apply(
+        self,
+        params: Sequence[np.ndarray],
+        grads: Sequence[np.ndarray],
+        state: Any,
+        learning_rate: float,
+        penalty: Any = None,
+        penalized: Sequence[bool] | None = None,
+    ) -> Any:
+        """Do one step as :meth:`update` does, but with ``grads`` as given.
+
+        :meth:`update` is :func:`clip_gradients` (``clipnorm``,
+        ``global_clipnorm``) followed by this; the training loop clips in a step
+        of its own (counting the clipped batches) and then calls this, as optax
+        chains ``clip_by_global_norm`` before an optimizer.
+
+        Parameters
+        ----------
+        params, grads, state, learning_rate, penalty, penalized
+            As in :meth:`update`.
+
+        Returns
+        -------
+        state : NamedTuple
+            The new state (its slot arrays are updated in place).
+        """
+        hyper, lr, penalized = self._checked(params, grads, learning_rate, penalized)
+        return self._rule(params, grads, state, lr, hyper, penalty, penalized)
+
+    def _checked(self, params, grads, learning_rate, penalized) -> tuple:
+        """``(hyper, learning_rate, penalized)`` checked, for one step."""
+        owner = type(self).__name__
+        hyper = self._validated()
+        lr = _check_real(owner, "learning_rate", learning_rate, 0.0)
+        return hyper, lr, _check_arguments(owner, params, grads, penalized)
+
+    def _rule(self, params, grads, state, lr, hyper, penalty, penalized) -> Any:
+        """The rule on each array, its proximal step, and the count."""
+        per_array = _per_array(type(self).__name__, penalty, penalized)
         count = state.count + 1
         # strict: a state built for other arrays must not leave some untrained.
         arrays = zip(params, grads, penalized, per_array, *state[1:], strict=True)
         for param, grad, weight, array_penalty, *slots in arrays:
-            step = Step(lr, count, hyper, weight, _uses_prox(array_penalty))
+            step = ArrayStep(lr, count, hyper, weight, _uses_prox(array_penalty))
             effective = self._step(param, grad, slots, step)
             if step.prox:
                 _apply_prox(param, array_penalty, effective)

@@ -36,7 +36,13 @@ from skweights import (
     schedules,
 )
 from skweights._network import Objective
-from skweights._training import TrainData, TrainingConfig, TrainingState, train
+from skweights._training import (
+    FitPlan,
+    TrainData,
+    TrainingConfig,
+    TrainingState,
+    train,
+)
 from skweights.exceptions import DivergenceWarning
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -139,7 +145,8 @@ def _fit(activation, loss, optimizer, penalty, dtype=np.float64, epochs=3):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         warnings.simplefilter("ignore", DivergenceWarning)
-        train(objective, coefs, intercepts, TrainData(X, Y, weights), config, state)
+        data = TrainData(X, Y, weights)
+        train(FitPlan(data, objective, coefs, intercepts, config, state))
     return coefs + intercepts, state.history, objective
 
 
