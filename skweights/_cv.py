@@ -400,7 +400,7 @@ def _lasso_grid(base, X, y, sample_weight, n_alphas: int, eps: float):
     if (
         not isinstance(base, LinearRegressor)
         or penalty is None
-        or not getattr(penalty, "separable", True)
+        or not getattr(penalty, "separable", False)
         or not getattr(losses.get(base.loss), "quadratic", False)
     ):
         return None
@@ -432,7 +432,7 @@ def _weighted_grid(base, X, y, w, n_alphas: int, eps: float) -> np.ndarray:
         correlations = X.T @ (R * w[:, None])
         scores = (
             np.abs(correlations)
-            if getattr(penalty, "separable", True)
+            if getattr(penalty, "separable", False)
             else np.linalg.norm(correlations, axis=1)
         )
         alpha_max = scores.max() / (w.sum() * float(penalty.l1_ratio)) * (1 + 1e-9)

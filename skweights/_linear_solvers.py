@@ -110,7 +110,7 @@ def _check(objective: Any, coefs: list, name: str) -> None:
             "(LinearRegressor); use optimizer='lbfgs', 'fista' or a minibatch "
             "optimizer for this model, or 'auto'."
         )
-    if not getattr(objective.penalty, "separable", True):
+    if not getattr(objective.penalty, "separable", False):
         raise ValueError(
             f"optimizer={name!r} handles elastic-net penalties only; the penalty "
             f"{objective.penalty!r} couples weights. Use optimizer='fista' (what "
@@ -704,7 +704,7 @@ def _lp_slopes(objective: Any, coefs: list, name: str) -> tuple[float, float]:
             "optimizer='auto' or a minibatch optimizer for this model."
         )
     penalty = objective.penalty
-    if not getattr(penalty, "separable", True) or penalty.l2_strength != 0:
+    if not getattr(penalty, "separable", False) or penalty.l2_strength != 0:
         raise ValueError(
             f"optimizer={name!r} solves a linear program: the penalty must be 'l1' "
             f"or 'none' (an L2 part makes it quadratic); got {penalty!r}. Use "
@@ -1014,7 +1014,7 @@ def _qp_slopes(objective: Any, coefs: list, name: str) -> tuple[float, float]:
             "('quantile', 'absolute_error') only (LinearRegressor); use "
             "optimizer='auto' or a minibatch optimizer for this model."
         )
-    if not getattr(objective.penalty, "separable", True):
+    if not getattr(objective.penalty, "separable", False):
         raise ValueError(
             f"optimizer={name!r} handles elastic-net penalties only; the penalty "
             f"{objective.penalty!r} couples weights. Use a minibatch optimizer such "

@@ -117,7 +117,7 @@ def _piecewise_linear_program(penalty, loss) -> str | None:
     if isinstance(penalty, tuple):  # a per-layer list: one layer here
         penalty = penalty[0]
     slopes = getattr(loss, "linear_slopes", None)
-    if slopes is None or slopes() is None or not getattr(penalty, "separable", True):
+    if slopes is None or slopes() is None or not getattr(penalty, "separable", False):
         return None
     return "lp" if penalty.l2_strength == 0 else "qp"
 
@@ -140,7 +140,7 @@ class _LinearMixin:
         if (
             not self._is_classifier
             and getattr(self._loss(), "quadratic", False)
-            and getattr(penalty, "separable", True)
+            and getattr(penalty, "separable", False)
         ):
             # Exact or coordinate-descent solutions, as scikit-learn's.
             return "direct" if penalty.l1_strength == 0 else "cd"

@@ -512,7 +512,7 @@ class NonNegative(Penalty):
     @property
     def separable(self) -> bool:
         """The base penalty's ``separable``."""
-        return bool(getattr(self.penalty, "separable", True))
+        return bool(getattr(self.penalty, "separable", False))
 
 
 def _row_norms(W: np.ndarray) -> np.ndarray:

@@ -85,3 +85,21 @@ def test_an_epoch_without_gradient_norms_is_not_flagged(data):
     assert diagnosis["exploding"].tolist() == [i == 3 for i in range(len(diagnosis))]
     epoch = diagnosis.index[3]
     assert f"training diverged at epoch {epoch}" in diagnosis.verdict
+
+
+@pytest.mark.parametrize("frozen", [(-1,), (-3,)])
+def test_negative_frozen_layers_count_from_the_output_as_in_the_fit(data, frozen):
+    # The fit freezes frozen_layers=(-1,) as the output layer (and -3 as layer 0 of
+    # three); the diagnosis once read only non-negative entries and judged a
+    # frozen layer's zero gradient as vanishing.
+    positive = tuple(i % 3 for i in frozen)
+    results = [
+        diagnose_gradients(
+            MLPRegressor((8, 8), frozen_layers=layers, max_iter=5, random_state=0).fit(
+                *data
+            )
+        )
+        for layers in (frozen, positive)
+    ]
+    assert results[0].status == results[1].status
+    assert str(results[0]) == str(results[1])

@@ -360,6 +360,41 @@ def test_a_custom_penalty_fits_explains_saves_and_loads(tmp_path):
     _assert_round_trips(model, X, tmp_path, _trusted_names(EvenElasticNet))
 
 
+class HalfSquaredNorm:
+    """A penalty by duck typing (no base class): 0.5 * alpha * ||W||^2."""
+
+    smooth = True
+
+    def __init__(self, alpha=0.1):
+        self.alpha = alpha
+
+    def value(self, W):
+        return 0.5 * self.alpha * float(np.sum(W * W))
+
+    def grad(self, W):
+        return self.alpha * W
+
+    def prox(self, W, step):
+        return W / (1 + step * self.alpha)
+
+    def linear_grad_scale(self):
+        return None
+
+
+def test_a_duck_typed_penalty_is_not_taken_for_a_separable_one():
+    # The recipe's "any object with smooth, value, grad and prox": without
+    # ``separable`` the linear solvers that need it refuse it clearly, and "auto"
+    # picks L-BFGS, which reaches ridge's solution. It once crashed with an
+    # AttributeError (l1_strength) in "auto", "direct" and "cd".
+    X, y = _regression()
+    model = LinearRegressor(penalty=HalfSquaredNorm(0.1), tol=1e-10).fit(X, y)
+    reference = LinearRegressor(penalty="l2", alpha=0.1, optimizer="direct").fit(X, y)
+    np.testing.assert_allclose(model.coef_, reference.coef_, rtol=1e-5)
+    for solver in ("direct", "cd"):
+        with pytest.raises(ValueError, match="couples weights|elastic-net"):
+            LinearRegressor(penalty=HalfSquaredNorm(0.1), optimizer=solver).fit(X, y)
+
+
 # -- Adding a plot ---------------------------------------------------------------------
 def plot_input_weight_norms(model, *, ax=None):
     """Bar chart of the norm of each input feature's first-layer weights.

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._base import frozen_layers
 from .._pipeline import fitted_final
 from ._layer_summary import _is_linear
 
@@ -344,10 +345,9 @@ def _loss_growth(history: list, ok: np.ndarray) -> np.ndarray:
 
 
 def _frozen_layers(model, n_layers: int) -> set[int]:
-    frozen = getattr(model, "frozen_layers", ()) or ()
     if _is_linear(model):
         return set()  # frozen_layers=(0,) on a linear model only fixes coef_
-    return {int(i) for i in frozen if 0 <= int(i) < n_layers}
+    return frozen_layers(model, n_layers)
 
 
 def _verdict(model, stats: _GradientStats) -> str:

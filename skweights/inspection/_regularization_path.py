@@ -13,7 +13,7 @@ import scipy.sparse as sp
 from sklearn.base import clone, is_classifier
 from sklearn.exceptions import ConvergenceWarning
 
-from .. import losses, penalties
+from .. import losses
 from .._pipeline import feature_names, final_estimator, final_param, preprocessing
 from ._layer_summary import _is_linear
 
@@ -498,7 +498,7 @@ def _default_alphas(model, X, y, n_alphas: int, eps: float) -> np.ndarray:
         # A group penalty zeroes a feature's whole row: the row's norm decides.
         scores = (
             np.abs(correlations)
-            if getattr(penalty, "separable", True)
+            if getattr(penalty, "separable", False)
             else np.linalg.norm(correlations, axis=1)
         )
         alpha_max = scores.max() / (n * float(penalty.l1_ratio))
@@ -515,15 +515,10 @@ def _default_alphas(model, X, y, n_alphas: int, eps: float) -> np.ndarray:
 
 def _layer_penalties(final: Any) -> list:
     """The estimator's penalty per entry (one, or one per layer), resolved as its
-    fit resolves them. The grid replaces ``alpha``, so any alpha will do."""
-    entries = final.penalty
-    if not isinstance(entries, (list, tuple)):
-        entries = [entries]
-    l1_ratio = float(getattr(final, "l1_ratio", 0.5))
-    return [
-        penalties.get("none" if entry is None else entry, alpha=1.0, l1_ratio=l1_ratio)
-        for entry in entries
-    ]
+    fit resolves them (``_resolve_penalty``). The grid replaces ``alpha``, so any
+    alpha will do."""
+    resolved = clone(final).set_params(alpha=1.0)._resolve_penalty()
+    return list(resolved) if isinstance(resolved, tuple) else [resolved]
 
 
 def _grid_penalty(final: Any) -> Any:

@@ -20,6 +20,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.transforms import offset_copy
 
+from .._base import frozen_layers
 from .._pipeline import feature_names, fitted_final
 
 _POSITIVE = "tab:red"  # the colours of plot_coefficients' bars
@@ -114,7 +115,7 @@ def plot_network(
     ax = _new_ax(ax, sizes)
     ys = [_column(n) for n in sizes]
     largest = max((float(np.abs(W).max()) for W in coefs if W.size), default=0.0)
-    frozen = _frozen(model, len(coefs))
+    frozen = frozen_layers(model, len(coefs))
     kept = [_kept(W, top_k) for W in coefs]
     n_kept = sum(rows.size for rows, _ in kept)
     if max_edges is not None:
@@ -203,11 +204,6 @@ def _output_names(model, n_outputs: int) -> list[str]:
     if classes is not None and n_outputs == 1:  # binary: the margin of classes_[1]
         return [f"{classes[1]} (vs {classes[0]})"]
     return ["y"] if n_outputs == 1 else [f"y{k}" for k in range(n_outputs)]
-
-
-def _frozen(model, n_layers: int) -> set[int]:
-    frozen = getattr(model, "frozen_layers", ()) or ()
-    return {int(i) % n_layers for i in frozen if -n_layers <= int(i) < n_layers}
 
 
 def _new_ax(ax, sizes):
