@@ -202,7 +202,9 @@ validation_scores_ : list of float or None
 best_validation_score_ : float or None
     Best validation score with early stopping.
 history_ : History
-    Per-epoch records, from epoch 0 (the initialization): loss, validation score,
+    Per-epoch records, from epoch 0 (the initialization; for a minibatch fit on
+    more than 4,096 rows, its loss and gradient norms are those of 4,096 evenly
+    spaced training rows): loss, validation score,
     learning rate, each layer's weight and gradient norms, batches whose gradients
     were clipped, events (a diverged epoch) and, with ``record_weights``, each
     layer's weight distribution (``history_.weight_evolution()``);

@@ -268,3 +268,49 @@ def test_warm_start_continues_exactly(optimizer):
         initializer=skweights.initializers.Pretrained(fresh.coefs_, fresh.intercepts_),
     )
     assert not np.array_equal(restarted.fit(X, y).predict(X), warm.predict(X))
+
+
+# -- epoch 0 on a sample of the rows ---------------------------------------------------
+def _epoch0_data(n_rows=6000):
+    from sklearn.datasets import make_classification
+
+    return make_classification(n_rows, 12, n_informative=6, n_classes=3, random_state=0)
+
+
+def _one_epoch(**params):
+    return skweights.MLPClassifier((16,), max_iter=1, random_state=0, **params)
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_epoch_zero_of_a_large_minibatch_fit_reads_evenly_spaced_rows(monkeypatch):
+    from skweights import _training
+
+    X, y = _epoch0_data()
+    rows = np.linspace(0, len(y) - 1, _training.EPOCH0_ROWS).round().astype(int)
+    assert f"{_training.EPOCH0_ROWS:,}" in skweights.MLPClassifier.__doc__
+    sampled = _one_epoch().fit(X, y)
+    # The same network (the initial weights depend on the shapes and the seed
+    # only) fitted on exactly those rows records the same epoch 0.
+    on_rows = _one_epoch().fit(X[rows], y[rows])
+    assert sampled.history_[0]["loss"] == on_rows.history_[0]["loss"]
+    assert sampled.history_[0]["grad_norms"] == on_rows.history_[0]["grad_norms"]
+    monkeypatch.setattr(_training, "EPOCH0_ROWS", 10**9)
+    every_row = _one_epoch().fit(X, y)
+    # ... an estimate of the whole objective, close to it, while the weights a
+    # fit returns do not depend on which rows epoch 0 read.
+    full, estimate = every_row.history_[0]["loss"], sampled.history_[0]["loss"]
+    assert full != estimate and estimate == pytest.approx(full, rel=0.02)
+    for W_sampled, W_full in zip(sampled.coefs_, every_row.coefs_):
+        np.testing.assert_array_equal(W_sampled, W_full)
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_epoch_zero_reads_every_row_of_small_and_full_batch_fits(monkeypatch):
+    from skweights import _training
+
+    X, y = _epoch0_data(600)
+    small = _one_epoch().fit(X, y).history_[0]["loss"]
+    lbfgs = _one_epoch(optimizer="lbfgs").fit(X, y).history_[0]["loss"]
+    monkeypatch.setattr(_training, "EPOCH0_ROWS", 100)
+    assert _one_epoch(optimizer="lbfgs").fit(X, y).history_[0]["loss"] == lbfgs
+    assert _one_epoch().fit(X, y).history_[0]["loss"] != small  # now sampled
