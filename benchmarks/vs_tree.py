@@ -96,6 +96,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--repeats", type=int, default=7)
     parser.add_argument("--epochs", type=int, default=5)
     parser.add_argument("--n-samples", type=int, default=50_000)
+    parser.add_argument("--only", default="", help="fits whose name contains this")
     args = parser.parse_args(argv)
     warnings.simplefilter("ignore")
     import skweights
@@ -110,7 +111,7 @@ def main(argv: list[str] | None = None) -> None:
             fits(other, args.epochs, args.n_samples),
         )
         rows = []
-        for name in mine:
+        for name in [n for n in mine if args.only in n]:
             timed(mine[name]), timed(theirs[name])  # warm-up: numba, BLAS threads
             ratios = []
             for repeat in range(args.repeats):
