@@ -1,6 +1,6 @@
 """Fused kernels compiled by numba: lazily, cached when possible, optional always.
 
-skweights' engine is numpy. A few hot loops also have a fused numba version (a
+skweights' engine is numpy. A few hot loops also have a compiled numba version (a
 *kernel*); the numpy code stays the reference and the fallback. This module is the
 only place that imports numba, and only when a kernel is first needed, so ``import
 skweights`` does not pay numba's import time.
@@ -52,7 +52,7 @@ def _numba_importable() -> bool:
 
 
 def enabled() -> bool:
-    """Whether fused kernels are used in this thread now.
+    """Whether numba kernels are used in this thread now.
 
     Returns
     -------
@@ -72,7 +72,7 @@ def enabled() -> bool:
 def disabled() -> Iterator[None]:
     """Use the numpy reference path inside this block (in this thread).
 
-    Tests compare the fused path against the reference with it; nesting is allowed.
+    Tests compare the kernel path against the reference with it; nesting is allowed.
     """
     _local.disabled = getattr(_local, "disabled", 0) + 1
     try:

@@ -6,9 +6,9 @@ The last layer is always linear: its output is the *raw* output (regression valu
 logits or margins) and the loss applies the output link itself, which keeps the loss
 numerically stable. Nothing here knows about estimators, batching or optimizers.
 
-When the training loop gives the :class:`Workspace` a plan of fused kernels
+When the training loop gives the :class:`Workspace` a plan of numba kernels
 (``skweights._kernels``), :meth:`Objective.data_value_and_grads` runs the same math
-through them (:func:`fused_forward`, :func:`fused_backward`); the functions below
+through them (:func:`kernel_forward`, :func:`kernel_backward`); the functions below
 stay the reference.
 """
 
@@ -194,7 +194,7 @@ def _coef_grad(below: Any, delta: np.ndarray, out: np.ndarray | None) -> np.ndar
     return np.matmul(below.T, delta, out=out)
 
 
-def fused_forward(
+def kernel_forward(
     coefs: Sequence[np.ndarray],
     intercepts: Sequence[np.ndarray],
     X: Any,
@@ -219,7 +219,7 @@ def fused_forward(
     return activations
 
 
-def fused_backward(
+def kernel_backward(
     coefs: Sequence[np.ndarray],
     activations: Sequence[np.ndarray],
     delta: np.ndarray,
@@ -299,7 +299,7 @@ class Workspace:
         self.pre: list[np.ndarray] = []
 
     def use_kernels(self, plan: Any) -> None:
-        """Run the batches through a plan of fused kernels (None: the reference).
+        """Run the batches through a plan of numba kernels (None: the reference).
 
         Activations whose derivative needs the pre-activation (``plan.keeps_pre``)
         get one more buffer per hidden layer; others get an empty placeholder.
@@ -311,10 +311,10 @@ class Workspace:
         else:
             self.pre = [np.empty((0, 0), self.ones.dtype) for _ in hidden]
 
-    def fuse_gradients(self) -> None:
+    def flatten_gradients(self) -> None:
         """Make every gradient buffer a view into one flat array (``flat_grads``).
 
-        The layout is ``[W0, b0, W1, b1, ...]``, that of the training loop's fused
+        The layout is ``[W0, b0, W1, b1, ...]``, that of the training loop's flat
         parameters, so one element-wise optimizer step covers the whole network.
         """
         arrays = interleave(self.coef_grads, self.intercept_grads)
@@ -451,7 +451,7 @@ class Objective:
             ``None`` for frozen arrays.
         """
         if workspace is not None and workspace.kernels is not None:
-            return self._fused_data_value_and_grads(
+            return self._kernel_data_value_and_grads(
                 coefs, intercepts, X, Y, scale, workspace, dropout
             )
         n_rows = X.shape[0]
@@ -478,11 +478,11 @@ class Objective:
         )
         return value, coef_grads, intercept_grads
 
-    def _fused_data_value_and_grads(
+    def _kernel_data_value_and_grads(
         self, coefs, intercepts, X, Y, scale, workspace, dropout=None
     ):
-        """:meth:`data_value_and_grads` through the workspace's fused kernels."""
-        activations = fused_forward(coefs, intercepts, X, workspace, dropout)
+        """:meth:`data_value_and_grads` through the workspace's numba kernels."""
+        activations = kernel_forward(coefs, intercepts, X, workspace, dropout)
         raw = activations[-1]
         # The kernels take arrays of one dtype, C-contiguous (no copy when they are).
         Y = np.ascontiguousarray(Y, dtype=raw.dtype)
@@ -490,7 +490,7 @@ class Objective:
         value = workspace.kernels.loss_and_delta(
             raw, intercepts[-1], Y, scale, workspace.intercept_grads[-1]
         )
-        coef_grads, intercept_grads = fused_backward(
+        coef_grads, intercept_grads = kernel_backward(
             coefs, activations, raw, self, workspace, dropout
         )
         return float(value), coef_grads, intercept_grads

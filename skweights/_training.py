@@ -719,23 +719,23 @@ def _train_minibatch(plan: FitPlan, progress, guard) -> Outcome:
 
 
 def _minibatch_step(plan: FitPlan) -> _Step:
-    """The step of a minibatch fit: the trainable arrays (fused into one flat
+    """The step of a minibatch fit: the trainable arrays (flattened into one flat
     array when the optimizer allows), their workspace and kernels, the
     optimizer's state (fresh if other arrays train now) and the schedule."""
     objective, coefs, intercepts = plan.objective, plan.coefs, plan.intercepts
     config, state = plan.config, plan.state
     params, penalized = _trainable(objective, coefs, intercepts)
     workspace = _workspace(coefs, config.batch_size, plan.data)
-    fused = _fusable(objective, config.optimizer)
-    if fused:
-        params, penalized = [_fuse(coefs, intercepts)], [True]
-        workspace.fuse_gradients()
+    flat = _flattenable(objective, config.optimizer)
+    if flat:
+        params, penalized = [_flatten(coefs, intercepts)], [True]
+        workspace.flatten_gradients()
     workspace.use_kernels(
-        _kernels.plan(objective, config.optimizer, coefs[0].dtype, flat=fused)
+        _kernels.plan(objective, config.optimizer, coefs[0].dtype, flat=flat)
     )
     layout = (
         tuple(interleave(objective.coef_trainable, objective.intercept_trainable)),
-        fused,
+        flat,
     )
     if state.optimizer_state is None or state.trainable != layout:
         # Other arrays to train (layers frozen or unfrozen since): a fresh state.
@@ -832,9 +832,9 @@ class _Step:
 
     1. Clipping (the optimizer's ``clipnorm`` or ``global_clipnorm``): the loop
        rescales its own gradient buffers, per array even when the parameters are
-       fused into one flat array (the per-array gradients are views into the flat
+       held in one flat array (the per-array gradients are views into the flat
        one), and counts the clipped batches for the history.
-    2. The optimizer's rule on the clipped gradients: its fused kernel, or its
+    2. The optimizer's rule on the clipped gradients: its numba kernel, or its
        ``apply`` (``update`` without the clipping; an optimizer without ``apply``
        is stepped by its ``update``, which clips if it does).
     3. The weight constraints' projection.
@@ -843,7 +843,7 @@ class _Step:
     def __init__(self, objective, params, penalized, config, workspace, coefs=()):
         self.objective, self.params, self.penalized = objective, params, penalized
         # (weights, constraint) of each constrained trainable layer; the weights
-        # are views into the flat array when the parameters are fused.
+        # are views into the flat array when the parameters are flat.
         self.constrained = [
             (W, constraint)
             for W, constraint, trainable in zip(
@@ -852,7 +852,7 @@ class _Step:
             if constraint is not None and trainable
         ]
         # Per array, for the proximal steps; the smooth penalties are in the
-        # gradients (and a fused flat array only ever holds smooth ones).
+        # gradients (and a flat array only ever holds smooth ones).
         self.penalties = (
             [None] * len(params)
             if objective.smooth_penalty
@@ -888,7 +888,7 @@ class _Step:
     def _clip(self, coef_grads, intercept_grads, grads) -> bool:
         """Clip the gradient buffers in place; whether any was rescaled."""
         if self.clipnorm is not None:
-            per_array = _present(coef_grads, intercept_grads)  # views when fused
+            per_array = _present(coef_grads, intercept_grads)  # views when flat
             return clip_gradients(per_array, clipnorm=self.clipnorm, inplace=True)[1]
         if self.global_clipnorm is not None:
             return clip_gradients(
@@ -998,7 +998,7 @@ def _dropout_masks(rates, coefs, n_rows: int, rng) -> DropoutMasks | None:
 def _penalize_and_measure(objective, coefs, coef_grads, workspace) -> list[float]:
     """Add the smooth penalties' gradients; return each weight gradient's norm.
 
-    With fused kernels and L2-type penalties (``linear_grad_scale``), both are one
+    With numba kernels and L2-type penalties (``linear_grad_scale``), both are one
     pass per layer; otherwise :meth:`Objective.add_penalty_grad` and :func:`_norm`.
     """
     plan, scales = workspace.kernels, objective.linear_penalty_scales()
@@ -1044,7 +1044,7 @@ def _solver_penalty(objective: Objective) -> Any:
     return objective.penalty
 
 
-def _fusable(objective: Objective, optimizer: Any) -> bool:
+def _flattenable(objective: Objective, optimizer: Any) -> bool:
     """Whether one flat array can stand for every parameter in the optimizer.
 
     Element-wise optimizers then run a handful of numpy calls per step instead of a
@@ -1058,7 +1058,7 @@ def _fusable(objective: Objective, optimizer: Any) -> bool:
     return bool(getattr(optimizer, "elementwise", False))
 
 
-def _fuse(coefs: list, intercepts: list) -> np.ndarray:
+def _flatten(coefs: list, intercepts: list) -> np.ndarray:
     """Move the network into one flat array; the lists then hold views into it."""
     arrays = interleave(coefs, intercepts)
     flat = np.empty(sum(a.size for a in arrays), dtype=arrays[0].dtype)
@@ -1441,7 +1441,7 @@ class _BlockEvaluator:
         n_samples = data.Y.shape[0]
         self.block = int(np.clip(self._TARGET_FLOATS // max(sizes), 256, n_samples))
         self.workspace = Workspace(sizes, self.block, coefs[0].dtype)
-        # The fused forward and backward kernels serve blocks as they do batches.
+        # The forward and backward kernels serve blocks as they do batches.
         self.workspace.use_kernels(
             _kernels.plan(objective, None, coefs[0].dtype, flat=False)
         )

@@ -28,7 +28,7 @@ concrete classes:
   rules unless it declares its own.
 
 Adding an activation: subclass :class:`Activation`, write ``_forward`` and
-``_derivative`` (and ``_backprop`` where a fused version pays), set the two attributes,
+``_derivative`` (and ``_backprop`` where a faster form pays), set the two attributes,
 optionally write the two scalar rules (for the numba kernels), and register the class
 in ``REGISTRY`` below.
 

@@ -119,7 +119,7 @@ def test_fused_fast_path_clips_each_array_like_the_separate_path(
     (views of the flat gradient), so both paths train the same network."""
     X, y = diabetes
     calls = []
-    original = training._fusable
+    original = training._flattenable
 
     def spy(*args):
         calls.append(original(*args))
@@ -135,10 +135,10 @@ def test_fused_fast_path_clips_each_array_like_the_separate_path(
             warnings.simplefilter("ignore")
             return model.set_params(random_state=0).fit(X, y)
 
-    monkeypatch.setattr(training, "_fusable", spy)
+    monkeypatch.setattr(training, "_flattenable", spy)
     fused = fit()
     assert calls == [True]
-    monkeypatch.setattr(training, "_fusable", lambda *args: False)
+    monkeypatch.setattr(training, "_flattenable", lambda *args: False)
     separate = fit()
     for W, V in zip(
         fused.coefs_ + fused.intercepts_, separate.coefs_ + separate.intercepts_

@@ -157,11 +157,11 @@ def test_float32_stays_float32_with_float64_intercepts_from_init_network(params)
 
 
 def test_fuse_takes_the_weights_dtype():
-    from skweights._training import _fuse
+    from skweights._training import _flatten
 
     coefs = [np.ones((2, 3), np.float32), np.ones((3, 1), np.float32)]
     intercepts = [np.zeros(3), np.zeros(1)]  # float64
-    flat = _fuse(coefs, intercepts)
+    flat = _flatten(coefs, intercepts)
     assert flat.dtype == np.float32
     assert all(a.dtype == np.float32 for a in coefs + intercepts)
     assert all(np.shares_memory(a, flat) for a in coefs + intercepts)

@@ -6,6 +6,7 @@ submodule's package ``__init__`` implicitly is not.
 """
 
 import ast
+import functools
 from pathlib import Path
 
 import pytest
@@ -48,6 +49,7 @@ def _imported(name: str, node: ast.AST) -> list[str]:
     return [t for t in targets if t in MODULES]
 
 
+@functools.cache
 def _graph() -> dict[str, set[str]]:
     graph = {}
     for name, path in MODULES.items():
@@ -112,3 +114,51 @@ def test_no_module_is_assembled_by_imports_below_its_code(name):
         elif isinstance(node, (ast.Import, ast.ImportFrom)) and seen_code:
             late.append(node.lineno)
     assert late == [], f"{name}: imports at lines {late} come after its code"
+
+
+# The tiers of docs/architecture.md, lowest first. A module imports only modules of
+# its own tier or lower ones: the engine never reaches up into the estimators or
+# the tools built on them.
+TIERS = {
+    "foundations": [
+        "_registry", "_validation", "_jit", "exceptions", "_pipeline",
+        "_persistence", "_weight_record", "_explanation",
+    ],
+    "math and solvers": [
+        "_network", "_kernels", "_full_batch", "_linear_solvers", "_deepshap",
+        "_shapley", "_column_map",
+    ],
+    "components": [
+        "activations", "losses", "penalties", "schedules", "initializers",
+        "constraints", "optimizers", "transfer",
+    ],
+    "the fit": ["_training", "_ignored", "_base", "_lr_range", "_docs"],
+    "estimators": ["linear", "mlp"],
+    "tools": ["inspection", "plotting", "_explain", "_onnx"],
+    "cross-validated estimators": ["_cv", "_cv_estimators"],
+    "package": [""],
+}  # fmt: skip
+
+
+def _tier(module: str) -> int:
+    relative = module.removeprefix("skweights").removeprefix(".")
+    top = relative.split(".")[0]
+    for rank, names in enumerate(TIERS.values()):
+        if top in names:
+            return rank
+    raise AssertionError(f"{module} is in no tier of TIERS (docs/architecture.md)")
+
+
+@pytest.mark.parametrize("name", sorted(MODULES))
+def test_a_module_imports_only_its_tier_and_lower_ones(name):
+    graph = _graph()
+    upward = sorted(target for target in graph[name] if _tier(target) > _tier(name))
+    assert upward == [], f"{name} (tier {_tier(name)}) imports higher tiers: {upward}"
+
+
+def test_the_architecture_page_names_every_tier():
+    page = (ROOT.parent / "docs" / "architecture.md").read_text()
+    for tier, names in TIERS.items():
+        assert tier in page
+        for name in names:
+            assert name in page, name

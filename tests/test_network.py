@@ -119,12 +119,12 @@ def test_forward_accepts_sparse_input_and_matches_dense():
 
 # -- Workspace and backward dtypes, Objective's penalty parts and entries --------------
 def test_fused_gradients_keep_the_training_dtype():
-    # Workspace.fuse_gradients mutants 8, 10: the flat gradient buffer is in the
+    # Workspace.flatten_gradients mutants 8, 10: the flat gradient buffer is in the
     # training dtype (float32 stays float32; no float64 copy of every gradient).
     from skweights._network import Workspace
 
     workspace = Workspace([3, 4, 2], 5, np.float32)
-    workspace.fuse_gradients()
+    workspace.flatten_gradients()
     assert workspace.flat_grads[0].dtype == np.float32
     assert all(g.dtype == np.float32 for g in workspace.coef_grads)
     assert workspace.flat_grads[0].size == 3 * 4 + 4 + 4 * 2 + 2

@@ -36,7 +36,7 @@ def _fit(model, X, y, fused, monkeypatch):
     """Fit with the fast path allowed (the default decision) or forbidden."""
     with monkeypatch.context() as patch:
         if not fused:
-            patch.setattr(_training, "_fusable", lambda objective, optimizer: False)
+            patch.setattr(_training, "_flattenable", lambda objective, optimizer: False)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
             return model.fit(X, y)
@@ -110,11 +110,13 @@ def _objective(penalty, coef_trainable=(True, True), intercept_trainable=(True, 
 
 
 def test_a_frozen_array_keeps_the_network_off_the_fused_flat_array():
-    # _fusable mutant 2: one flat array for the whole network would update a frozen
+    # _flattenable mutant 2: one flat array for the whole network would update a frozen
     # weight matrix whenever every intercept trains.
-    from skweights._training import _fusable
+    from skweights._training import _flattenable
 
     adam = optimizers.get("adam")
-    assert _fusable(_objective(penalties.none()), adam)
-    assert not _fusable(_objective(penalties.none(), (False, True)), adam)
-    assert not _fusable(_objective(penalties.none(), (True, True), (True, False)), adam)
+    assert _flattenable(_objective(penalties.none()), adam)
+    assert not _flattenable(_objective(penalties.none(), (False, True)), adam)
+    assert not _flattenable(
+        _objective(penalties.none(), (True, True), (True, False)), adam
+    )

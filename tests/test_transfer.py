@@ -168,7 +168,7 @@ def test_frozen_layers_cost_no_gradient(monkeypatch):
         return backward
 
     # The numpy reference and the fused path (numba kernels) both skip them.
-    for name in ("backward", "fused_backward"):
+    for name in ("backward", "kernel_backward"):
         monkeypatch.setattr(network, name, spy(getattr(network, name)))
     X, y = _data()
     model = MLPClassifier((6, 4), frozen_layers=(0, 1), max_iter=3, random_state=0).fit(
