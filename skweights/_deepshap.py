@@ -39,6 +39,7 @@ import numpy as np
 from scipy.special import expit, softmax
 
 from skweights import _jit
+from skweights._network import forward
 
 # Largest number of floats in one (rows x background x outputs x width) array; the
 # rows are processed in chunks that keep every temporary under it (8 MiB each: the
@@ -62,15 +63,11 @@ def forward_layers(
     activation: Any,
     X: np.ndarray,
 ) -> tuple[list[np.ndarray], list[np.ndarray], np.ndarray]:
-    """Pre-activations and activations of every hidden layer, and the raw output."""
-    pre, post = [], []
-    a = X
-    for W, c in zip(coefs[:-1], intercepts[:-1]):
-        z = a @ W + c
-        a = activation.forward(z)
-        pre.append(z)
-        post.append(a)
-    return pre, post, a @ coefs[-1] + intercepts[-1]
+    """Pre-activations and activations of every hidden layer, and the raw output
+    (:func:`skweights._network.forward`, the one forward pass, keeping each ``z``)."""
+    pre: list[np.ndarray] = []
+    outputs = forward(coefs, intercepts, X, activation, pre_activations=pre)
+    return pre, outputs[1:-1], outputs[-1]
 
 
 def link_output(raw: np.ndarray, link: str) -> np.ndarray:

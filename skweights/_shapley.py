@@ -52,6 +52,7 @@ import numpy as np
 from sklearn.utils import check_random_state
 
 from ._deepshap import BUDGET, link_output
+from ._network import forward
 
 #: Largest ``2**n_players * n_background`` that ``method="exact"`` accepts: the
 #: network's forward pass runs on that many rows per explained row (about 16
@@ -139,11 +140,9 @@ class Game:
         ``pre`` (n, h) is overwritten: every layer works in place where it can
         (these arrays are the largest of the computation).
         """
-        z = pre
-        for W, c in zip(self.coefs[1:], self.intercepts[1:]):
-            z = self.activation.forward(z, out=z) @ W
-            z += c
-        return link_output(z, self.link)
+        hidden = self.activation.forward(pre, out=pre)
+        layers = forward(self.coefs[1:], self.intercepts[1:], hidden, self.activation)
+        return link_output(layers[-1], self.link)
 
     def base_value(self) -> np.ndarray:
         """The weighted mean output over the background, (n_outputs,)."""
