@@ -295,7 +295,7 @@ class _Split:
     def __init__(self, size: int, penalty: Any, mask: np.ndarray) -> None:
         self.size, self.mask, self.free = size, mask, ~mask
         self.n_free, self.n_pen = int(self.free.sum()), int(mask.sum())
-        if self.n_pen and not getattr(penalty, "separable", False):
+        if self.n_pen and not getattr(penalty, "separable", True):
             raise ValueError(
                 f"LBFGS: the penalty {penalty!r} couples weights (not separable), "
                 "which split variables cannot express; use optimizer='fista' or a "

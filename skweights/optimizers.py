@@ -771,8 +771,7 @@ class SGD(Optimizer):
         # Momentum multiplies the steady-state step by 1 / (1 - momentum).
         return lr / (1.0 - momentum)
 
-    @staticmethod
-    def scalar_coefficients(hyper, learning_rate, count):
+    def scalar_coefficients(self, hyper, learning_rate, count):
         momentum, nesterov = hyper
         return learning_rate, momentum, nesterov
 
@@ -896,8 +895,7 @@ class Adam(Optimizer):
         p -= scratch
         return None
 
-    @staticmethod
-    def scalar_coefficients(hyper, learning_rate, count):
+    def scalar_coefficients(self, hyper, learning_rate, count):
         beta_1, beta_2, epsilon, weight_decay = hyper
         if weight_decay != 0.0:  # decay spares biases: never on one flat array
             raise ValueError("the flat Adam step has no weight decay")
@@ -1088,8 +1086,7 @@ class RMSprop(Optimizer):
         # The step per unit of a constant gradient, as SGD's.
         return np.divide(lr / (1.0 - momentum), denominator, out=denominator)
 
-    @staticmethod
-    def scalar_coefficients(hyper, learning_rate, count):
+    def scalar_coefficients(self, hyper, learning_rate, count):
         rho, epsilon, momentum = hyper
         return learning_rate, 1.0 - rho, epsilon, momentum
 
@@ -1189,8 +1186,7 @@ class Adagrad(Optimizer):
         p -= scratch
         return None
 
-    @staticmethod
-    def scalar_coefficients(hyper, learning_rate, count):
+    def scalar_coefficients(self, hyper, learning_rate, count):
         epsilon, _ = hyper
         return learning_rate, epsilon
 
@@ -1291,8 +1287,7 @@ class Lion(Optimizer):
         m += c
         return per_coordinate
 
-    @staticmethod
-    def scalar_coefficients(hyper, learning_rate, count):
+    def scalar_coefficients(self, hyper, learning_rate, count):
         beta_1, beta_2 = hyper
         return learning_rate, 1.0 - beta_1, 1.0 - beta_2
 

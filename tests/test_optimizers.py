@@ -26,6 +26,10 @@ from skweights.optimizers import (
 class ElasticNetPenalty:
     """Stand-in for skweights.penalties: alpha * (r ||W||_1 + (1 - r) / 2 ||W||^2)."""
 
+    # One term per weight, with l1_strength and l2_strength: it says so (a
+    # duck-typed penalty is not taken for a separable one unless it does).
+    separable = True
+
     def __init__(self, alpha, l1_ratio=1.0):
         self.alpha = alpha
         self.l1_ratio = l1_ratio

@@ -49,6 +49,7 @@ SCOPE = [
     "skweights.optimizers.x?*?_initial_slot*",
     "skweights.optimizers.x?*?_step*",
     "skweights.optimizers.x?Adam?_weight_decay*",
+    "skweights.optimizers.x?*?scalar_coefficients*",
     # gradient clipping (clipnorm, global_clipnorm)
     "skweights.optimizers.x_clip_gradients*",
     "skweights.optimizers.x__clip*",
@@ -98,7 +99,7 @@ SCOPE = [
     # fails every fit: 190 mutants that each run every training test)
     "skweights._training.x_run_epoch*",
     "skweights._training.x_end_epoch*",
-    "skweights._training.x__fusable*",
+    "skweights._training.x__flattenable*",
     "skweights._training.x__flatten__*",
     "skweights._training.x__trainable*",
     "skweights._training.x__put_back*",
@@ -125,9 +126,18 @@ SCOPE = [
     "skweights.penalties.*",
     # every loss: values, gradients, links, domains
     "skweights.losses.*",
-    # the numpy glue around the numba kernels (the kernels themselves are skipped;
-    # the numpy reference they follow is the components' own code, in scope above)
-    "skweights._kernels.*",
+    # the numpy glue around the numba kernels: which rules a plan takes, the
+    # optimizer step's coefficients (the optimizers' scalar_coefficients, plain
+    # methods in scope above). The kernel generators (_hidden_forward...) are left
+    # out: each of their mutants would compile numba kernels, and the numpy
+    # reference the kernels follow is the components' own code, in scope above.
+    "skweights._kernels.x__rule*",
+    "skweights._kernels.x__activation_kernels*",
+    "skweights._kernels.x__loss_kernel*",
+    "skweights._kernels.x__optimizer_step*",
+    "skweights._kernels.x_forget_scalar_rules*",
+    "skweights._kernels.x?Plan?*",
+    "skweights._kernels.x_plan*",
     # divergence, the epoch record and the full-batch and linear training drivers
     "skweights._training.x__diverged*",
     "skweights._training.x__penalize_and_measure*",
