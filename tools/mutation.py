@@ -52,7 +52,11 @@ SCOPE = [
     "skweights.optimizers.x?*?scalar_coefficients*",
     # gradient clipping (clipnorm, global_clipnorm)
     "skweights.optimizers.x_clip_gradients*",
-    "skweights.optimizers.x__clip*",
+    "skweights.optimizers.x?Optimizer?_clipping*",
+    "skweights.optimizers.x?Optimizer?apply*",
+    "skweights.optimizers.x?Optimizer?_rule*",
+    "skweights._training.x?_Step?*",
+    "skweights._training.x__clipping*",
     "skweights.optimizers.x__norm*",
     # the full-batch solvers' penalty value and strengths (skweights._full_batch)
     "skweights._full_batch.x__nonsmooth_value*",
@@ -75,7 +79,7 @@ SCOPE = [
     "skweights.activations.x?*?_forward*",
     "skweights.activations.x?*?_derivative*",
     "skweights.activations.x?*?_backprop*",
-    "skweights.activations.x?LeakyReLU?_slope*",
+    "skweights.activations.x?LeakyReLU?_validated*",
     # losses: pointwise values, gradients, weighting, link
     "skweights.losses.x__row_sum*",
     "skweights.losses.x__row_max*",
@@ -162,7 +166,9 @@ SCOPE = [
     "skweights._weight_record.*",
     # the learning-rate range test (not its figure)
     "skweights._lr_range.x_learning_rate_range*",
-    "skweights._lr_range.x?_Run?*",
+    "skweights._lr_range.x__range_plan*",
+    "skweights._lr_range.x__batches*",
+    "skweights._lr_range.x__sweep*",
     "skweights._lr_range.x__zero_lag_average*",
     "skweights._lr_range.x__suggest*",
     "skweights._lr_range.x?LearningRateRange?*",
