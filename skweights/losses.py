@@ -219,7 +219,7 @@ class Loss(Component, ABC):
     row_loss: Any = None
 
     @staticmethod
-    def scalar_total(total, p):
+    def scalar_total(total, p):  # pragma: no mutate block
         """A sample's loss from the sum of its elements' ``scalar_loss`` (that sum).
 
         Parameters
@@ -519,12 +519,12 @@ class SquaredError(Loss):
         return np.subtract(raw, y)
 
     @staticmethod
-    def scalar_loss(v, y, p):
+    def scalar_loss(v, y, p):  # pragma: no mutate block
         r = v - y
         return r * r, r
 
     @staticmethod
-    def scalar_total(total, p):
+    def scalar_total(total, p):  # pragma: no mutate block
         return 0.5 * total
 
     def _predict(self, raw: np.ndarray) -> np.ndarray:
@@ -575,7 +575,7 @@ class BinaryLogLoss(Loss):
         return grad
 
     @staticmethod
-    def scalar_loss(v, y, p):
+    def scalar_loss(v, y, p):  # pragma: no mutate block
         loss = max(v, 0) - y * v + np.log1p(np.exp(-abs(v)))
         return loss, 1 / (1 + np.exp(-v)) - y
 
@@ -660,7 +660,7 @@ class MultinomialLogLoss(Loss):
         return loss, grad
 
     @staticmethod
-    def row_loss(row, b, y, s, p, bias_grad):
+    def row_loss(row, b, y, s, p, bias_grad):  # pragma: no mutate block
         top = row[0] + b[0]
         for j in range(row.shape[0]):
             row[j] += b[j]
@@ -744,7 +744,7 @@ class PoissonLoss(Loss):
         return grad
 
     @staticmethod
-    def scalar_loss(v, y, p):
+    def scalar_loss(v, y, p):  # pragma: no mutate block
         mu = np.exp(v)
         entropy = y * np.log(y) if y != 0 else 0.0
         return mu - y * v + entropy - y, mu - y
@@ -798,7 +798,7 @@ class GammaLoss(Loss):
         return grad
 
     @staticmethod
-    def scalar_loss(v, y, p):
+    def scalar_loss(v, y, p):  # pragma: no mutate block
         ratio = y * np.exp(-v)
         return ratio + v - np.log(y) - 1, 1 - ratio
 
@@ -925,7 +925,7 @@ class TweedieLoss(Loss):
         return grad
 
     @staticmethod
-    def scalar_loss(v, y, p):
+    def scalar_loss(v, y, p):  # pragma: no mutate block
         # The integer powers are the limits of the general formula.
         mu = np.exp(v)
         if p == 0:
@@ -1014,7 +1014,7 @@ class HuberLoss(Loss):
         return grad
 
     @staticmethod
-    def scalar_loss(v, y, p):
+    def scalar_loss(v, y, p):  # pragma: no mutate block
         r = v - y
         size = abs(r)
         loss = 0.5 * size * size if size <= p else p * size - 0.5 * p * p
@@ -1106,7 +1106,7 @@ class QuantileLoss(Loss):
         return np.where(y > raw, -q, 1 - q).astype(raw.dtype)
 
     @staticmethod
-    def scalar_loss(v, y, p):
+    def scalar_loss(v, y, p):  # pragma: no mutate block
         r = y - v
         return p * r if r >= 0 else (p - 1) * r, -p if r > 0 else 1 - p
 
@@ -1157,7 +1157,7 @@ class AbsoluteError(Loss):
         return np.sign(raw - y)
 
     @staticmethod
-    def scalar_loss(v, y, p):
+    def scalar_loss(v, y, p):  # pragma: no mutate block
         r = v - y
         return abs(r), np.sign(r)
 

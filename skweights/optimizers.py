@@ -776,7 +776,7 @@ class SGD(Optimizer):
         return learning_rate, momentum, nesterov
 
     @staticmethod
-    def scalar_step(p, g, v, coefficients):
+    def scalar_step(p, g, v, coefficients):  # pragma: no mutate block
         lr, momentum, nesterov = coefficients
         if momentum == 0:
             step = g * lr
@@ -908,7 +908,7 @@ class Adam(Optimizer):
         )
 
     @staticmethod
-    def scalar_step(p, g, m, v, coefficients):
+    def scalar_step(p, g, m, v, coefficients):  # pragma: no mutate block
         lr_hat, one_b1, one_b2, root_correction, eps = coefficients
         m = m + (g - m) * one_b1
         v = v + (g * g - v) * one_b2
@@ -1091,7 +1091,7 @@ class RMSprop(Optimizer):
         return learning_rate, 1.0 - rho, epsilon, momentum
 
     @staticmethod
-    def scalar_step(p, g, v, b, coefficients):
+    def scalar_step(p, g, v, b, coefficients):  # pragma: no mutate block
         lr, one_rho, eps, momentum = coefficients
         v = v + (g * g - v) * one_rho
         denominator = np.sqrt(v) + eps
@@ -1191,7 +1191,7 @@ class Adagrad(Optimizer):
         return learning_rate, epsilon
 
     @staticmethod
-    def scalar_step(p, g, accumulator, coefficients):
+    def scalar_step(p, g, accumulator, coefficients):  # pragma: no mutate block
         lr, eps = coefficients
         total = accumulator + g * g
         return p - g / (np.sqrt(total) + eps) * lr, total
@@ -1292,7 +1292,7 @@ class Lion(Optimizer):
         return learning_rate, 1.0 - beta_1, 1.0 - beta_2
 
     @staticmethod
-    def scalar_step(p, g, m, coefficients):
+    def scalar_step(p, g, m, coefficients):  # pragma: no mutate block
         lr, one_b1, one_b2 = coefficients
         c = m + (g - m) * one_b1
         return p - np.sign(c) * lr, m + (g - m) * one_b2

@@ -294,7 +294,9 @@ def _mutmut_run(names: list[str]) -> None:
     # fork deadlocks the child, so numpy runs single-threaded here.
     env = dict(os.environ, **{name: "1" for name in _THREAD_VARIABLES})
     # The numba kernels stay on, as in any other run: mutmut skips the kernels
-    # themselves (decorated functions), the tests that compare them with the
+    # themselves (decorated functions) and the components' scalar rules the
+    # kernels inline (their def lines say `# pragma: no mutate block`: a mutmut
+    # trampoline is not code numba can compile), the tests that compare them with the
     # numpy reference (tests/test_kernels.py, tests/test_deepshap_kernel.py)
     # run that reference under _jit.disabled(), and the glue that calls the
     # kernels is mutated and tested like the rest.
