@@ -87,11 +87,16 @@ def make_data(kind: str, n_samples: int) -> Data:
     return Data(kind, X_train, X_test, y_train, y_test)
 
 
-def skweights_model(kind: str, epochs: int):
-    """skweights' MLP with case 1's settings: exactly ``epochs`` epochs."""
-    from skweights import MLPClassifier, MLPRegressor
+def skweights_model(kind: str, epochs: int, package=None):
+    """skweights' MLP with case 1's settings: exactly ``epochs`` epochs.
 
-    cls = MLPClassifier if kind == "classifier" else MLPRegressor
+    ``package``: the skweights package to take the class from (default: the
+    installed one; ``vs_tree.py`` passes another checkout's).
+    """
+    if package is None:
+        import skweights as package
+
+    cls = package.MLPClassifier if kind == "classifier" else package.MLPRegressor
     return cls(
         hidden_layer_sizes=HIDDEN,
         activation="relu",

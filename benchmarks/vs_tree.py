@@ -37,7 +37,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))  # this checkout's skweights
 sys.path.insert(1, str(HERE))  # the private _*.py modules
 
-from _mlp import make_data  # noqa: E402
+from _mlp import make_data, skweights_model  # noqa: E402
 
 _IMPORT = re.compile(r"^(\s*)from skweights(\b)", re.MULTILINE)
 
@@ -58,19 +58,9 @@ def fits(package, epochs: int, n_samples: int) -> dict:
     out = {}
     for kind in ("classifier", "regressor"):
         data = make_data(kind, n_samples)
-        cls = package.MLPClassifier if kind == "classifier" else package.MLPRegressor
         for dtype in (np.float32, np.float64):
             d = data.cast(dtype)
-            model = cls(
-                hidden_layer_sizes=(256, 128),
-                learning_rate=1e-3,
-                alpha=1e-4 / 256,
-                batch_size=256,
-                max_iter=epochs,
-                tol=0.0,
-                n_iter_no_change=10**6,
-                random_state=0,
-            )
+            model = skweights_model(kind, epochs, package)
             name = f"mlp_{kind}_{np.dtype(dtype).name}"
             out[name] = lambda m=model, d=d: m.fit(d.X_train, d.y_train)
     rng = np.random.default_rng(0)
